@@ -1,0 +1,22 @@
+//! The schema of kundenpuls and its seeded question catalog.
+//!
+//! Every migration runs unchanged on SQLite and PostgreSQL. Later features add migrations;
+//! none edits an applied one.
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod catalog;
+mod m20261127_000001_schema;
+mod m20261127_000002_question_catalog;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_schema::Migration),
+            Box::new(m20261127_000002_question_catalog::Migration),
+        ]
+    }
+}

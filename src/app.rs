@@ -1,0 +1,51 @@
+//! The services every door (web, CLI, scheduler) works with: settings, database, secrets.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::db;
+use crate::secrets::Secrets;
+
+#[derive(Clone)]
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub secrets: Arc<Secrets>,
+}
+
+impl App {
+    /// Connects, applies pending migrations and loads (or first generates) the secrets.
+    pub async fn start(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url).await.with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                redact_url(&settings.database_url)
+            )
+        })?;
+        db::migrate(&db)
+            .await
+            .context("cannot migrate the database")?;
+        let secrets = Secrets::load_or_create(&db)
+            .await
+            .context("cannot read the deployment secrets")?;
+        Ok(App {
+            settings: Arc::new(settings),
+            db,
+            secrets: Arc::new(secrets),
+        })
+    }
+}
+
+/// A database URL fit for a log line: without its password.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

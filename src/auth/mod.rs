@@ -1,0 +1,114 @@
+//! Who may do what: staff users, API tokens, roles and department scopes, and the throttle on
+//! login attempts. Cookies and headers are the web layer's; the rules are here.
+
+pub mod api_token;
+pub mod password;
+pub mod staff;
+pub mod throttle;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// HR: keeps the organisation, runs rounds, reads everything.
+    Admin,
+    /// Leadership: reads results, optionally of one department subtree only.
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim().to_lowercase().as_str() {
+            "admin" => Ok(Role::Admin),
+            "viewer" => Ok(Role::Viewer),
+            other => Err(format!("unknown role `{other}` (admin or viewer)")),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whoever is making a request: a logged-in staff user or the holder of an API token.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    /// The user's e-mail, or the token's name.
+    pub name: String,
+    pub role: Role,
+    /// A viewer limited to this department's subtree; `None` is the whole company.
+    pub department_id: Option<i32>,
+    pub locale: Locale,
+    pub kind: PrincipalKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrincipalKind {
+    User,
+    Token,
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Admins keep the organisation and run rounds; viewers only read.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_case_insensitively_and_reject_others() {
+        assert_eq!("Admin".parse::<Role>(), Ok(Role::Admin));
+        assert_eq!(" viewer".parse::<Role>(), Ok(Role::Viewer));
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn only_admins_pass_the_admin_rule() {
+        let mut principal = Principal {
+            name: "hr@example.com".into(),
+            role: Role::Admin,
+            department_id: None,
+            locale: Locale::De,
+            kind: PrincipalKind::User,
+        };
+        assert!(principal.require_admin().is_ok());
+        principal.role = Role::Viewer;
+        assert!(matches!(
+            principal.require_admin(),
+            Err(AppError::Forbidden)
+        ));
+    }
+}

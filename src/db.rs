@@ -1,0 +1,77 @@
+//! Connecting to SQLite or PostgreSQL, migrating, and write transactions that behave alike on
+//! both.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+
+/// Key of the PostgreSQL advisory lock that serialises migrations of instances starting together.
+const MIGRATION_LOCK_KEY: i64 = 0x6b70_6d69_6772_6174; // "kpmigrat"
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        // A second connection lets reads (and /health) go on beside a writer; an in-memory
+        // database exists once per connection, so it must stay at one.
+        options.max_connections(if in_memory { 1 } else { 8 });
+        options.min_connections(1);
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    Database::connect(options).await
+}
+
+/// Applies pending migrations inside one transaction that first takes a database-wide lock (an
+/// advisory lock on PostgreSQL, the write lock on SQLite), so two instances starting together
+/// migrate once and neither sees half a schema.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK_KEY.into()],
+            ))
+            .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+        _ => {
+            let txn = begin_write(db).await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        }
+    }
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock up front: a deferred
+/// transaction that reads first and writes later fails with SQLITE_BUSY under concurrency,
+/// whatever the busy timeout.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// A cheap round trip, for health checks.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}

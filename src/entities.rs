@@ -1,0 +1,17 @@
+//! sea-orm entities, one file per table and nothing else: rules live in the domain modules.
+
+pub mod answer;
+pub mod api_token;
+pub mod department;
+pub mod employee;
+pub mod invitation;
+pub mod question;
+pub mod response;
+pub mod round;
+pub mod round_department;
+pub mod round_question;
+pub mod round_reminder;
+pub mod schedule;
+pub mod schedule_department;
+pub mod setting;
+pub mod staff_user;

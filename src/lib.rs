@@ -1,0 +1,20 @@
+//! kundenpuls: pulse surveys that measure, from the inside, how customer-centric a company is.
+//!
+//! Three doors open onto the same services: the web server (`web`), the command line (`cli`)
+//! and, in later features, the scheduler. Rules (who may do what, what is valid, what stays
+//! anonymous) live below the doors, in the domain modules.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod i18n;
+pub mod org;
+pub mod secrets;
+pub mod survey;
+pub mod telemetry;
+pub mod templates;
+pub mod web;

@@ -1,0 +1,46 @@
+//! The question catalog as stored (seeded by a migration, keyed by a stable key).
+
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use serde::Serialize;
+
+use crate::entities::question;
+use crate::i18n::Locale;
+
+/// The pillars of customer centricity, in the order they are shown.
+pub const PILLARS: [&str; 3] = ["customer_focus", "leadership", "values"];
+
+/// A question as shown to staff, with its text in one language.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionView {
+    pub key: String,
+    pub pillar: Option<String>,
+    pub scale: String,
+    pub reverse_coded: bool,
+    pub core: bool,
+    pub active: bool,
+    pub text: String,
+}
+
+impl QuestionView {
+    pub fn new(question: &question::Model, locale: Locale) -> Self {
+        QuestionView {
+            key: question.key.clone(),
+            pillar: question.pillar.clone(),
+            scale: question.scale.clone(),
+            reverse_coded: question.reverse_coded,
+            core: question.core,
+            active: question.active,
+            text: match locale {
+                Locale::De => question.text_de.clone(),
+                Locale::En => question.text_en.clone(),
+            },
+        }
+    }
+}
+
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<question::Model>, DbErr> {
+    question::Entity::find()
+        .order_by_asc(question::Column::Position)
+        .all(db)
+        .await
+}

@@ -1,0 +1,78 @@
+//! Page and mail templates, embedded at build time (see `build.rs`) and rendered with
+//! minijinja, which escapes HTML in `.html` templates automatically.
+
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use crate::i18n::{self, Locale};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+}
+
+/// The source of an embedded file under `templates/`, by its relative path.
+pub fn embedded(name: &str) -> Option<&'static str> {
+    embedded::FILES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, source)| *source)
+}
+
+/// Files under `templates/static/` (stylesheets), served as they are.
+pub fn static_file(name: &str) -> Option<&'static str> {
+    embedded(&format!("static/{name}"))
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load() -> Self {
+        let mut env = Environment::new();
+        // Auto-escaping must be chosen before templates are added, or nothing is escaped.
+        env.set_auto_escape_callback(minijinja::default_auto_escape_callback);
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        for (name, source) in embedded::FILES {
+            if name.ends_with(".html") || name.ends_with(".txt") {
+                env.add_template(name, source)
+                    .unwrap_or_else(|err| panic!("template {name}: {err}"));
+            }
+        }
+        Templates { env }
+    }
+
+    /// Renders `name` with `ctx`, adding the texts of `locale` as `t` and its code as `lang`.
+    pub fn render(
+        &self,
+        name: &str,
+        locale: Locale,
+        ctx: impl Serialize,
+    ) -> Result<String, minijinja::Error> {
+        let template = self.env.get_template(name)?;
+        template.render(context! {
+            t => Value::from_serialize(i18n::messages(locale)),
+            lang => locale.as_str(),
+            ..Value::from_serialize(ctx)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped_in_pages() {
+        let templates = Templates::load();
+        let html = templates
+            .render(
+                "pages/error.html",
+                Locale::En,
+                context! { status => 400, message => "<script>alert(1)</script>", user => () },
+            )
+            .expect("renders");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<script>alert"), "{html}");
+    }
+}

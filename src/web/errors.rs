@@ -1,0 +1,130 @@
+//! Errors as the user meets them: JSON under `/api`, a page in the user's language elsewhere,
+//! always with the right status code. Internal details go to the log, never to the client.
+
+use rocket::http::{Header, Status};
+use rocket::response::{self, Redirect, Responder};
+use rocket::serde::json::{Json, json};
+use rocket::{Request, catch};
+
+use super::app;
+use super::page::Page;
+use crate::error::AppError;
+use crate::i18n::{self, Locale};
+use crate::templates::Templates;
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if let AppError::Internal(err) = &self {
+            tracing::error!(error = format!("{err:#}"), "request failed");
+        }
+        let status = self.status();
+        // Variants with their own words say them; the others get the status's standard text,
+        // in the page's language.
+        let message = match self {
+            AppError::BadRequest(message)
+            | AppError::Conflict(message)
+            | AppError::Unprocessable(message) => Some(message),
+            _ => None,
+        };
+        respond(req, status, message)
+    }
+}
+
+fn is_api(req: &Request<'_>) -> bool {
+    req.uri().path().starts_with("/api/")
+}
+
+/// The language of an error page: the configured default (the staff user is not known here).
+fn locale(req: &Request<'_>) -> Locale {
+    app(req).settings.default_locale
+}
+
+fn respond(
+    req: &Request<'_>,
+    status: Status,
+    message: Option<String>,
+) -> response::Result<'static> {
+    if is_api(req) {
+        let message = message.unwrap_or_else(|| api_message(status).to_owned());
+        let mut response =
+            Json(json!({ "error": message, "status": status.code })).respond_to(req)?;
+        response.set_status(status);
+        if status == Status::Unauthorized {
+            response.set_header(Header::new("WWW-Authenticate", "Bearer"));
+        }
+        return Ok(response);
+    }
+    if status == Status::Unauthorized {
+        // A page that needs a login sends the browser to the login form and back afterwards.
+        let next = req.uri().path().to_string();
+        let target = format!("/login?next={}", urlencode(&next));
+        return Redirect::to(target).respond_to(req);
+    }
+    let locale = locale(req);
+    let message = message.unwrap_or_else(|| default_message(locale, status).to_owned());
+    let templates = req
+        .rocket()
+        .state::<Templates>()
+        .expect("templates are managed");
+    let page = Page::render(
+        templates,
+        "error",
+        locale,
+        json!({ "status": status.code, "message": message, "user": null }),
+    )
+    .map_err(|_| Status::InternalServerError)?
+    .with_status(status);
+    page.respond_to(req)
+}
+
+fn api_message(status: Status) -> &'static str {
+    match status.code {
+        400 => "the request is malformed",
+        401 => "a valid API token is required: send `Authorization: Bearer <token>`",
+        403 => "this token is not allowed to do this",
+        404 => "not found",
+        413 => "the request body is too large",
+        422 => "the request body is invalid",
+        429 => "too many requests; wait a minute and try again",
+        503 => "the service is unavailable",
+        _ => "internal error",
+    }
+}
+
+fn default_message(locale: Locale, status: Status) -> &'static str {
+    let key = match status.code {
+        400 => "error_400",
+        403 => "error_403",
+        404 => "error_404",
+        413 => "error_413",
+        422 => "error_422",
+        429 => "error_429",
+        _ => "error_500",
+    };
+    i18n::text(locale, key)
+}
+
+fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// One catcher for every status: a guard's error, an unmatched route, a malformed request body.
+#[catch(default)]
+pub fn any(status: Status, _req: &Request<'_>) -> ErrorResponse {
+    ErrorResponse(status)
+}
+
+pub struct ErrorResponse(Status);
+
+impl<'r> Responder<'r, 'static> for ErrorResponse {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let message = match self.0.code {
+            // The CSRF check of a form: say what happened in words a user can act on.
+            403 if req.method() != rocket::http::Method::Get && !is_api(req) => {
+                Some(i18n::text(locale(req), "error_csrf").to_owned())
+            }
+            _ => None,
+        };
+        respond(req, self.0, message)
+    }
+}

@@ -1,0 +1,66 @@
+//! The web door: Rocket routes per audience, thin over the domain modules.
+
+pub mod api;
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod guards;
+pub mod headers;
+pub mod health;
+pub mod page;
+pub mod request_log;
+pub mod session;
+pub mod staff;
+
+use rocket::figment::Figment;
+use rocket::shield::Shield;
+use rocket::{Build, Request, Rocket, catchers, routes};
+
+use crate::app::App;
+use crate::auth::throttle::LoginThrottle;
+use crate::templates::Templates;
+
+/// The whole web application on top of `app`. `figment` carries Rocket's own settings (address,
+/// port, limits); a `secret_key` in it wins over the generated one.
+pub fn build(app: App, figment: Figment) -> Rocket<Build> {
+    let figment = if app.settings.secret_key_configured {
+        figment
+    } else {
+        figment.merge(("secret_key", app.secrets.secret_key.clone()))
+    }
+    // Without a trusted proxy in front, a client-supplied X-Real-IP must not count as its address.
+    .join(("ip_header", false));
+    let https = app.settings.uses_https();
+    let throttle = LoginThrottle::new(app.settings.rate_limit_login_per_minute);
+    rocket::custom(figment)
+        .manage(app)
+        .manage(Templates::load())
+        .manage(throttle)
+        // An empty Shield replaces Rocket's default one; SecurityHeaders sets every header.
+        .attach(Shield::new())
+        .attach(headers::SecurityHeaders { https })
+        .attach(request_log::RequestLog)
+        .mount(
+            "/",
+            routes![
+                health::health,
+                assets::asset,
+                staff::home,
+                staff::login_page,
+                staff::login,
+                staff::logout,
+                staff::admin,
+                staff::dashboard,
+            ],
+        )
+        .mount("/api/v1", routes![api::me, api::questions])
+        .register("/", catchers![errors::any])
+}
+
+fn app<'r>(req: &'r Request<'_>) -> &'r App {
+    req.rocket().state::<App>().expect("App is managed")
+}
+
+fn uses_https(req: &Request<'_>) -> bool {
+    app(req).settings.uses_https()
+}

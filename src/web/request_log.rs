@@ -1,0 +1,64 @@
+//! One log line per request, written by us instead of Rocket so that the token in a survey
+//! link (`/s/<token>`) never reaches a log file.
+
+use std::time::Instant;
+
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::{Data, Request, Response};
+
+pub struct RequestLog;
+
+#[derive(Clone, Copy)]
+struct Started(Option<Instant>);
+
+#[rocket::async_trait]
+impl Fairing for RequestLog {
+    fn info(&self) -> Info {
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
+        req.local_cache(|| Started(Some(Instant::now())));
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let elapsed = req
+            .local_cache(|| Started(None))
+            .0
+            .map(|started| started.elapsed().as_secs_f64() * 1000.0)
+            .unwrap_or_default();
+        tracing::info!(
+            target: "kundenpuls::request",
+            method = %req.method(),
+            path = %redact(req.uri().path().as_str()),
+            status = res.status().code,
+            ms = format!("{elapsed:.1}"),
+        );
+    }
+}
+
+/// The path with survey tokens cut out; the query string is never logged.
+pub fn redact(path: &str) -> String {
+    match path.strip_prefix("/s/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/s/…/{tail}"),
+            None => "/s/…".to_owned(),
+        },
+        None => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn survey_tokens_never_reach_the_log() {
+        assert_eq!(redact("/s/abcDEF123"), "/s/…");
+        assert_eq!(redact("/s/abcDEF123/privacy"), "/s/…/privacy");
+        assert_eq!(redact("/admin"), "/admin");
+    }
+}

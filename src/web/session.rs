@@ -1,0 +1,45 @@
+//! Staff sessions in a private cookie: encrypted and authenticated with the deployment's
+//! `secret_key`, so they survive restarts and work across instances without a session table.
+
+use chrono::{Duration, Utc};
+use rocket::http::{Cookie, CookieJar, SameSite};
+use serde::{Deserialize, Serialize};
+
+const COOKIE: &str = "kp_session";
+/// A working day; after it the user logs in again.
+const LIFETIME_HOURS: i64 = 10;
+
+#[derive(Serialize, Deserialize)]
+struct SessionData {
+    user_id: i32,
+    expires_at: i64,
+}
+
+pub fn start(jar: &CookieJar<'_>, user_id: i32, secure: bool) {
+    let data = SessionData {
+        user_id,
+        expires_at: (Utc::now() + Duration::hours(LIFETIME_HOURS)).timestamp(),
+    };
+    let value = serde_json::to_string(&data).expect("session data serialises");
+    jar.add_private(
+        Cookie::build((COOKIE, value))
+            .path("/")
+            .http_only(true)
+            // Lax, not Strict: a staff member following a link to the dashboard from a mail
+            // arrives logged in. Forms are protected by their CSRF token.
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .max_age(rocket::time::Duration::hours(LIFETIME_HOURS)),
+    );
+}
+
+pub fn end(jar: &CookieJar<'_>) {
+    jar.remove_private(Cookie::build(COOKIE).path("/"));
+}
+
+/// The logged-in user's id, if the cookie is present, genuine and not expired.
+pub fn user_id(jar: &CookieJar<'_>) -> Option<i32> {
+    let cookie = jar.get_private(COOKIE)?;
+    let data: SessionData = serde_json::from_str(cookie.value()).ok()?;
+    (data.expires_at > Utc::now().timestamp()).then_some(data.user_id)
+}

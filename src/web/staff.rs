@@ -1,0 +1,226 @@
+//! Staff pages: login, logout, and the landing pages of admins (HR) and viewers (leadership).
+
+use rocket::form::FromForm;
+use rocket::http::{CookieJar, Status};
+use rocket::response::Redirect;
+use rocket::serde::json::json;
+use rocket::{State, get, post, uri};
+use std::net::IpAddr;
+
+use super::csrf::{CsrfForm, CsrfToken, NoFields};
+use super::guards::{AdminUser, StaffUser};
+use super::page::Page;
+use super::session;
+use crate::app::App;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::{Role, staff};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+use crate::org;
+use crate::survey::catalog::{self, PILLARS, QuestionView};
+use crate::templates::Templates;
+
+#[derive(FromForm)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// Where to go after login: only a path on this site, never another host.
+fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|next| next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
+}
+
+fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "/admin",
+        Role::Viewer => "/dashboard",
+    }
+}
+
+#[get("/")]
+pub fn home(user: Option<StaffUser>) -> Redirect {
+    match user {
+        Some(user) => Redirect::to(home_of(user.principal.role)),
+        None => Redirect::to(uri!(login_page(next = Option::<String>::None))),
+    }
+}
+
+#[get("/login?<next>")]
+pub fn login_page(
+    next: Option<String>,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    login_form(
+        templates,
+        app.settings.default_locale,
+        &csrf,
+        "",
+        safe_next(next.as_deref()),
+        None,
+    )
+}
+
+fn login_form(
+    templates: &Templates,
+    locale: Locale,
+    csrf: &CsrfToken,
+    email: &str,
+    next: Option<&str>,
+    error: Option<&str>,
+) -> AppResult<Page> {
+    Page::render(
+        templates,
+        "login",
+        locale,
+        json!({ "user": null, "csrf": csrf.0, "email": email, "next": next, "error": error }),
+    )
+}
+
+#[post("/login", data = "<form>")]
+pub async fn login(
+    form: CsrfForm<LoginForm>,
+    client: Option<IpAddr>,
+    csrf: CsrfToken,
+    jar: &CookieJar<'_>,
+    app: &State<App>,
+    templates: &State<Templates>,
+    throttle: &State<LoginThrottle>,
+) -> AppResult<Result<Redirect, Page>> {
+    let form = form.into_inner();
+    let locale = app.settings.default_locale;
+    let next = safe_next(form.next.as_deref());
+    if !throttle.attempt(client, &form.email) {
+        tracing::warn!("login throttled");
+        let page = login_form(
+            templates,
+            locale,
+            &csrf,
+            &form.email,
+            next,
+            Some(i18n::text(locale, "error_429")),
+        )?;
+        return Ok(Err(page.with_status(Status::TooManyRequests)));
+    }
+    match staff::authenticate(&app.db, &form.email, &form.password).await? {
+        Some(user) => {
+            session::start(jar, user.id, app.settings.uses_https());
+            let role: Role = user
+                .role
+                .parse()
+                .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?;
+            tracing::info!(user_id = user.id, "staff login");
+            Ok(Ok(Redirect::to(next.unwrap_or(home_of(role)).to_owned())))
+        }
+        None => {
+            tracing::info!("failed staff login");
+            let page = login_form(
+                templates,
+                locale,
+                &csrf,
+                &form.email,
+                next,
+                Some(i18n::text(locale, "login_failed")),
+            )?;
+            Ok(Err(page.with_status(Status::Unauthorized)))
+        }
+    }
+}
+
+/// Logging out changes state, so it is a POST with the CSRF token like every other form.
+#[post("/logout", data = "<form>")]
+pub fn logout(form: CsrfForm<NoFields>, jar: &CookieJar<'_>) -> Redirect {
+    let CsrfForm(NoFields) = form;
+    session::end(jar);
+    Redirect::to(uri!(login_page(next = Option::<String>::None)))
+}
+
+#[get("/admin")]
+pub async fn admin(
+    admin: AdminUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let principal = admin.0.principal;
+    let locale = principal.locale;
+    let headcount = org::headcount(&app.db).await?;
+    let questions: Vec<QuestionView> = catalog::all(&app.db)
+        .await?
+        .iter()
+        .map(|question| QuestionView::new(question, locale))
+        .collect();
+    let pillars: Vec<_> = PILLARS
+        .iter()
+        .map(|pillar| {
+            let items: Vec<&QuestionView> = questions
+                .iter()
+                .filter(|question| question.pillar.as_deref() == Some(pillar))
+                .collect();
+            json!({ "key": pillar, "questions": items })
+        })
+        .collect();
+    let other: Vec<&QuestionView> = questions
+        .iter()
+        .filter(|question| question.pillar.is_none())
+        .collect();
+    Page::render(
+        templates,
+        "admin",
+        locale,
+        json!({
+            "user": principal,
+            "csrf": csrf.0,
+            "headcount": headcount,
+            "pillars": pillars,
+            "other_questions": other,
+            "question_count": questions.len(),
+        }),
+    )
+}
+
+#[get("/dashboard")]
+pub async fn dashboard(
+    staff: StaffUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let scope = match staff.principal.department_id {
+        Some(id) => crate::entities::department::Entity::find_by_id(id)
+            .one(&app.db)
+            .await?
+            .map(|department| department.path),
+        None => None,
+    };
+    Page::render(
+        templates,
+        "dashboard",
+        staff.principal.locale,
+        json!({
+            "user": staff.principal,
+            "csrf": csrf.0,
+            "scope": scope,
+            "anonymity_threshold": app.settings.anonymity_threshold,
+        }),
+    )
+}
+
+use sea_orm::EntityTrait as _;
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/admin")), Some("/admin"));
+        assert_eq!(safe_next(Some("//evil.example")), None);
+        assert_eq!(safe_next(Some("https://evil.example")), None);
+        assert_eq!(safe_next(Some("/\\evil.example")), None);
+        assert_eq!(safe_next(None), None);
+    }
+}

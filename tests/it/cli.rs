@@ -1,0 +1,170 @@
+//! The command line as an operator uses it: the real binary, a working directory without a
+//! Rocket.toml, settings through ROCKET_* variables.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use kundenpuls::auth::Role;
+use rocket::http::{Header, Status};
+
+use crate::helpers::{TestApp, TestDb};
+
+fn kundenpuls(db: &TestDb, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kundenpuls"));
+    command
+        .args(args)
+        .current_dir(db.dir.path())
+        .env_remove("ROCKET_PROFILE")
+        .env("ROCKET_DATABASE_URL", &db.url)
+        .env("KUNDENPULS_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[rocket::async_test]
+async fn a_bad_setting_stops_start_up_with_one_line_naming_the_key() {
+    let db = TestDb::new().await;
+    let output = kundenpuls(
+        &db,
+        &["migrate"],
+        "",
+        &[("ROCKET_ANONYMITY_THRESHOLD", "2")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("anonymity_threshold") && stderr.contains("at least 3"),
+        "{stderr}"
+    );
+
+    let output = kundenpuls(
+        &db,
+        &["migrate"],
+        "",
+        &[("ROCKET_TIMEZONE", "Europe/Atlantis")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("`timezone`"));
+}
+
+#[rocket::async_test]
+async fn an_admin_added_on_the_command_line_can_log_in() {
+    let db = TestDb::new().await;
+    let output = kundenpuls(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "personal@example.de",
+            "--role",
+            "admin",
+        ],
+        "Herbst-Laub-2026\n",
+        &[],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("added admin personal@example.de"));
+
+    let again = kundenpuls(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "personal@example.de",
+            "--role",
+            "admin",
+        ],
+        "Herbst-Laub-2026\n",
+        &[],
+    );
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("exists already"));
+
+    let t = TestApp::spawn_on(db, &[]).await;
+    let login = t.login("personal@example.de", "Herbst-Laub-2026").await;
+    assert_eq!(login.status(), Status::SeeOther);
+    assert_eq!(t.client.get("/admin").dispatch().await.status(), Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_short_password_or_an_unknown_role_is_refused() {
+    let db = TestDb::new().await;
+    let short = kundenpuls(
+        &db,
+        &["user", "add", "--email", "a@example.de", "--role", "admin"],
+        "kurz\n",
+        &[],
+    );
+    assert!(!short.status.success());
+    assert!(text(&short.stderr).contains("at least 10 characters"));
+
+    let role = kundenpuls(
+        &db,
+        &["user", "add", "--email", "a@example.de", "--role", "root"],
+        "",
+        &[],
+    );
+    assert!(!role.status.success());
+    assert!(text(&role.stderr).contains("unknown role"));
+}
+
+#[rocket::async_test]
+async fn a_token_is_printed_once_and_opens_the_api() {
+    let db = TestDb::new().await;
+    let output = kundenpuls(
+        &db,
+        &["token", "create", "--role", "viewer", "--name", "bi-export"],
+        "",
+        &[],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let token = text(&output.stdout).trim().to_owned();
+    assert!(token.starts_with("kp_") && token.len() > 40, "{token}");
+
+    let scoped = kundenpuls(
+        &db,
+        &[
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--department",
+            "Vertrieb",
+        ],
+        "",
+        &[],
+    );
+    assert!(!scoped.status.success());
+    assert!(text(&scoped.stderr).contains("department scope is for viewer tokens"));
+
+    let t = TestApp::spawn_on(db, &[]).await;
+    let me = t
+        .client
+        .get("/api/v1/me")
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    assert_eq!(me.status(), Status::Ok);
+    let body: serde_json::Value = me.into_json().await.unwrap();
+    assert_eq!(body["role"], Role::Viewer.as_str());
+    assert_eq!(body["name"], "bi-export");
+}

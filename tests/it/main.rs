@@ -1,0 +1,11 @@
+//! Integration tests by user flow. They run on SQLite, and a second time on PostgreSQL when
+//! `KUNDENPULS_TEST_DATABASE_URL` points at a server (each test in a fresh database there).
+//! One binary, so the service links once.
+
+mod helpers;
+
+mod api;
+mod cli;
+mod schema;
+mod staff;
+mod tcp;

@@ -1,0 +1,198 @@
+//! The schema as the works council would check it: nothing leads from an answer to a person.
+
+use std::collections::BTreeSet;
+
+use kundenpuls::app::App;
+use kundenpuls::config::Settings;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use crate::helpers::{TestApp, TestDb, figment};
+
+async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .unwrap_or_else(|err| panic!("{sql}: {err}"))
+    .iter()
+    .map(|row| row.try_get_by_index::<String>(0).expect("a text column"))
+    .collect()
+}
+
+async fn columns(db: &DatabaseConnection, table: &str) -> BTreeSet<String> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
+        _ => format!(
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = '{table}'"
+        ),
+    };
+    strings(db, &sql).await.into_iter().collect()
+}
+
+/// Every (from table, to table) pair of foreign keys in the schema.
+async fn foreign_keys(db: &DatabaseConnection) -> BTreeSet<(String, String)> {
+    let mut keys = BTreeSet::new();
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let tables = strings(
+                db,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .await;
+            for table in tables {
+                for target in strings(
+                    db,
+                    &format!("SELECT \"table\" FROM pragma_foreign_key_list('{table}')"),
+                )
+                .await
+                {
+                    keys.insert((table.clone(), target));
+                }
+            }
+        }
+        _ => {
+            let rows = strings(
+                db,
+                "SELECT (tc.table_name || '>' || ccu.table_name)::text \
+                 FROM information_schema.table_constraints tc \
+                 JOIN information_schema.constraint_column_usage ccu \
+                   ON tc.constraint_name = ccu.constraint_name AND tc.table_schema = ccu.table_schema \
+                 WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema()",
+            )
+            .await;
+            for row in rows {
+                let (from, to) = row.split_once('>').unwrap();
+                keys.insert((from.to_owned(), to.to_owned()));
+            }
+        }
+    }
+    keys
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
+#[rocket::async_test]
+async fn responses_and_answers_have_no_way_back_to_a_person() {
+    let t = TestApp::spawn().await;
+    let db = &t.app.db;
+
+    // Exactly these columns: no employee, invitation or token reference, no address, no agent,
+    // no exact time.
+    assert_eq!(
+        columns(db, "responses").await,
+        set(&["id", "round_id", "department_id", "submitted_on"])
+    );
+    assert_eq!(
+        columns(db, "answers").await,
+        set(&["response_id", "question_id", "value", "text"])
+    );
+
+    let keys = foreign_keys(db).await;
+    let from = |table: &str| -> BTreeSet<String> {
+        keys.iter()
+            .filter(|(f, _)| f == table)
+            .map(|(_, to)| to.clone())
+            .collect()
+    };
+    assert_eq!(from("responses"), set(&["rounds", "departments"]));
+    assert_eq!(from("answers"), set(&["responses", "questions"]));
+    let into_responses: BTreeSet<String> = keys
+        .iter()
+        .filter(|(_, to)| to == "responses" || to == "answers")
+        .map(|(from, _)| from.clone())
+        .collect();
+    assert_eq!(
+        into_responses,
+        set(&["answers"]),
+        "nothing points at a response but its answers"
+    );
+    assert!(
+        from("invitations")
+            .iter()
+            .all(|to| to != "responses" && to != "answers"),
+        "an invitation knows whether, never what"
+    );
+}
+
+#[rocket::async_test]
+async fn the_submission_keeps_a_date_not_a_time() {
+    let t = TestApp::spawn().await;
+    let db = &t.app.db;
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => "SELECT type FROM pragma_table_info('responses') WHERE name = 'submitted_on'".to_owned(),
+        _ => "SELECT data_type::text FROM information_schema.columns \
+              WHERE table_schema = current_schema() AND table_name = 'responses' AND column_name = 'submitted_on'"
+            .to_owned(),
+    };
+    let kind = strings(db, &sql).await.pop().unwrap().to_lowercase();
+    // SQLite's declared type for a date column is `date_text` (sea-query's name for it).
+    assert!(
+        kind == "date" || kind == "date_text",
+        "submitted_on is declared {kind}"
+    );
+}
+
+#[rocket::async_test]
+async fn the_catalog_is_seeded_in_both_languages() {
+    let t = TestApp::spawn().await;
+    let questions = kundenpuls::survey::catalog::all(&t.app.db).await.unwrap();
+    assert_eq!(questions.len(), 26);
+    assert_eq!(
+        questions.iter().filter(|q| q.scale == "likert5").count(),
+        24
+    );
+    for pillar in kundenpuls::survey::catalog::PILLARS {
+        let core = questions
+            .iter()
+            .filter(|q| q.pillar.as_deref() == Some(pillar) && q.core)
+            .count();
+        assert_eq!(core, 1, "{pillar} has one core item for its trend");
+    }
+    assert!(questions.iter().filter(|q| q.reverse_coded).count() >= 3);
+    assert!(
+        questions
+            .iter()
+            .all(|q| !q.text_de.is_empty() && !q.text_en.is_empty())
+    );
+    assert!(
+        questions
+            .iter()
+            .any(|q| q.text_de.contains('ü') || q.text_de.contains('ä'))
+    );
+}
+
+#[rocket::async_test]
+async fn a_restart_migrates_nothing_twice_and_keeps_the_generated_secrets() {
+    let db = TestDb::new().await;
+    let settings = || Settings::from_figment(&figment(&db, &[])).unwrap();
+    let first = App::start(settings()).await.expect("first start");
+    let second = App::start(settings())
+        .await
+        .expect("second start on the same database");
+    assert_eq!(first.secrets.secret_key, second.secrets.secret_key);
+    assert_eq!(first.secrets.token_key, second.secrets.token_key);
+    assert_eq!(first.secrets.token_key.len(), 32);
+    assert_ne!(first.secrets.secret_key, "", "never empty");
+    let questions = kundenpuls::survey::catalog::all(&second.db).await.unwrap();
+    assert_eq!(questions.len(), 26, "the seed ran once");
+}
+
+#[rocket::async_test]
+async fn two_instances_starting_together_migrate_once() {
+    let db = TestDb::new().await;
+    let settings = || Settings::from_figment(&figment(&db, &[])).unwrap();
+    let (a, b) = tokio::join!(App::start(settings()), App::start(settings()));
+    let (a, b) = (a.expect("instance a"), b.expect("instance b"));
+    assert_eq!(
+        a.secrets.secret_key, b.secrets.secret_key,
+        "one shared secret"
+    );
+    assert_eq!(
+        kundenpuls::survey::catalog::all(&b.db).await.unwrap().len(),
+        26
+    );
+}
