@@ -23,6 +23,11 @@ pub struct CatalogItem {
     pub reverse_coded: bool,
     /// Asked in every pulse so that trend lines compare like with like.
     pub core: bool,
+    /// In rotation from the start. Five alternates start inactive so that the default pulse of
+    /// 8 items can ask every active item at least once in every 4 rounds (3 pillar cores + the
+    /// 0-10 item + 4 rotating slots x 4 rounds = 16 rotating items); HR can switch them on and
+    /// raise the pulse size.
+    pub active: bool,
     pub text_de: &'static str,
     pub text_en: &'static str,
 }
@@ -35,6 +40,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: true,
+        active: true,
         text_de: "Bei uns richten sich Ziele und Entscheidungen spürbar am Nutzen für unsere Kunden aus.",
         text_en: "Our goals and decisions are clearly guided by what benefits our customers.",
     },
@@ -44,6 +50,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: true,
         core: false,
+        active: true,
         text_de: "Unsere internen Abläufe machen es uns schwer, Kunden gut zu bedienen.",
         text_en: "Our internal processes make it hard for us to serve customers well.",
     },
@@ -53,6 +60,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "In meinem Bereich wissen wir genau, was unsere Kunden brauchen und erwarten.",
         text_en: "In my area we know exactly what our customers need and expect.",
     },
@@ -62,6 +70,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: false,
         text_de: "In meinem Bereich holen wir regelmäßig die Meinung unserer Kunden ein.",
         text_en: "In my area we regularly ask customers what they think of us.",
     },
@@ -71,6 +80,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Rückmeldungen von Kunden erreichen mich schnell und ohne Umwege.",
         text_en: "Feedback from customers reaches me quickly and directly.",
     },
@@ -80,6 +90,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: true,
         core: false,
+        active: true,
         text_de: "Kundenbeschwerden werden bei uns oft zwischen Abteilungen hin- und hergeschoben.",
         text_en: "Customer complaints often get passed back and forth between departments here.",
     },
@@ -89,6 +100,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Wissen über unsere Kunden teilen wir bei uns mit allen, die es brauchen.",
         text_en: "We share what we know about our customers with everyone who needs it.",
     },
@@ -98,6 +110,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: false,
         text_de: "Was wir über Kunden lernen, setzen wir in meinem Bereich in konkrete Verbesserungen um.",
         text_en: "In my area, what we learn about customers turns into concrete improvements.",
     },
@@ -107,6 +120,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: false,
         text_de: "Bei alltäglichen Entscheidungen fragen wir uns, was sie für unsere Kunden bedeuten.",
         text_en: "In everyday decisions we ask ourselves what they mean for our customers.",
     },
@@ -117,6 +131,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: true,
+        active: true,
         text_de: "Unsere Führung stellt die Kunden spürbar in den Mittelpunkt – in Worten und Taten.",
         text_en: "Our leadership clearly puts customers first, in words and in deeds.",
     },
@@ -126,6 +141,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Die Geschäftsleitung lebt Kundenorientierung sichtbar vor.",
         text_en: "Top management visibly sets an example of customer focus.",
     },
@@ -135,6 +151,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Meine Führungskraft setzt uns Ziele für Kundenzufriedenheit, nicht nur für Umsatz.",
         text_en: "My manager sets us goals for customer satisfaction, not just for revenue.",
     },
@@ -144,6 +161,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Meine Führungskraft fragt bei Entscheidungen, wie unsere Kunden das sehen würden.",
         text_en: "When making decisions, my manager asks how our customers would see it.",
     },
@@ -153,6 +171,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: true,
         core: false,
+        active: true,
         text_de: "Unsere Führungskräfte sind weit weg von dem, was Kunden bei uns wirklich erleben.",
         text_en: "Our leaders are far removed from what customers actually experience with us.",
     },
@@ -162,6 +181,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: false,
         text_de: "Meine Führungskraft erkennt es an, wenn sich jemand besonders für Kunden einsetzt.",
         text_en: "My manager recognises it when someone goes the extra mile for customers.",
     },
@@ -171,6 +191,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: false,
         text_de: "Meine Führungskraft räumt Hürden aus dem Weg, die uns im Umgang mit Kunden bremsen.",
         text_en: "My manager clears away obstacles that get in the way of serving customers.",
     },
@@ -181,6 +202,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: true,
+        active: true,
         text_de: "Unsere Werte werden bei uns im Alltag gelebt und stehen nicht nur auf dem Papier.",
         text_en: "Our values are practised in everyday work, not just printed on paper.",
     },
@@ -190,6 +212,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "In meinem Team vertrauen wir einander.",
         text_en: "In my team we trust each other.",
     },
@@ -199,6 +222,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Bei uns hören wir einander zu, bevor wir urteilen.",
         text_en: "Here we listen to each other before we pass judgement.",
     },
@@ -208,6 +232,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "In meinem Team übernimmt jede und jeder Verantwortung für das eigene Ergebnis.",
         text_en: "In my team everyone takes responsibility for their own results.",
     },
@@ -217,6 +242,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Über Teamgrenzen hinweg arbeiten wir gut und gern zusammen.",
         text_en: "We work well together across teams, and we enjoy it.",
     },
@@ -226,6 +252,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Bei uns begegnen sich alle mit Respekt, unabhängig von Position oder Funktion.",
         text_en: "Everyone here treats each other with respect, regardless of role or position.",
     },
@@ -235,6 +262,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Kritische Rückmeldungen sind bei uns willkommen, auch gegenüber Vorgesetzten.",
         text_en: "Critical feedback is welcome here, even when it is aimed at managers.",
     },
@@ -244,6 +272,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "likert5",
         reverse_coded: true,
         core: false,
+        active: true,
         text_de: "Fehler werden bei uns eher vertuscht, als dass wir aus ihnen lernen.",
         text_en: "Mistakes here tend to get covered up rather than learned from.",
     },
@@ -254,6 +283,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "nps11",
         reverse_coded: false,
         core: true,
+        active: true,
         text_de: "Wie wahrscheinlich ist es, dass Sie unsere Produkte oder Dienstleistungen einem Freund oder Bekannten empfehlen?",
         text_en: "How likely are you to recommend our products or services to a friend?",
     },
@@ -263,6 +293,7 @@ pub const CATALOG: &[CatalogItem] = &[
         scale: "text",
         reverse_coded: false,
         core: false,
+        active: true,
         text_de: "Was sollten wir tun, damit unsere Kunden noch mehr von uns haben? (optional)",
         text_en: "What should we do so that our customers benefit even more from us? (optional)",
     },
@@ -277,6 +308,28 @@ mod tests {
 
     fn find(key: &str) -> Option<&'static CatalogItem> {
         CATALOG.iter().find(|i| i.key == key)
+    }
+
+    #[test]
+    fn the_default_pulse_of_8_can_rotate_every_active_item_within_4_rounds() {
+        let scored = |i: &&CatalogItem| i.scale != "text";
+        assert!(CATALOG.iter().filter(|i| i.core).all(|i| i.active));
+        let core = CATALOG.iter().filter(scored).filter(|i| i.core).count();
+        let rotating = CATALOG
+            .iter()
+            .filter(scored)
+            .filter(|i| i.active && !i.core)
+            .count();
+        assert_eq!(core, 4, "three pillar cores and the 0-10 item");
+        assert!(rotating <= (8 - core) * 4, "{rotating} rotating items");
+        for pillar in PILLARS {
+            assert!(
+                CATALOG
+                    .iter()
+                    .any(|i| i.pillar == Some(pillar) && i.active && !i.core),
+                "{pillar} keeps rotating items"
+            );
+        }
     }
 
     #[test]

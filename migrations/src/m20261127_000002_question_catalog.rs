@@ -33,7 +33,7 @@ impl MigrationTrait for Migration {
                 item.core.into(),
                 item.text_de.into(),
                 item.text_en.into(),
-                true.into(),
+                item.active.into(),
                 <i32 as TryFrom<usize>>::try_from(position)
                     .expect("catalog fits in i32")
                     .into(),

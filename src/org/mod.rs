@@ -1,6 +1,7 @@
 //! The organisation as HR keeps it: departments as a tree, and employees.
 
 pub mod department;
+pub mod import;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;

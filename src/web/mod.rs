@@ -53,7 +53,19 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 staff::dashboard,
             ],
         )
-        .mount("/api/v1", routes![api::me, api::questions])
+        .mount(
+            "/api/v1",
+            routes![
+                api::me,
+                api::questions,
+                api::rounds::list,
+                api::rounds::create,
+                api::rounds::show,
+                api::rounds::update,
+                api::rounds::close,
+                api::rounds::cancel,
+            ],
+        )
         .register("/", catchers![errors::any])
 }
 

@@ -188,3 +188,68 @@ pub fn form(fields: &[(&str, &str)]) -> String {
 pub fn location<'a>(response: &'a LocalResponse<'_>) -> &'a str {
     response.headers().get_one("Location").unwrap_or("")
 }
+
+/// A small organisation written straight into the database: departments by path (parents
+/// first) and `per_department` active employees in each.
+pub async fn seed_org(
+    db: &sea_orm::DatabaseConnection,
+    paths: &[&str],
+    per_department: usize,
+) -> std::collections::HashMap<String, i32> {
+    use kundenpuls::entities::{department, employee};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let now = chrono::Utc::now();
+    let mut ids = std::collections::HashMap::new();
+    for path in paths {
+        let (parent, name) = match path.rsplit_once(" / ") {
+            Some((parent, name)) => (Some(ids[parent]), name),
+            None => (None, *path),
+        };
+        let record = department::ActiveModel {
+            parent_id: Set(parent),
+            name: Set(name.to_owned()),
+            path: Set((*path).to_owned()),
+            created_at: Set(now),
+            retired_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("department");
+        ids.insert((*path).to_owned(), record.id);
+        for n in 0..per_department {
+            employee::ActiveModel {
+                email: Set(format!(
+                    "{}.{n}@example.de",
+                    name.to_lowercase().replace(' ', "-")
+                )),
+                name: Set(format!("{name} {n}")),
+                department_id: Set(record.id),
+                locale: Set(if n % 3 == 0 { "en" } else { "de" }.to_owned()),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .expect("employee");
+        }
+    }
+    ids
+}
+
+pub fn bearer(token: &str) -> rocket::http::Header<'static> {
+    rocket::http::Header::new("Authorization", format!("Bearer {token}"))
+}
+
+impl TestApp {
+    /// A fresh API token of `role`.
+    pub async fn token(&self, role: Role) -> String {
+        kundenpuls::auth::api_token::create(&self.app.db, "test", role, None)
+            .await
+            .expect("token")
+            .token
+    }
+}

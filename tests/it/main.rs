@@ -6,6 +6,8 @@ mod helpers;
 
 mod api;
 mod cli;
+mod import;
+mod rounds;
 mod schema;
 mod staff;
 mod tcp;

@@ -1,5 +1,7 @@
 //! The command line: the same services as the web, for operators and HR scripts.
 
+mod round;
+
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
@@ -11,7 +13,7 @@ use crate::app::App;
 use crate::auth::{Role, api_token, staff};
 use crate::config::{MIN_ANONYMITY_THRESHOLD, Settings};
 use crate::i18n::Locale;
-use crate::{db, telemetry, web};
+use crate::{db, scheduler, telemetry, web};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +38,9 @@ enum Command {
     /// API bearer tokens for /api/v1.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Survey rounds: create, list, show, close, cancel.
+    #[command(subcommand)]
+    Round(round::RoundCommand),
 }
 
 #[derive(Subcommand)]
@@ -151,6 +156,10 @@ async fn run(command: Command, settings: Settings, figment: Figment) -> anyhow::
             println!("{}", created.token);
             Ok(())
         }
+        Command::Round(command) => {
+            let app = App::start(settings).await?;
+            round::run(&app, command).await
+        }
     }
 }
 
@@ -174,10 +183,10 @@ async fn serve(settings: Settings, figment: Figment) -> anyhow::Result<()> {
     }
     tracing::info!(database = %crate::app::redact_url(&settings.database_url), "opening the database");
     let app = App::start(settings).await?;
-    web::build(app, figment)
-        .launch()
-        .await
-        .context("the web server stopped")?;
+    let scheduler = tokio::spawn(scheduler::run(app.clone()));
+    let served = web::build(app, figment).launch().await;
+    scheduler.abort();
+    served.context("the web server stopped")?;
     Ok(())
 }
 

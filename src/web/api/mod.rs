@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`, for scripts and HR systems, authenticated by bearer token.
 
+pub mod rounds;
+
 use rocket::serde::json::Json;
 use rocket::{State, get};
 use serde::Serialize;

@@ -1,0 +1,177 @@
+//! `kundenpuls round …`: HR's rounds from a shell.
+
+use chrono::Utc;
+use clap::Subcommand;
+
+use crate::app::App;
+use crate::survey::round::{self, RoundDraft, RoundView};
+
+#[derive(Subcommand)]
+pub enum RoundCommand {
+    /// Create a round. Times in the company time zone ("2027-03-01 09:00") or RFC 3339.
+    Create {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        opens: String,
+        #[arg(long)]
+        closes: String,
+        /// Department paths whose subtrees are asked, comma-separated (write `\,` for a comma
+        /// inside a name); may be repeated. Default: the whole company.
+        #[arg(long)]
+        departments: Vec<String>,
+        /// Question keys, comma-separated; default: an automatic pulse.
+        #[arg(long, value_delimiter = ',')]
+        questions: Vec<String>,
+        /// Number of scored questions of the automatic pulse (default 8).
+        #[arg(long)]
+        pulse_size: Option<usize>,
+    },
+    /// List every round with its participation.
+    List,
+    /// Show one round.
+    Show { id: i32 },
+    /// Close an open round now.
+    Close { id: i32 },
+    /// Cancel a scheduled or open round; an open round's responses are deleted with it.
+    Cancel {
+        id: i32,
+        /// The number of responses that will be deleted, as a confirmation.
+        #[arg(long)]
+        confirm: Option<u64>,
+    },
+}
+
+/// Splits "A,B\,C" into ["A", "B,C"]: names may contain commas when escaped.
+pub fn split_list(values: &[String]) -> Vec<String> {
+    let mut items = Vec::new();
+    for value in values {
+        let mut current = String::new();
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&',') => {
+                    current.push(',');
+                    chars.next();
+                }
+                ',' => items.push(std::mem::take(&mut current)),
+                other => current.push(other),
+            }
+        }
+        items.push(current);
+    }
+    items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
+    let now = Utc::now();
+    match command {
+        RoundCommand::Create {
+            title,
+            opens,
+            closes,
+            departments,
+            questions,
+            pulse_size,
+        } => {
+            let draft = RoundDraft {
+                title,
+                opens_at: opens,
+                closes_at: closes,
+                departments: split_list(&departments),
+                questions: (!questions.is_empty()).then_some(questions),
+                pulse_size,
+            };
+            let view = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            for note in &view.notes {
+                eprintln!("note: {note}");
+            }
+            print_detail(&view);
+        }
+        RoundCommand::List => {
+            let rounds = round::list(&app.db, &app.settings).await?;
+            if rounds.is_empty() {
+                println!("no rounds yet");
+            }
+            println!(
+                "{:>4}  {:<9}  {:<20}  {:<20}  {:>15}  title",
+                "id", "state", "opens", "closes", "answered"
+            );
+            for view in rounds {
+                println!(
+                    "{:>4}  {:<9}  {:<20}  {:<20}  {:>15}  {}",
+                    view.id,
+                    view.state.as_str(),
+                    view.opens_local,
+                    view.closes_local,
+                    format!(
+                        "{}/{}",
+                        view.participation.answered, view.participation.invited
+                    ),
+                    view.title
+                );
+            }
+        }
+        RoundCommand::Show { id } => {
+            let view = round::get(&app.db, &app.settings, id)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            print_detail(&view);
+        }
+        RoundCommand::Close { id } => {
+            let changed = round::close(&app.db, id, now)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            if !changed {
+                anyhow::bail!("round {id} is not open");
+            }
+            println!("round {id} closed");
+        }
+        RoundCommand::Cancel { id, confirm } => {
+            let cancelled = round::cancel(&app.db, id, confirm, now)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "round {} cancelled; {} responses deleted",
+                cancelled.id, cancelled.responses_deleted
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_detail(view: &RoundView) {
+    println!("round {}: {}", view.id, view.title);
+    println!("  state:       {}", view.state.as_str());
+    println!("  opens:       {}", view.opens_local);
+    println!("  closes:      {}", view.closes_local);
+    let target = if view.departments.is_empty() {
+        "whole company".to_owned()
+    } else {
+        view.departments.join("; ")
+    };
+    println!("  target:      {target}");
+    println!("  questions:   {}", view.questions.join(", "));
+    println!("  reminders:   {}", view.reminders_local.join(", "));
+    println!(
+        "  answered:    {} of {} invited",
+        view.participation.answered, view.participation.invited
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_list;
+
+    #[test]
+    fn lists_split_on_commas_unless_escaped_and_may_repeat() {
+        let items = split_list(&["Vertrieb, Service\\, Hotline".into(), "Technik".into()]);
+        assert_eq!(items, vec!["Vertrieb", "Service, Hotline", "Technik"]);
+    }
+}

@@ -1,0 +1,3 @@
+//! What leadership and HR may see, with the anonymity threshold applied to every figure.
+
+pub mod participation;

@@ -1,0 +1,60 @@
+//! The background loop beside the web server: opens rounds when they are due, closes them when
+//! their time is up, and (with schedules) creates the next round of each schedule. Every step
+//! is idempotent and safe with several instances on one database, so a restart, a catch-up
+//! after downtime or a second instance changes nothing twice.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::App;
+use crate::error::AppResult;
+use crate::survey::round;
+
+/// How often the loop looks for due work; a round opens at most this late.
+pub const INTERVAL: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Tick {
+    pub opened: Vec<i32>,
+    pub closed: Vec<i32>,
+    pub missed: Vec<i32>,
+}
+
+/// Runs until the process ends. Errors are logged and retried at the next tick.
+pub async fn run(app: App) {
+    let mut interval = tokio::time::interval(INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match tick(&app, Utc::now()).await {
+            Ok(done) if done != Tick::default() => tracing::info!(?done, "scheduler"),
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = %err, "scheduler tick failed"),
+        }
+    }
+}
+
+/// One pass over due work at `now`.
+pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
+    let mut done = Tick::default();
+    let (to_open, to_close) = round::due(&app.db, now).await?;
+    for id in to_open {
+        if round::missed(&app.db, id, now).await? {
+            tracing::warn!(
+                round = id,
+                "round missed: the service was not running while it was open"
+            );
+            done.missed.push(id);
+        } else if round::open(&app.db, &app.secrets.token_key, id, now).await? {
+            done.opened.push(id);
+        }
+    }
+    for id in to_close {
+        if round::close(&app.db, id, now).await? {
+            done.closed.push(id);
+        }
+    }
+    Ok(done)
+}

@@ -1,0 +1,757 @@
+//! Survey rounds: created by HR (or a schedule), opened on time with one invitation per active
+//! employee in the target, closed on time or early, or cancelled.
+//!
+//! States: `scheduled → open → closed`, and `cancelled` from scheduled or open. Every state
+//! change is a conditional update (`… WHERE state = 'scheduled'`) inside a write transaction, so
+//! two schedulers or an HR click racing the scheduler change a round once.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono_tz::Tz;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::db;
+use crate::entities::{
+    department, employee, invitation, question, response, round, round_department, round_question,
+    round_reminder,
+};
+use crate::error::{AppError, AppResult};
+use crate::invite;
+use crate::org::department as departments;
+use crate::survey::local_time::{self, format_local_with_zone};
+use crate::survey::{catalog, pulse};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundState {
+    Scheduled,
+    Open,
+    Closed,
+    Cancelled,
+}
+
+impl RoundState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundState::Scheduled => "scheduled",
+            RoundState::Open => "open",
+            RoundState::Closed => "closed",
+            RoundState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Scheduled, Self::Open, Self::Closed, Self::Cancelled]
+            .into_iter()
+            .find(|state| state.as_str() == value)
+    }
+}
+
+/// What HR enters for a round, as typed: times in the company time zone or RFC 3339.
+#[derive(Debug, Clone, Default)]
+pub struct RoundDraft {
+    pub title: String,
+    pub opens_at: String,
+    pub closes_at: String,
+    /// Department paths whose subtrees are asked; empty means the whole company.
+    pub departments: Vec<String>,
+    /// Question keys; `None` takes an automatic pulse.
+    pub questions: Option<Vec<String>>,
+    pub pulse_size: Option<usize>,
+}
+
+/// A draft that passed every check, ready to be written.
+struct ValidRound {
+    title: String,
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    department_ids: Vec<i32>,
+    question_ids: Vec<i32>,
+    reminders: Vec<DateTime<Utc>>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Participation {
+    pub invited: u64,
+    pub answered: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundView {
+    pub id: i32,
+    pub title: String,
+    pub state: RoundState,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// The times in the company time zone, as HR reads them.
+    pub opens_local: String,
+    pub closes_local: String,
+    pub schedule_id: Option<i32>,
+    /// Department paths of the target; empty is the whole company.
+    pub departments: Vec<String>,
+    pub questions: Vec<String>,
+    pub reminders: Vec<DateTime<Utc>>,
+    pub reminders_local: Vec<String>,
+    pub participation: Participation,
+    /// What was understood from the input (e.g. which of two clock times was taken).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+pub const MAX_TITLE: usize = 200;
+
+fn unprocessable(message: impl Into<String>) -> AppError {
+    AppError::Unprocessable(message.into())
+}
+
+async fn validate(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    draft: &RoundDraft,
+    now: DateTime<Utc>,
+) -> AppResult<ValidRound> {
+    let title = draft.title.trim();
+    if title.is_empty() {
+        return Err(unprocessable("a round needs a title"));
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(unprocessable(format!(
+            "the title has more than {MAX_TITLE} characters"
+        )));
+    }
+    let tz = settings.timezone;
+    let opens = local_time::parse_instant(&draft.opens_at, tz)
+        .map_err(|err| unprocessable(format!("opening time: {err}")))?;
+    let closes = local_time::parse_instant(&draft.closes_at, tz)
+        .map_err(|err| unprocessable(format!("closing time: {err}")))?;
+    if closes.utc <= opens.utc {
+        return Err(unprocessable(format!(
+            "the round closes ({}) before it opens ({})",
+            format_local_with_zone(closes.utc, tz),
+            format_local_with_zone(opens.utc, tz)
+        )));
+    }
+    if closes.utc <= now {
+        return Err(unprocessable(format!(
+            "the closing time {} has already passed",
+            format_local_with_zone(closes.utc, tz)
+        )));
+    }
+    let all_departments = departments::all(db).await?;
+    let department_ids = resolve_departments(&all_departments, &draft.departments)?;
+    let invited = count_targeted(db, &all_departments, &department_ids).await?;
+    if invited == 0 {
+        return Err(unprocessable(
+            "the target has no active employees: import employees or choose other departments",
+        ));
+    }
+    let catalog = catalog::all(db).await?;
+    let question_ids = match &draft.questions {
+        Some(keys) if !keys.is_empty() => pulse::by_keys(&catalog, keys).map_err(unprocessable)?,
+        _ => {
+            let size = draft.pulse_size.unwrap_or(pulse::DEFAULT_PULSE_SIZE);
+            pulse::check_size(&catalog, size).map_err(unprocessable)?;
+            pulse::select(&catalog, size, &[])
+        }
+    };
+    Ok(ValidRound {
+        title: title.to_owned(),
+        opens_at: opens.utc,
+        closes_at: closes.utc,
+        department_ids,
+        question_ids,
+        reminders: default_reminders(opens.utc, closes.utc, tz),
+        notes: [opens.note, closes.note].into_iter().flatten().collect(),
+    })
+}
+
+fn resolve_departments(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
+    let by_path: HashMap<&str, &department::Model> = all
+        .iter()
+        .filter(|d| d.retired_at.is_none())
+        .map(|d| (d.path.as_str(), d))
+        .collect();
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        match departments::normalize_path(raw).and_then(|path| by_path.get(path.as_str()).copied())
+        {
+            Some(department) if !ids.contains(&department.id) => ids.push(department.id),
+            Some(_) => {}
+            None => unknown.push(raw.to_owned()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(unprocessable(format!(
+            "unknown department(s): {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(ids)
+}
+
+/// The departments a target reaches: the subtrees of its roots, or every department.
+fn target_departments(all: &[department::Model], roots: &[i32]) -> Option<HashSet<i32>> {
+    (!roots.is_empty()).then(|| departments::subtree_ids(all, roots))
+}
+
+async fn count_targeted(
+    db: &impl ConnectionTrait,
+    all: &[department::Model],
+    roots: &[i32],
+) -> AppResult<u64> {
+    let mut query = employee::Entity::find().filter(employee::Column::Active.eq(true));
+    if let Some(ids) = target_departments(all, roots) {
+        query = query.filter(employee::Column::DepartmentId.is_in(ids));
+    }
+    Ok(query.count(db).await?)
+}
+
+/// Default reminders: halfway through the round and one day before it closes, each moved from a
+/// weekend to the Friday before (same clock time), and only while the round is open.
+pub fn default_reminders(
+    opens: DateTime<Utc>,
+    closes: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<DateTime<Utc>> {
+    let candidates = [opens + (closes - opens) / 2, closes - Duration::days(1)];
+    let mut reminders: Vec<DateTime<Utc>> = Vec::new();
+    for candidate in candidates {
+        let moved = off_weekend(candidate, tz);
+        let inside = moved > opens && moved < closes;
+        let distinct = reminders
+            .iter()
+            .all(|r| (*r - moved).num_minutes().abs() >= 60);
+        if inside && distinct {
+            reminders.push(moved);
+        }
+    }
+    reminders.sort();
+    reminders
+}
+
+fn off_weekend(instant: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let local = instant.with_timezone(&tz);
+    let back = match local.weekday() {
+        Weekday::Sat => 1,
+        Weekday::Sun => 2,
+        _ => return instant,
+    };
+    let friday = local.date_naive() - Duration::days(back);
+    local_time::resolve_for_schedule(friday.and_time(local.time()), tz)
+        .unwrap_or(instant - Duration::days(back))
+}
+
+/// Creates a round. One that opens now or earlier is opened at once.
+pub async fn create(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    token_key: &[u8],
+    draft: &RoundDraft,
+    now: DateTime<Utc>,
+) -> AppResult<RoundView> {
+    let txn = db::begin_write(db).await?;
+    let valid = validate(&txn, settings, draft, now).await?;
+    let record = round::ActiveModel {
+        title: Set(valid.title.clone()),
+        state: Set(RoundState::Scheduled.as_str().to_owned()),
+        opens_at: Set(valid.opens_at),
+        closes_at: Set(valid.closes_at),
+        schedule_id: Set(None),
+        period_key: Set(None),
+        created_at: Set(now),
+        closed_at: Set(None),
+        cancelled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    write_details(&txn, record.id, &valid).await?;
+    txn.commit().await?;
+    tracing::info!(round = record.id, "round created");
+    if valid.opens_at <= now {
+        open(db, token_key, record.id, now).await?;
+    }
+    let mut view = get(db, settings, record.id).await?;
+    view.notes = valid.notes;
+    Ok(view)
+}
+
+/// Changes a round that has not opened yet.
+pub async fn update(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    token_key: &[u8],
+    id: i32,
+    draft: &RoundDraft,
+    now: DateTime<Utc>,
+) -> AppResult<RoundView> {
+    let txn = db::begin_write(db).await?;
+    let existing = find(&txn, id).await?;
+    if existing.state != RoundState::Scheduled.as_str() {
+        return Err(AppError::Conflict(format!(
+            "round {id} is {}; only a scheduled round can be edited",
+            existing.state
+        )));
+    }
+    let valid = validate(&txn, settings, draft, now).await?;
+    let mut active: round::ActiveModel = existing.into();
+    active.title = Set(valid.title.clone());
+    active.opens_at = Set(valid.opens_at);
+    active.closes_at = Set(valid.closes_at);
+    active.update(&txn).await?;
+    round_department::Entity::delete_many()
+        .filter(round_department::Column::RoundId.eq(id))
+        .exec(&txn)
+        .await?;
+    round_question::Entity::delete_many()
+        .filter(round_question::Column::RoundId.eq(id))
+        .exec(&txn)
+        .await?;
+    round_reminder::Entity::delete_many()
+        .filter(round_reminder::Column::RoundId.eq(id))
+        .exec(&txn)
+        .await?;
+    write_details(&txn, id, &valid).await?;
+    txn.commit().await?;
+    if valid.opens_at <= now {
+        open(db, token_key, id, now).await?;
+    }
+    let mut view = get(db, settings, id).await?;
+    view.notes = valid.notes;
+    Ok(view)
+}
+
+async fn write_details(
+    txn: &impl ConnectionTrait,
+    round_id: i32,
+    valid: &ValidRound,
+) -> AppResult<()> {
+    if !valid.department_ids.is_empty() {
+        round_department::Entity::insert_many(valid.department_ids.iter().map(|department_id| {
+            round_department::ActiveModel {
+                round_id: Set(round_id),
+                department_id: Set(*department_id),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    round_question::Entity::insert_many(valid.question_ids.iter().enumerate().map(
+        |(position, question_id)| round_question::ActiveModel {
+            round_id: Set(round_id),
+            question_id: Set(*question_id),
+            position: Set(position as i32),
+        },
+    ))
+    .exec_without_returning(txn)
+    .await?;
+    if !valid.reminders.is_empty() {
+        round_reminder::Entity::insert_many(valid.reminders.iter().map(|remind_at| {
+            round_reminder::ActiveModel {
+                round_id: Set(round_id),
+                remind_at: Set(*remind_at),
+                done_at: Set(None),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn find(db: &impl ConnectionTrait, id: i32) -> AppResult<round::Model> {
+    round::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Moves a round from one state to another only if it is still in `from`; `false` when another
+/// instance (or HR) got there first.
+async fn transition(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    from: RoundState,
+    to: RoundState,
+    stamp: Option<(round::Column, DateTime<Utc>)>,
+) -> AppResult<bool> {
+    let mut update = round::Entity::update_many()
+        .col_expr(round::Column::State, Expr::value(to.as_str()))
+        .filter(round::Column::Id.eq(id))
+        .filter(round::Column::State.eq(from.as_str()));
+    if let Some((column, at)) = stamp {
+        update = update.col_expr(column, Expr::value(at));
+    }
+    Ok(update.exec(txn).await?.rows_affected == 1)
+}
+
+/// Opens a scheduled round: one invitation per active employee in the target, each with the
+/// department the employee is in now and a token hash. `false` if it was not scheduled.
+pub async fn open(
+    db: &DatabaseConnection,
+    token_key: &[u8],
+    id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let txn = db::begin_write(db).await?;
+    if !transition(&txn, id, RoundState::Scheduled, RoundState::Open, None).await? {
+        return Ok(false);
+    }
+    let roots: Vec<i32> = round_department::Entity::find()
+        .filter(round_department::Column::RoundId.eq(id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|row| row.department_id)
+        .collect();
+    let all_departments = departments::all(&txn).await?;
+    let mut query = employee::Entity::find()
+        .select_only()
+        .column(employee::Column::Id)
+        .column(employee::Column::DepartmentId)
+        .filter(employee::Column::Active.eq(true));
+    if let Some(ids) = target_departments(&all_departments, &roots) {
+        query = query.filter(employee::Column::DepartmentId.is_in(ids));
+    }
+    let invitees: Vec<(i32, i32)> = query.into_tuple().all(&txn).await?;
+    // 8 columns per row: well below every database's limit of bound parameters per statement.
+    for chunk in invitees.chunks(2_000) {
+        invitation::Entity::insert_many(chunk.iter().map(|(employee_id, department_id)| {
+            let invitation_id = uuid::Uuid::new_v4().to_string();
+            let token_hash = invite::token_hash(&invite::token(token_key, &invitation_id));
+            invitation::ActiveModel {
+                id: Set(invitation_id),
+                round_id: Set(id),
+                employee_id: Set(*employee_id),
+                department_id: Set(*department_id),
+                token_hash: Set(Some(token_hash)),
+                sent_at: Set(None),
+                reminders_sent: Set(0),
+                answered: Set(false),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(round = id, invited = invitees.len(), at = %now, "round opened");
+    Ok(true)
+}
+
+/// Closes an open round (on time, or early by HR) and erases its token hashes: its links then
+/// lead to the "closed" page.
+pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppResult<bool> {
+    let txn = db::begin_write(db).await?;
+    let existing = find(&txn, id).await?;
+    if existing.state == RoundState::Scheduled.as_str() {
+        return Err(AppError::Conflict(format!(
+            "round {id} has not opened yet; cancel it instead of closing it"
+        )));
+    }
+    if !transition(
+        &txn,
+        id,
+        RoundState::Open,
+        RoundState::Closed,
+        Some((round::Column::ClosedAt, now)),
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    erase_token_hashes(&txn, id).await?;
+    txn.commit().await?;
+    tracing::info!(round = id, "round closed");
+    Ok(true)
+}
+
+async fn erase_token_hashes(txn: &impl ConnectionTrait, round_id: i32) -> AppResult<()> {
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::TokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cancelled {
+    pub id: i32,
+    pub responses_deleted: u64,
+}
+
+/// Cancels a scheduled or open round. An open round's responses are deleted with it (a
+/// cancelled round is never reported), so HR must confirm with their number.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    id: i32,
+    confirm_responses: Option<u64>,
+    now: DateTime<Utc>,
+) -> AppResult<Cancelled> {
+    let txn = db::begin_write(db).await?;
+    let existing = find(&txn, id).await?;
+    let state = RoundState::parse(&existing.state).ok_or(AppError::NotFound)?;
+    match state {
+        RoundState::Closed | RoundState::Cancelled => {
+            return Err(AppError::Conflict(format!(
+                "round {id} is {}; only a scheduled or open round can be cancelled",
+                existing.state
+            )));
+        }
+        RoundState::Scheduled | RoundState::Open => {}
+    }
+    let responses = response::Entity::find()
+        .filter(response::Column::RoundId.eq(id))
+        .count(&txn)
+        .await?;
+    if responses > 0 && confirm_responses != Some(responses) {
+        return Err(AppError::Conflict(format!(
+            "round {id} has {responses} responses; cancelling deletes them. Confirm with the number {responses}."
+        )));
+    }
+    if !transition(
+        &txn,
+        id,
+        state,
+        RoundState::Cancelled,
+        Some((round::Column::CancelledAt, now)),
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "round {id} changed meanwhile; try again"
+        )));
+    }
+    // Answers go with their responses (ON DELETE CASCADE).
+    response::Entity::delete_many()
+        .filter(response::Column::RoundId.eq(id))
+        .exec(&txn)
+        .await?;
+    erase_token_hashes(&txn, id).await?;
+    txn.commit().await?;
+    tracing::info!(round = id, responses_deleted = responses, "round cancelled");
+    Ok(Cancelled {
+        id,
+        responses_deleted: responses,
+    })
+}
+
+pub async fn participation(db: &impl ConnectionTrait, round_id: i32) -> AppResult<Participation> {
+    let invited = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .count(db)
+        .await?;
+    let answered = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .filter(invitation::Column::Answered.eq(true))
+        .count(db)
+        .await?;
+    Ok(Participation { invited, answered })
+}
+
+pub async fn get(db: &DatabaseConnection, settings: &Settings, id: i32) -> AppResult<RoundView> {
+    let record = find(db, id).await?;
+    let tz = settings.timezone;
+    let department_ids: Vec<i32> = round_department::Entity::find()
+        .filter(round_department::Column::RoundId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.department_id)
+        .collect();
+    let mut departments: Vec<String> = if department_ids.is_empty() {
+        Vec::new()
+    } else {
+        department::Entity::find()
+            .filter(department::Column::Id.is_in(department_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.path)
+            .collect()
+    };
+    departments.sort();
+    let question_ids: Vec<i32> = round_question::Entity::find()
+        .filter(round_question::Column::RoundId.eq(id))
+        .order_by_asc(round_question::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.question_id)
+        .collect();
+    let keys: HashMap<i32, String> = question::Entity::find()
+        .filter(question::Column::Id.is_in(question_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q.key))
+        .collect();
+    let questions: Vec<String> = question_ids
+        .iter()
+        .filter_map(|id| keys.get(id).cloned())
+        .collect();
+    let reminders: Vec<DateTime<Utc>> = round_reminder::Entity::find()
+        .filter(round_reminder::Column::RoundId.eq(id))
+        .order_by_asc(round_reminder::Column::RemindAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.remind_at)
+        .collect();
+    Ok(RoundView {
+        id,
+        state: RoundState::parse(&record.state).unwrap_or(RoundState::Cancelled),
+        opens_local: format_local_with_zone(record.opens_at, tz),
+        closes_local: format_local_with_zone(record.closes_at, tz),
+        reminders_local: reminders
+            .iter()
+            .map(|r| format_local_with_zone(*r, tz))
+            .collect(),
+        title: record.title,
+        opens_at: record.opens_at,
+        closes_at: record.closes_at,
+        schedule_id: record.schedule_id,
+        departments,
+        questions,
+        reminders,
+        participation: participation(db, id).await?,
+        notes: Vec::new(),
+    })
+}
+
+/// Every round, newest opening first, with participation as numbers.
+pub async fn list(db: &DatabaseConnection, settings: &Settings) -> AppResult<Vec<RoundView>> {
+    let ids: Vec<i32> = round::Entity::find()
+        .select_only()
+        .column(round::Column::Id)
+        .order_by_desc(round::Column::OpensAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut views = Vec::with_capacity(ids.len());
+    for id in ids {
+        views.push(get(db, settings, id).await?);
+    }
+    Ok(views)
+}
+
+/// Cancels a scheduled round whose whole period passed while no scheduler ran: opening it now
+/// would invite people to a round that is already over. `false` if it is still worth opening.
+pub async fn missed(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppResult<bool> {
+    let txn = db::begin_write(db).await?;
+    let existing = find(&txn, id).await?;
+    if existing.closes_at > now {
+        return Ok(false);
+    }
+    let changed = transition(
+        &txn,
+        id,
+        RoundState::Scheduled,
+        RoundState::Cancelled,
+        Some((round::Column::CancelledAt, now)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// Rounds whose time has come, for the scheduler: scheduled ones due to open and open ones due
+/// to close.
+pub async fn due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<(Vec<i32>, Vec<i32>)> {
+    let to_open = round::Entity::find()
+        .select_only()
+        .column(round::Column::Id)
+        .filter(round::Column::State.eq(RoundState::Scheduled.as_str()))
+        .filter(round::Column::OpensAt.lte(now))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let to_close = round::Entity::find()
+        .select_only()
+        .column(round::Column::Id)
+        .filter(round::Column::State.eq(RoundState::Open.as_str()))
+        .filter(round::Column::ClosesAt.lte(now))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((to_open, to_close))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn berlin(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono_tz::Europe::Berlin
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn reminders_fall_halfway_and_a_day_before_closing_off_the_weekend() {
+        // Monday to Monday two weeks later: halfway is a Monday; the day before closing is a
+        // Sunday, which moves to the Friday before.
+        let opens = berlin(2027, 3, 1, 9, 0);
+        let closes = berlin(2027, 3, 15, 9, 0);
+        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        assert_eq!(
+            reminders,
+            vec![berlin(2027, 3, 8, 9, 0), berlin(2027, 3, 12, 9, 0)]
+        );
+    }
+
+    #[test]
+    fn a_saturday_halfway_moves_to_friday_at_the_same_clock_time() {
+        let opens = berlin(2027, 3, 4, 9, 0); // Thursday
+        let closes = berlin(2027, 3, 9, 9, 0); // Tuesday
+        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        assert_eq!(
+            reminders,
+            vec![berlin(2027, 3, 5, 21, 0), berlin(2027, 3, 8, 9, 0)]
+        );
+    }
+
+    #[test]
+    fn a_reminder_moved_to_before_the_opening_is_dropped() {
+        let opens = berlin(2027, 3, 5, 9, 0); // Friday
+        let closes = berlin(2027, 3, 8, 9, 0); // Monday: the day before is Sunday → Friday 09:00
+        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        assert_eq!(reminders, vec![berlin(2027, 3, 5, 21, 0)]);
+    }
+
+    #[test]
+    fn reminders_stay_inside_a_short_round() {
+        let opens = berlin(2027, 3, 1, 9, 0);
+        let closes = berlin(2027, 3, 1, 17, 0);
+        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        assert_eq!(reminders, vec![berlin(2027, 3, 1, 13, 0)]);
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for state in [
+            RoundState::Scheduled,
+            RoundState::Open,
+            RoundState::Closed,
+            RoundState::Cancelled,
+        ] {
+            assert_eq!(RoundState::parse(state.as_str()), Some(state));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! `/api/v1/rounds`: HR's rounds for scripts and HR systems.
+
+use chrono::Utc;
+use rocket::http::Status;
+use rocket::serde::json::Json;
+use rocket::{State, get, post, put};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::error::AppResult;
+use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
+use crate::web::guards::{ApiAdmin, ApiCaller};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundInput {
+    pub title: String,
+    /// RFC 3339, or "YYYY-MM-DD HH:MM" in the company time zone.
+    pub opens_at: String,
+    pub closes_at: String,
+    #[serde(default)]
+    pub departments: Vec<String>,
+    pub questions: Option<Vec<String>>,
+    pub pulse_size: Option<usize>,
+}
+
+impl From<RoundInput> for RoundDraft {
+    fn from(input: RoundInput) -> Self {
+        RoundDraft {
+            title: input.title,
+            opens_at: input.opens_at,
+            closes_at: input.closes_at,
+            departments: input.departments,
+            questions: input.questions,
+            pulse_size: input.pulse_size,
+        }
+    }
+}
+
+#[get("/rounds")]
+pub async fn list(_caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<RoundView>>> {
+    Ok(Json(round::list(&app.db, &app.settings).await?))
+}
+
+#[post("/rounds", format = "json", data = "<input>")]
+pub async fn create(
+    _admin: ApiAdmin,
+    input: Json<RoundInput>,
+    app: &State<App>,
+) -> AppResult<(Status, Json<RoundView>)> {
+    let draft = RoundDraft::from(input.into_inner());
+    let view = round::create(
+        &app.db,
+        &app.settings,
+        &app.secrets.token_key,
+        &draft,
+        Utc::now(),
+    )
+    .await?;
+    Ok((Status::Created, Json(view)))
+}
+
+#[get("/rounds/<id>")]
+pub async fn show(_caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
+    Ok(Json(round::get(&app.db, &app.settings, id).await?))
+}
+
+#[put("/rounds/<id>", format = "json", data = "<input>")]
+pub async fn update(
+    _admin: ApiAdmin,
+    id: i32,
+    input: Json<RoundInput>,
+    app: &State<App>,
+) -> AppResult<Json<RoundView>> {
+    let draft = RoundDraft::from(input.into_inner());
+    let view = round::update(
+        &app.db,
+        &app.settings,
+        &app.secrets.token_key,
+        id,
+        &draft,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+#[post("/rounds/<id>/close")]
+pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
+    if !round::close(&app.db, id, Utc::now()).await? {
+        return Err(crate::error::AppError::Conflict(format!(
+            "round {id} is not open"
+        )));
+    }
+    Ok(Json(round::get(&app.db, &app.settings, id).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    /// The number of responses that will be deleted, as a confirmation.
+    pub confirm_responses: Option<u64>,
+}
+
+#[post("/rounds/<id>/cancel", data = "<input>")]
+pub async fn cancel(
+    _admin: ApiAdmin,
+    id: i32,
+    input: Option<Json<CancelInput>>,
+    app: &State<App>,
+) -> AppResult<Json<Cancelled>> {
+    let confirm = input.and_then(|input| input.into_inner().confirm_responses);
+    Ok(Json(round::cancel(&app.db, id, confirm, Utc::now()).await?))
+}

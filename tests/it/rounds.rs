@@ -1,0 +1,390 @@
+//! Rounds as HR runs them: create, edit, open on time with invitations, close, cancel.
+
+use chrono::{Duration, Utc};
+use kundenpuls::auth::Role;
+use kundenpuls::entities::{invitation, response, round};
+use kundenpuls::scheduler;
+use rocket::http::{ContentType, Status};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, bearer, seed_org};
+
+const ORG: &[&str] = &[
+    "Vertrieb",
+    "Vertrieb / Innendienst",
+    "Vertrieb / Außendienst",
+    "Technik",
+];
+
+fn local(offset: Duration) -> String {
+    (Utc::now() + offset)
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+async fn post_round(t: &TestApp, token: &str, body: Value) -> (Status, Value) {
+    let response = t
+        .client
+        .post("/api/v1/rounds")
+        .header(ContentType::JSON)
+        .header(bearer(token))
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    let status = response.status();
+    (status, response.into_json().await.unwrap_or(Value::Null))
+}
+
+async fn invitations(t: &TestApp, round_id: i32) -> Vec<invitation::Model> {
+    invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .all(&t.app.db)
+        .await
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn hr_creates_a_round_that_opens_on_time_and_closes_on_time() {
+    let t = TestApp::spawn().await;
+    let departments = seed_org(&t.app.db, ORG, 3).await;
+    let admin = t.token(Role::Admin).await;
+
+    let (status, created) = post_round(
+        &t,
+        &admin,
+        json!({
+            "title": "Puls März",
+            "opens_at": local(Duration::days(1)),
+            "closes_at": local(Duration::days(15)),
+            "departments": ["Vertrieb"],
+        }),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["state"], "scheduled");
+    assert_eq!(created["departments"], json!(["Vertrieb"]));
+    let questions = created["questions"].as_array().unwrap();
+    assert_eq!(
+        questions.len(),
+        9,
+        "8 scored items and the comment: {questions:?}"
+    );
+    assert!(questions.contains(&json!("recommend")));
+    assert!(!created["reminders"].as_array().unwrap().is_empty());
+    assert_eq!(
+        created["participation"]["invited"], 0,
+        "nobody is invited before it opens"
+    );
+    let id = created["id"].as_i64().unwrap() as i32;
+
+    // Not due yet: nothing happens.
+    let tick = scheduler::tick(&t.app, Utc::now()).await.unwrap();
+    assert!(tick.opened.is_empty());
+
+    // A day later it opens: the subtree of Vertrieb (3 departments × 3), not Technik.
+    let opened = scheduler::tick(
+        &t.app,
+        Utc::now() + Duration::days(1) + Duration::minutes(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(opened.opened, vec![id]);
+    let invited = invitations(&t, id).await;
+    assert_eq!(invited.len(), 9);
+    assert!(
+        invited
+            .iter()
+            .all(|i| i.department_id != departments["Technik"])
+    );
+    let hashes: std::collections::HashSet<_> = invited
+        .iter()
+        .map(|i| i.token_hash.clone().unwrap())
+        .collect();
+    assert_eq!(hashes.len(), 9, "one distinct token per invitation");
+
+    // Ticking again (a restart, a second instance) changes nothing.
+    let again = scheduler::tick(
+        &t.app,
+        Utc::now() + Duration::days(1) + Duration::minutes(2),
+    )
+    .await
+    .unwrap();
+    assert!(again.opened.is_empty());
+    assert_eq!(invitations(&t, id).await.len(), 9);
+
+    let closed = scheduler::tick(
+        &t.app,
+        Utc::now() + Duration::days(15) + Duration::minutes(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(closed.closed, vec![id]);
+    assert!(
+        invitations(&t, id)
+            .await
+            .iter()
+            .all(|i| i.token_hash.is_none()),
+        "links die at close"
+    );
+
+    let shown = t
+        .client
+        .get(format!("/api/v1/rounds/{id}"))
+        .header(bearer(&admin))
+        .dispatch()
+        .await;
+    let shown: Value = shown.into_json().await.unwrap();
+    assert_eq!(shown["state"], "closed");
+    assert_eq!(
+        shown["participation"],
+        json!({ "invited": 9, "answered": 0 })
+    );
+}
+
+#[rocket::async_test]
+async fn two_schedulers_racing_open_a_round_once() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 5).await;
+    let admin = t.token(Role::Admin).await;
+    let (_, created) = post_round(
+        &t,
+        &admin,
+        json!({ "title": "Race", "opens_at": local(Duration::hours(1)), "closes_at": local(Duration::days(7)) }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap() as i32;
+    let later = Utc::now() + Duration::hours(2);
+    let (a, b) = tokio::join!(
+        scheduler::tick(&t.app, later),
+        scheduler::tick(&t.app, later)
+    );
+    let opened = a.unwrap().opened.len() + b.unwrap().opened.len();
+    assert_eq!(opened, 1);
+    assert_eq!(invitations(&t, id).await.len(), 20);
+}
+
+#[rocket::async_test]
+async fn a_round_opening_now_opens_at_once_for_active_employees_only() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 2).await;
+    use kundenpuls::entities::employee;
+    let first = employee::Entity::find()
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut inactive: employee::ActiveModel = first.into();
+    inactive.active = Set(false);
+    inactive.update(&t.app.db).await.unwrap();
+
+    let admin = t.token(Role::Admin).await;
+    let (status, created) = post_round(
+        &t,
+        &admin,
+        json!({ "title": "Sofort", "opens_at": local(Duration::minutes(-1)), "closes_at": local(Duration::days(7)),
+                "questions": ["recommend", "va_trust", "comment"] }),
+    )
+    .await;
+    assert_eq!(status, Status::Created, "{created}");
+    assert_eq!(created["state"], "open");
+    assert_eq!(
+        created["questions"],
+        json!(["va_trust", "recommend", "comment"])
+    );
+    assert_eq!(
+        created["participation"]["invited"], 7,
+        "8 employees, one inactive"
+    );
+}
+
+#[rocket::async_test]
+async fn bad_rounds_are_refused_with_a_reason_and_nothing_is_written() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 2).await;
+    // An empty department.
+    seed_org(&t.app.db, &["Leer"], 0).await;
+    let admin = t.token(Role::Admin).await;
+    let opens = local(Duration::days(1));
+    let closes = local(Duration::days(8));
+    let cases = [
+        (
+            json!({ "title": "x", "opens_at": closes, "closes_at": opens }),
+            "before it opens",
+        ),
+        (
+            json!({ "title": "x", "opens_at": opens, "closes_at": closes, "questions": ["va_trust", "gibts_nicht"] }),
+            "gibts_nicht",
+        ),
+        (
+            json!({ "title": "x", "opens_at": opens, "closes_at": closes, "departments": ["Marketing"] }),
+            "unknown department",
+        ),
+        (
+            json!({ "title": "x", "opens_at": opens, "closes_at": closes, "departments": ["Leer"] }),
+            "no active employees",
+        ),
+        (
+            json!({ "title": "x", "opens_at": "morgen früh", "closes_at": closes }),
+            "opening time",
+        ),
+        (
+            json!({ "title": "x", "opens_at": "2030-03-31 02:30", "closes_at": "2030-04-10 09:00" }),
+            "does not exist",
+        ),
+        (
+            json!({ "title": " ", "opens_at": opens, "closes_at": closes }),
+            "title",
+        ),
+        (
+            json!({ "title": "x", "opens_at": opens, "closes_at": closes, "pulse_size": 3 }),
+            "at least",
+        ),
+    ];
+    for (body, reason) in cases {
+        let (status, answer) = post_round(&t, &admin, body.clone()).await;
+        assert_eq!(status, Status::UnprocessableEntity, "{body}: {answer}");
+        let message = answer["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(reason),
+            "{body}: `{message}` should mention `{reason}`"
+        );
+    }
+    let viewer = t.token(Role::Viewer).await;
+    let (status, _) = post_round(
+        &t,
+        &viewer,
+        json!({ "title": "x", "opens_at": opens, "closes_at": closes }),
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::Forbidden,
+        "viewers read, they do not run rounds"
+    );
+    assert_eq!(round::Entity::find().count(&t.app.db).await.unwrap(), 0);
+}
+
+#[rocket::async_test]
+async fn a_scheduled_round_can_be_edited_an_open_one_cannot() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 2).await;
+    let admin = t.token(Role::Admin).await;
+    let (_, created) = post_round(
+        &t,
+        &admin,
+        json!({ "title": "Entwurf", "opens_at": local(Duration::days(2)), "closes_at": local(Duration::days(9)) }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let edit = |title: &str, opens: String| {
+        json!({ "title": title, "opens_at": opens, "closes_at": local(Duration::days(9)), "departments": ["Technik"] })
+            .to_string()
+    };
+    let response = t
+        .client
+        .put(format!("/api/v1/rounds/{id}"))
+        .header(ContentType::JSON)
+        .header(bearer(&admin))
+        .body(edit("Puls April", local(Duration::days(3))))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let edited: Value = response.into_json().await.unwrap();
+    assert_eq!(edited["title"], "Puls April");
+    assert_eq!(edited["departments"], json!(["Technik"]));
+
+    scheduler::tick(
+        &t.app,
+        Utc::now() + Duration::days(3) + Duration::minutes(1),
+    )
+    .await
+    .unwrap();
+    let response = t
+        .client
+        .put(format!("/api/v1/rounds/{id}"))
+        .header(ContentType::JSON)
+        .header(bearer(&admin))
+        .body(edit("Zu spät", local(Duration::days(4))))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Conflict);
+}
+
+#[rocket::async_test]
+async fn cancelling_an_open_round_needs_the_response_count_and_deletes_the_responses() {
+    let t = TestApp::spawn().await;
+    let departments = seed_org(&t.app.db, ORG, 2).await;
+    let admin = t.token(Role::Admin).await;
+    let (_, created) = post_round(
+        &t,
+        &admin,
+        json!({ "title": "Abbruch", "opens_at": local(Duration::minutes(-5)), "closes_at": local(Duration::days(7)) }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap() as i32;
+    response::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        round_id: Set(id),
+        department_id: Set(departments["Technik"]),
+        submitted_on: Set(Utc::now().date_naive()),
+    }
+    .insert(&t.app.db)
+    .await
+    .unwrap();
+
+    let cancel = |body: &'static str| {
+        t.client
+            .post(format!("/api/v1/rounds/{id}/cancel"))
+            .header(ContentType::JSON)
+            .header(bearer(&admin))
+            .body(body)
+            .dispatch()
+    };
+    let unconfirmed = cancel("{}").await;
+    assert_eq!(unconfirmed.status(), Status::Conflict);
+    let message: Value = unconfirmed.into_json().await.unwrap();
+    assert!(
+        message["error"].as_str().unwrap().contains("1 responses"),
+        "{message}"
+    );
+
+    let confirmed = cancel(r#"{"confirm_responses": 1}"#).await;
+    assert_eq!(confirmed.status(), Status::Ok);
+    assert_eq!(response::Entity::find().count(&t.app.db).await.unwrap(), 0);
+    assert!(
+        invitations(&t, id)
+            .await
+            .iter()
+            .all(|i| i.token_hash.is_none())
+    );
+    let state = round::Entity::find_by_id(id)
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .state;
+    assert_eq!(state, "cancelled");
+}
+
+#[rocket::async_test]
+async fn a_round_missed_entirely_during_downtime_is_cancelled_not_opened() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 1).await;
+    let admin = t.token(Role::Admin).await;
+    let (_, created) = post_round(
+        &t,
+        &admin,
+        json!({ "title": "Verpasst", "opens_at": local(Duration::days(1)), "closes_at": local(Duration::days(2)) }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap() as i32;
+    let tick = scheduler::tick(&t.app, Utc::now() + Duration::days(3))
+        .await
+        .unwrap();
+    assert_eq!(tick.missed, vec![id]);
+    assert!(invitations(&t, id).await.is_empty());
+}
