@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-    println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
@@ -30,6 +29,10 @@ fn main() {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+    // Cargo compares only the mtime of a directory it is given, not of what is below it, and a
+    // new file changes only the mtime of its own directory: name every directory, or a template
+    // added under `pages/` is missing from the binary until something else triggers a rebuild.
+    println!("cargo:rerun-if-changed={}", dir.display());
     let entries = std::fs::read_dir(dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()));
     for entry in entries {
         let path = entry.expect("readable directory entry").path();

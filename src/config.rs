@@ -2,7 +2,9 @@
 //! `ROCKET_<KEY>` environment variables) and validated before anything else starts.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use chrono_tz::Tz;
 use lettre::message::Mailbox;
@@ -31,8 +33,19 @@ pub struct Settings {
     pub default_locale: Locale,
     pub timezone: Tz,
     pub rate_limit_login_per_minute: u32,
+    /// POSTs per survey link and minute; 0 turns the limit off.
+    pub rate_limit_token_per_minute: u32,
+    /// Requests to `/s/*` per client address and minute; 0 turns the limit off. High by
+    /// default because a whole office may share one address.
+    pub rate_limit_survey_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` is believed; empty means the peer address counts.
+    pub trusted_proxies: Vec<IpNet>,
     /// Whether a `secret_key` was configured; otherwise the generated one from the database is used.
     pub secret_key_configured: bool,
+    /// SMTP conversations at once (the pool keeps as many connections open).
+    pub smtp_pool_size: u32,
+    /// Upper bound of one SMTP conversation: lettre itself bounds only the connect.
+    pub smtp_timeout_seconds: u32,
 }
 
 /// A setting that cannot be used, named by its key so that one log line says what to fix.
@@ -133,8 +146,39 @@ impl Settings {
         })?;
 
         let rate_limit_login_per_minute: u32 = read(figment, "rate_limit_login_per_minute", || 10)?;
+        let rate_limit_token_per_minute: u32 = read(figment, "rate_limit_token_per_minute", || 5)?;
+        let rate_limit_survey_per_minute: u32 =
+            read(figment, "rate_limit_survey_per_minute", || 600)?;
+        let trusted_proxies = read_opt::<OneOrMany>(figment, "trusted_proxies")?
+            .map(OneOrMany::into_vec)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|entry| entry.split(','))
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                entry.parse::<IpNet>().map_err(|err| {
+                    invalid("trusted_proxies", format!("`{entry}` is not usable: {err}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
 
         // Rocket's own defaults carry an all-zero key, which means "none configured".
+        let smtp_pool_size: u32 = read(figment, "smtp_pool_size", || 4)?;
+        if !(1..=256).contains(&smtp_pool_size) {
+            return Err(invalid(
+                "smtp_pool_size",
+                format!("must be between 1 and 256 (got {smtp_pool_size})"),
+            ));
+        }
+        let smtp_timeout_seconds: u32 = read(figment, "smtp_timeout_seconds", || 30)?;
+        if !(1..=600).contains(&smtp_timeout_seconds) {
+            return Err(invalid(
+                "smtp_timeout_seconds",
+                format!("must be between 1 and 600 (got {smtp_timeout_seconds})"),
+            ));
+        }
+
         let secret_key_configured = read_opt::<rocket::config::SecretKey>(figment, "secret_key")?
             .is_some_and(|key| !key.is_zero());
 
@@ -150,7 +194,12 @@ impl Settings {
             default_locale,
             timezone,
             rate_limit_login_per_minute,
+            rate_limit_token_per_minute,
+            rate_limit_survey_per_minute,
+            trusted_proxies,
             secret_key_configured,
+            smtp_pool_size,
+            smtp_timeout_seconds,
         })
     }
 
@@ -162,6 +211,79 @@ impl Settings {
 
     pub fn is_postgres(&self) -> bool {
         !self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// A network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`); a bare address is a network of
+/// one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d.
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = match value.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (value, None),
+        };
+        let addr: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| "expected an IP address or a network such as 10.0.0.0/8".to_owned())?;
+        let addr = addr.to_canonical();
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(prefix) => prefix
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|prefix| *prefix <= max)
+                .ok_or_else(|| format!("the prefix length must be a number from 0 to {max}"))?,
+        };
+        Ok(IpNet { addr, prefix })
+    }
+}
+
+/// A list in Rocket.toml, or one comma-separated string from an environment variable.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
     }
 }
 
@@ -218,6 +340,71 @@ mod tests {
         assert!(settings.smtp_url.is_none());
         assert!(settings.mail_from_is_default);
         assert!(!settings.secret_key_configured);
+        assert_eq!(settings.rate_limit_token_per_minute, 5);
+        assert_eq!(settings.rate_limit_survey_per_minute, 600);
+        assert!(settings.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn survey_rate_limits_can_be_set_or_turned_off() {
+        let settings = with(&[
+            ("rate_limit_token_per_minute", "0"),
+            ("rate_limit_survey_per_minute", "1200"),
+        ])
+        .unwrap();
+        assert_eq!(settings.rate_limit_token_per_minute, 0);
+        assert_eq!(settings.rate_limit_survey_per_minute, 1200);
+        for key in [
+            "rate_limit_token_per_minute",
+            "rate_limit_survey_per_minute",
+        ] {
+            assert_eq!(with(&[(key, "-1")]).unwrap_err().key, key);
+            assert_eq!(with(&[(key, "lots")]).unwrap_err().key, key);
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_take_a_list_or_a_comma_separated_string() {
+        let figment = Figment::new().merge(Serialized::default(
+            "trusted_proxies",
+            vec!["10.0.0.0/8", "2001:db8::/32"],
+        ));
+        let settings = Settings::from_figment(&figment).unwrap();
+        assert_eq!(settings.trusted_proxies.len(), 2);
+        let settings = with(&[("trusted_proxies", "192.168.1.10, 172.16.0.0/12")]).unwrap();
+        assert_eq!(settings.trusted_proxies.len(), 2);
+        assert!(
+            with(&[("trusted_proxies", "")])
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn bad_trusted_proxies_are_refused_by_name() {
+        for value in ["10.0.0.0/33", "proxy.local", "10.0.0.0/x", "::1/129"] {
+            let err = with(&[("trusted_proxies", value)]).unwrap_err();
+            assert_eq!(err.key, "trusted_proxies", "{value}");
+            assert!(err.message.contains(value), "{err}");
+        }
+    }
+
+    #[test]
+    fn networks_contain_their_addresses_only() {
+        let net: IpNet = "10.1.0.0/16".parse().unwrap();
+        assert!(net.contains("10.1.200.3".parse().unwrap()));
+        assert!(net.contains("::ffff:10.1.0.9".parse().unwrap()));
+        assert!(!net.contains("10.2.0.1".parse().unwrap()));
+        assert!(!net.contains("::1".parse().unwrap()));
+        let one: IpNet = "192.0.2.7".parse().unwrap();
+        assert!(one.contains("192.0.2.7".parse().unwrap()));
+        assert!(!one.contains("192.0.2.8".parse().unwrap()));
+        let all: IpNet = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("203.0.113.1".parse().unwrap()));
+        let v6: IpNet = "2001:db8::/32".parse().unwrap();
+        assert!(v6.contains("2001:db8:1::1".parse().unwrap()));
+        assert!(!v6.contains("2001:db9::1".parse().unwrap()));
     }
 
     #[test]
@@ -250,6 +437,8 @@ mod tests {
             ("smtp_url", "gopher://mail"),
             ("database_url", "mysql://localhost/x"),
             ("secret_key", "  "),
+            ("smtp_pool_size", "0"),
+            ("smtp_timeout_seconds", "0"),
         ] {
             let err = with(&[(key, value)]).unwrap_err();
             assert_eq!(err.key, key, "{err}");

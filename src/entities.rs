@@ -5,6 +5,8 @@ pub mod api_token;
 pub mod department;
 pub mod employee;
 pub mod invitation;
+pub mod outbox_mail;
+pub mod pending_import;
 pub mod question;
 pub mod response;
 pub mod round;

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     De,
@@ -39,10 +39,12 @@ impl fmt::Display for Locale {
     }
 }
 
-/// Interface texts of one language, by key, from `templates/i18n/<locale>.toml`.
+/// Interface texts of one language, by key: `templates/i18n/<locale>.toml` merged with every
+/// `templates/i18n/<locale>/*.toml` (one file per area, e.g. `survey.toml`).
 pub type Messages = HashMap<String, String>;
 
-/// The texts of `locale`. Both files are embedded and checked by a test to have the same keys.
+/// The texts of `locale`. All files are embedded; tests check that both languages have the same
+/// keys and that no key is defined twice.
 pub fn messages(locale: Locale) -> &'static Messages {
     static DE: OnceLock<Messages> = OnceLock::new();
     static EN: OnceLock<Messages> = OnceLock::new();
@@ -51,10 +53,25 @@ pub fn messages(locale: Locale) -> &'static Messages {
         Locale::En => &EN,
     };
     cell.get_or_init(|| {
-        let name = format!("i18n/{}.toml", locale.as_str());
-        let source = crate::templates::embedded(&name)
-            .unwrap_or_else(|| panic!("templates/{name} is embedded"));
-        toml::from_str(source).unwrap_or_else(|err| panic!("templates/{name}: {err}"))
+        let mut all = Messages::new();
+        for (name, source) in message_files(locale) {
+            let texts: Messages =
+                toml::from_str(source).unwrap_or_else(|err| panic!("templates/{name}: {err}"));
+            for (key, text) in texts {
+                if all.insert(key.clone(), text).is_some() {
+                    panic!("templates/{name}: the text `{key}` is defined twice");
+                }
+            }
+        }
+        all
+    })
+}
+
+fn message_files(locale: Locale) -> impl Iterator<Item = (&'static str, &'static str)> {
+    let single = format!("i18n/{}.toml", locale.as_str());
+    let area = format!("i18n/{}/", locale.as_str());
+    crate::templates::embedded_files().filter(move |(name, _)| {
+        *name == single || (name.starts_with(&area) && name.ends_with(".toml"))
     })
 }
 

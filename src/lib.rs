@@ -4,6 +4,7 @@
 //! and, in later features, the scheduler. Rules (who may do what, what is valid, what stays
 //! anonymous) live below the doors, in the domain modules.
 
+pub mod answer;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod entities;
 pub mod error;
 pub mod i18n;
 pub mod invite;
+pub mod mail;
 pub mod org;
 pub mod report;
 pub mod scheduler;

@@ -1,5 +1,6 @@
-//! The background loop beside the web server: opens rounds when they are due, closes them when
-//! their time is up, and (with schedules) creates the next round of each schedule. Every step
+//! The background loop beside the web server: creates the next round of each schedule, opens
+//! rounds when they are due (queueing their invitations), queues due reminders and closes
+//! rounds when their time is up. Sending is the mail worker's. Every step
 //! is idempotent and safe with several instances on one database, so a restart, a catch-up
 //! after downtime or a second instance changes nothing twice.
 
@@ -10,16 +11,20 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::error::AppResult;
-use crate::survey::round;
+use crate::mail;
+use crate::survey::{round, schedule};
 
 /// How often the loop looks for due work; a round opens at most this late.
 pub const INTERVAL: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Tick {
+    pub planned: Vec<i32>,
     pub opened: Vec<i32>,
     pub closed: Vec<i32>,
     pub missed: Vec<i32>,
+    /// Reminder mails queued for those who have not answered.
+    pub reminders_queued: u64,
 }
 
 /// Runs until the process ends. Errors are logged and retried at the next tick.
@@ -38,7 +43,10 @@ pub async fn run(app: App) {
 
 /// One pass over due work at `now`.
 pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
-    let mut done = Tick::default();
+    let mut done = Tick {
+        planned: schedule::plan_rounds(&app.db, now).await?,
+        ..Tick::default()
+    };
     let (to_open, to_close) = round::due(&app.db, now).await?;
     for id in to_open {
         if round::missed(&app.db, id, now).await? {
@@ -47,7 +55,7 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
                 "round missed: the service was not running while it was open"
             );
             done.missed.push(id);
-        } else if round::open(&app.db, &app.secrets.token_key, id, now).await? {
+        } else if round::open(&app.db, &app.settings, &app.secrets.token_key, id, now).await? {
             done.opened.push(id);
         }
     }
@@ -56,5 +64,7 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
             done.closed.push(id);
         }
     }
+    done.reminders_queued =
+        mail::outbox::enqueue_due_reminders(&app.db, &app.settings, now).await?;
     Ok(done)
 }

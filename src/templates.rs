@@ -18,6 +18,11 @@ pub fn embedded(name: &str) -> Option<&'static str> {
         .map(|(_, source)| *source)
 }
 
+/// Every embedded file as (path under `templates/`, source).
+pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    embedded::FILES.iter().copied()
+}
+
 /// Files under `templates/static/` (stylesheets), served as they are.
 pub fn static_file(name: &str) -> Option<&'static str> {
     embedded(&format!("static/{name}"))

@@ -8,6 +8,8 @@ pub use sea_orm_migration::prelude::*;
 pub mod catalog;
 mod m20261127_000001_schema;
 mod m20261127_000002_question_catalog;
+mod m20261127_000003_pending_imports;
+mod m20261127_000004_mail_outbox;
 
 pub struct Migrator;
 
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_schema::Migration),
             Box::new(m20261127_000002_question_catalog::Migration),
+            Box::new(m20261127_000003_pending_imports::Migration),
+            Box::new(m20261127_000004_mail_outbox::Migration),
         ]
     }
 }

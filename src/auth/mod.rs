@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// HR: keeps the organisation, runs rounds, reads everything.
@@ -51,7 +51,7 @@ impl fmt::Display for Role {
 }
 
 /// Whoever is making a request: a logged-in staff user or the holder of an API token.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Principal {
     /// The user's e-mail, or the token's name.
     pub name: String,
@@ -62,7 +62,7 @@ pub struct Principal {
     pub kind: PrincipalKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PrincipalKind {
     User,

@@ -1,6 +1,9 @@
 //! The command line: the same services as the web, for operators and HR scripts.
 
+mod import;
+mod mail;
 mod round;
+mod schedule;
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -41,6 +44,17 @@ enum Command {
     /// Survey rounds: create, list, show, close, cancel.
     #[command(subcommand)]
     Round(round::RoundCommand),
+    /// Import HR's data.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Mail: check the set-up.
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
+    /// Print the OpenAPI document of /api/v1 (also served at /api/v1/openapi.json).
+    Openapi,
+    /// Recurring rounds: create, list, delete.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 #[derive(Subcommand)]
@@ -111,6 +125,14 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings, figment: Figment) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(settings, figment).await,
+        Command::Mail(command) => {
+            let app = App::start(settings).await?;
+            mail::run(&app, command).await
+        }
+        Command::Openapi => {
+            println!("{}", web::api::openapi::document().1);
+            Ok(())
+        }
         Command::Migrate => {
             let db = db::connect(&settings.database_url).await?;
             db::migrate(&db).await?;
@@ -160,6 +182,14 @@ async fn run(command: Command, settings: Settings, figment: Figment) -> anyhow::
             let app = App::start(settings).await?;
             round::run(&app, command).await
         }
+        Command::Import(command) => {
+            let app = App::start(settings).await?;
+            import::run(&app, command).await
+        }
+        Command::Schedule(command) => {
+            let app = App::start(settings).await?;
+            schedule::run(&app, command).await
+        }
     }
 }
 
@@ -183,9 +213,13 @@ async fn serve(settings: Settings, figment: Figment) -> anyhow::Result<()> {
     }
     tracing::info!(database = %crate::app::redact_url(&settings.database_url), "opening the database");
     let app = App::start(settings).await?;
+    let transport = crate::mail::transport::Transport::from_settings(&app.settings)
+        .map_err(|err| anyhow::anyhow!("smtp_url: {err}"))?;
+    let mailer = tokio::spawn(crate::mail::worker::Mailer::new(app.clone(), transport).run());
     let scheduler = tokio::spawn(scheduler::run(app.clone()));
     let served = web::build(app, figment).launch().await;
     scheduler.abort();
+    mailer.abort();
     served.context("the web server stopped")?;
     Ok(())
 }

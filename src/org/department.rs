@@ -2,9 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::ExprTrait as _;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
 
-use crate::entities::department;
+use crate::entities::{department, employee};
 
 /// Separator between the levels of a path, as HR writes it and as it is shown.
 pub const SEPARATOR: &str = " / ";
@@ -54,6 +57,97 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<department::Model>, Db
     department::Entity::find().all(db).await
 }
 
+/// A department in tree order (parents before children, siblings by name) with head counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeEntry {
+    pub id: i32,
+    pub name: String,
+    pub path: String,
+    /// 0 for a top-level department.
+    pub depth: usize,
+    pub retired: bool,
+    /// Active employees directly in this department.
+    pub direct: u64,
+    /// Active employees in this department and every department below it.
+    pub subtree: u64,
+}
+
+/// Every department with its head counts, in tree order.
+pub async fn tree_with_headcounts(db: &impl ConnectionTrait) -> Result<Vec<TreeEntry>, DbErr> {
+    let departments = all(db).await?;
+    let counts: Vec<(i32, i64)> = employee::Entity::find()
+        .select_only()
+        .column(employee::Column::DepartmentId)
+        .column_as(Expr::col(employee::Column::Id).count(), "active")
+        .filter(employee::Column::Active.eq(true))
+        .group_by(employee::Column::DepartmentId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let direct: HashMap<i32, u64> = counts
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    Ok(tree(&departments, &direct))
+}
+
+/// The tree of `all` with `direct` head counts summed up each subtree. Pure, for tests.
+pub fn tree(all: &[department::Model], direct: &HashMap<i32, u64>) -> Vec<TreeEntry> {
+    let known: HashSet<i32> = all.iter().map(|d| d.id).collect();
+    let mut children: HashMap<Option<i32>, Vec<&department::Model>> = HashMap::new();
+    for department in all {
+        // A parent that is missing makes its child a top-level department rather than lost.
+        let parent = department.parent_id.filter(|p| known.contains(p));
+        children.entry(parent).or_default().push(department);
+    }
+    for siblings in children.values_mut() {
+        siblings.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then(a.id.cmp(&b.id))
+        });
+    }
+    let mut entries = Vec::with_capacity(all.len());
+    let mut visited = HashSet::new();
+    for root in children.get(&None).into_iter().flatten() {
+        walk(root, 0, &children, direct, &mut visited, &mut entries);
+    }
+    entries
+}
+
+/// Appends `department` and its subtree to `entries`; returns the subtree's head count.
+fn walk(
+    department: &department::Model,
+    depth: usize,
+    children: &HashMap<Option<i32>, Vec<&department::Model>>,
+    direct: &HashMap<i32, u64>,
+    visited: &mut HashSet<i32>,
+    entries: &mut Vec<TreeEntry>,
+) -> u64 {
+    // A cycle in the parent links would otherwise recurse forever.
+    if !visited.insert(department.id) {
+        return 0;
+    }
+    let own = direct.get(&department.id).copied().unwrap_or(0);
+    let index = entries.len();
+    entries.push(TreeEntry {
+        id: department.id,
+        name: department.name.clone(),
+        path: department.path.clone(),
+        depth,
+        retired: department.retired_at.is_some(),
+        direct: own,
+        subtree: own,
+    });
+    let mut below = 0;
+    for child in children.get(&Some(department.id)).into_iter().flatten() {
+        below += walk(child, depth + 1, children, direct, visited, entries);
+    }
+    entries[index].subtree += below;
+    own + below
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +174,41 @@ mod tests {
         ];
         assert_eq!(subtree_ids(&all, &[2]), HashSet::from([2, 3]));
         assert_eq!(subtree_ids(&all, &[1, 5]), HashSet::from([1, 2, 3, 5]));
+    }
+
+    #[test]
+    fn the_tree_lists_parents_first_and_sums_head_counts_up() {
+        let mut all = vec![
+            dept(1, None),
+            dept(2, Some(1)),
+            dept(3, Some(2)),
+            dept(4, None),
+            dept(5, Some(1)),
+        ];
+        all[4].retired_at = Some(chrono::Utc::now());
+        let direct = HashMap::from([(1, 2), (2, 3), (3, 4), (4, 7)]);
+        let entries = tree(&all, &direct);
+        let shape: Vec<(i32, usize, u64, u64, bool)> = entries
+            .iter()
+            .map(|e| (e.id, e.depth, e.direct, e.subtree, e.retired))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, 0, 2, 9, false),
+                (2, 1, 3, 7, false),
+                (3, 2, 4, 4, false),
+                (5, 1, 0, 0, true),
+                (4, 0, 7, 7, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_department_whose_parent_is_missing_is_shown_at_the_top() {
+        let entries = tree(&[dept(2, Some(99))], &HashMap::new());
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].depth, 0);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The organisation as HR keeps it: departments as a tree, and employees.
 
 pub mod department;
+pub mod employees;
 pub mod import;
+pub mod pending_import;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;

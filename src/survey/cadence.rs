@@ -27,7 +27,7 @@ pub const OVERLAP_CHECK_OCCURRENCES: usize = 60;
 const CRON_HORIZON_MONTHS: u32 = 60;
 
 /// The rhythm of a schedule. All times are wall-clock times in the company time zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Cadence {
     /// Every N weeks on a weekday at a local time, counted from the week of `start`
@@ -35,8 +35,10 @@ pub enum Cadence {
     Weekly {
         every_weeks: u32,
         #[serde(with = "weekday_code")]
+        #[schema(value_type = String, example = "mon")]
         weekday: Weekday,
         #[serde(with = "hours_minutes")]
+        #[schema(value_type = String, example = "09:00")]
         time: NaiveTime,
         start: NaiveDate,
     },
@@ -44,8 +46,10 @@ pub enum Cadence {
     Monthly {
         ordinal: Ordinal,
         #[serde(with = "weekday_code")]
+        #[schema(value_type = String, example = "mon")]
         weekday: Weekday,
         #[serde(with = "hours_minutes")]
+        #[schema(value_type = String, example = "09:00")]
         time: NaiveTime,
     },
     /// A 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * MON".
@@ -54,7 +58,7 @@ pub enum Cadence {
 
 /// Which weekday of the month a monthly schedule takes. There is no "fifth": not every month
 /// has one, and a schedule that skips months would surprise HR.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Ordinal {
     First,

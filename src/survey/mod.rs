@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod local_time;
 pub mod pulse;
 pub mod round;
+pub mod schedule;

@@ -24,11 +24,12 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::invite;
+use crate::mail;
 use crate::org::department as departments;
 use crate::survey::local_time::{self, format_local_with_zone};
 use crate::survey::{catalog, pulse};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RoundState {
     Scheduled,
@@ -78,13 +79,13 @@ struct ValidRound {
     notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Participation {
     pub invited: u64,
     pub answered: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoundView {
     pub id: i32,
     pub title: String,
@@ -278,7 +279,7 @@ pub async fn create(
     txn.commit().await?;
     tracing::info!(round = record.id, "round created");
     if valid.opens_at <= now {
-        open(db, token_key, record.id, now).await?;
+        open(db, settings, token_key, record.id, now).await?;
     }
     let mut view = get(db, settings, record.id).await?;
     view.notes = valid.notes;
@@ -323,11 +324,77 @@ pub async fn update(
     write_details(&txn, id, &valid).await?;
     txn.commit().await?;
     if valid.opens_at <= now {
-        open(db, token_key, id, now).await?;
+        open(db, settings, token_key, id, now).await?;
     }
     let mut view = get(db, settings, id).await?;
     view.notes = valid.notes;
     Ok(view)
+}
+
+/// A round a schedule plans for one of its periods.
+pub struct PlannedRound {
+    pub title: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub schedule_id: i32,
+    pub period_key: String,
+    pub department_ids: Vec<i32>,
+    pub question_ids: Vec<i32>,
+}
+
+/// Writes a schedule's round for a period unless that period has one: the unique
+/// (schedule_id, period_key) index, not luck, keeps restarts and a second instance from
+/// creating it twice. Returns the new round's id, or `None` when it existed.
+pub async fn create_planned(
+    txn: &impl ConnectionTrait,
+    planned: PlannedRound,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> AppResult<Option<i32>> {
+    let inserted = round::Entity::insert(round::ActiveModel {
+        title: Set(planned.title.clone()),
+        state: Set(RoundState::Scheduled.as_str().to_owned()),
+        opens_at: Set(planned.opens_at),
+        closes_at: Set(planned.closes_at),
+        schedule_id: Set(Some(planned.schedule_id)),
+        period_key: Set(Some(planned.period_key.clone())),
+        created_at: Set(now),
+        closed_at: Set(None),
+        cancelled_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            round::Column::ScheduleId,
+            round::Column::PeriodKey,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await;
+    match inserted {
+        Ok(rows) if rows > 0 => {}
+        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    }
+    let record = round::Entity::find()
+        .filter(round::Column::ScheduleId.eq(planned.schedule_id))
+        .filter(round::Column::PeriodKey.eq(planned.period_key.as_str()))
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("planned round vanished")))?;
+    let valid = ValidRound {
+        title: planned.title,
+        opens_at: planned.opens_at,
+        closes_at: planned.closes_at,
+        department_ids: planned.department_ids,
+        question_ids: planned.question_ids,
+        reminders: default_reminders(planned.opens_at, planned.closes_at, tz),
+        notes: Vec::new(),
+    };
+    write_details(txn, record.id, &valid).await?;
+    Ok(Some(record.id))
 }
 
 async fn write_details(
@@ -399,6 +466,7 @@ async fn transition(
 /// department the employee is in now and a token hash. `false` if it was not scheduled.
 pub async fn open(
     db: &DatabaseConnection,
+    settings: &Settings,
     token_key: &[u8],
     id: i32,
     now: DateTime<Utc>,
@@ -428,7 +496,7 @@ pub async fn open(
     for chunk in invitees.chunks(2_000) {
         invitation::Entity::insert_many(chunk.iter().map(|(employee_id, department_id)| {
             let invitation_id = uuid::Uuid::new_v4().to_string();
-            let token_hash = invite::token_hash(&invite::token(token_key, &invitation_id));
+            let token_hash = invite::token_hash(&invite::token(token_key, id, &invitation_id));
             invitation::ActiveModel {
                 id: Set(invitation_id),
                 round_id: Set(id),
@@ -443,6 +511,9 @@ pub async fn open(
         .exec_without_returning(&txn)
         .await?;
     }
+    // The invitation mails are queued in the same transaction: a round is never open without
+    // its mail, and never mails for a round that did not open.
+    mail::outbox::enqueue_invitations(&txn, settings, id, now).await?;
     txn.commit().await?;
     tracing::info!(round = id, invited = invitees.len(), at = %now, "round opened");
     Ok(true)
@@ -475,7 +546,10 @@ pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppR
     Ok(true)
 }
 
+/// Ends the links of a round: token hashes erased, and the reminder mails deleted, since each
+/// of them would tell a database reader who had not answered at the time.
 async fn erase_token_hashes(txn: &impl ConnectionTrait, round_id: i32) -> AppResult<()> {
+    mail::outbox::forget_reminders(txn, round_id).await?;
     invitation::Entity::update_many()
         .col_expr(
             invitation::Column::TokenHash,
@@ -487,7 +561,7 @@ async fn erase_token_hashes(txn: &impl ConnectionTrait, round_id: i32) -> AppRes
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Cancelled {
     pub id: i32,
     pub responses_deleted: u64,
@@ -547,6 +621,14 @@ pub async fn cancel(
         id,
         responses_deleted: responses,
     })
+}
+
+/// The number `cancel` asks HR to confirm: the responses a cancel would delete.
+pub async fn responses_to_delete(db: &impl ConnectionTrait, round_id: i32) -> AppResult<u64> {
+    Ok(response::Entity::find()
+        .filter(response::Column::RoundId.eq(round_id))
+        .count(db)
+        .await?)
 }
 
 pub async fn participation(db: &impl ConnectionTrait, round_id: i32) -> AppResult<Participation> {

@@ -6,6 +6,7 @@ use rocket::response::{self, Redirect, Responder};
 use rocket::serde::json::{Json, json};
 use rocket::{Request, catch};
 
+use super::api::openapi::ApiError;
 use super::app;
 use super::page::Page;
 use crate::error::AppError;
@@ -46,8 +47,11 @@ fn respond(
 ) -> response::Result<'static> {
     if is_api(req) {
         let message = message.unwrap_or_else(|| api_message(status).to_owned());
-        let mut response =
-            Json(json!({ "error": message, "status": status.code })).respond_to(req)?;
+        let body = ApiError {
+            error: message,
+            status: status.code,
+        };
+        let mut response = Json(body).respond_to(req)?;
         response.set_status(status);
         if status == Status::Unauthorized {
             response.set_header(Header::new("WWW-Authenticate", "Bearer"));

@@ -1,5 +1,6 @@
 //! The web door: Rocket routes per audience, thin over the domain modules.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod csrf;
@@ -11,6 +12,7 @@ pub mod page;
 pub mod request_log;
 pub mod session;
 pub mod staff;
+pub mod survey;
 
 use rocket::figment::Figment;
 use rocket::shield::Shield;
@@ -29,7 +31,10 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
         figment.merge(("secret_key", app.secrets.secret_key.clone()))
     }
     // Without a trusted proxy in front, a client-supplied X-Real-IP must not count as its address.
-    .join(("ip_header", false));
+    .join(("ip_header", false))
+    // Employee files uploaded in the admin area; the API takes the same size.
+    .join(("limits.file", "64 MiB"))
+    .join(("limits.data-form", "64 MiB"));
     let https = app.settings.uses_https();
     let throttle = LoginThrottle::new(app.settings.rate_limit_login_per_minute);
     rocket::custom(figment)
@@ -49,10 +54,11 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 staff::login_page,
                 staff::login,
                 staff::logout,
-                staff::admin,
                 staff::dashboard,
             ],
         )
+        .attach(survey::stage())
+        .mount("/", admin::routes())
         .mount(
             "/api/v1",
             routes![
@@ -64,6 +70,11 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 api::rounds::update,
                 api::rounds::close,
                 api::rounds::cancel,
+                api::schedules::list,
+                api::schedules::create,
+                api::schedules::remove,
+                api::employees::import_csv,
+                api::openapi::document,
             ],
         )
         .register("/", catchers![errors::any])

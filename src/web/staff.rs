@@ -8,7 +8,7 @@ use rocket::{State, get, post, uri};
 use std::net::IpAddr;
 
 use super::csrf::{CsrfForm, CsrfToken, NoFields};
-use super::guards::{AdminUser, StaffUser};
+use super::guards::StaffUser;
 use super::page::Page;
 use super::session;
 use crate::app::App;
@@ -16,8 +16,6 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::{Role, staff};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
-use crate::org;
-use crate::survey::catalog::{self, PILLARS, QuestionView};
 use crate::templates::Templates;
 
 #[derive(FromForm)]
@@ -136,50 +134,6 @@ pub fn logout(form: CsrfForm<NoFields>, jar: &CookieJar<'_>) -> Redirect {
     let CsrfForm(NoFields) = form;
     session::end(jar);
     Redirect::to(uri!(login_page(next = Option::<String>::None)))
-}
-
-#[get("/admin")]
-pub async fn admin(
-    admin: AdminUser,
-    csrf: CsrfToken,
-    app: &State<App>,
-    templates: &State<Templates>,
-) -> AppResult<Page> {
-    let principal = admin.0.principal;
-    let locale = principal.locale;
-    let headcount = org::headcount(&app.db).await?;
-    let questions: Vec<QuestionView> = catalog::all(&app.db)
-        .await?
-        .iter()
-        .map(|question| QuestionView::new(question, locale))
-        .collect();
-    let pillars: Vec<_> = PILLARS
-        .iter()
-        .map(|pillar| {
-            let items: Vec<&QuestionView> = questions
-                .iter()
-                .filter(|question| question.pillar.as_deref() == Some(pillar))
-                .collect();
-            json!({ "key": pillar, "questions": items })
-        })
-        .collect();
-    let other: Vec<&QuestionView> = questions
-        .iter()
-        .filter(|question| question.pillar.is_none())
-        .collect();
-    Page::render(
-        templates,
-        "admin",
-        locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "headcount": headcount,
-            "pillars": pillars,
-            "other_questions": other,
-            "question_count": questions.len(),
-        }),
-    )
 }
 
 #[get("/dashboard")]

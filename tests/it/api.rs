@@ -107,3 +107,28 @@ async fn the_catalog_is_readable_in_both_languages() {
     assert!(recommend["text_de"].as_str().unwrap().contains("empfehlen"));
     assert!(recommend["text_en"].as_str().unwrap().contains("recommend"));
 }
+
+#[rocket::async_test]
+async fn the_api_is_described_by_an_openapi_document() {
+    let t = TestApp::spawn().await;
+    let response = t.client.get("/api/v1/openapi.json").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    let doc: serde_json::Value = response.into_json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/me",
+        "/questions",
+        "/rounds",
+        "/rounds/{id}",
+        "/rounds/{id}/close",
+        "/rounds/{id}/cancel",
+        "/schedules",
+        "/schedules/{id}",
+        "/employees/import",
+    ] {
+        assert!(paths.contains_key(path), "{path} is described");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["schemas"]["RoundView"].is_object());
+}

@@ -168,3 +168,165 @@ async fn a_token_is_printed_once_and_opens_the_api() {
     assert_eq!(body["role"], Role::Viewer.as_str());
     assert_eq!(body["name"], "bi-export");
 }
+
+#[rocket::async_test]
+async fn hr_imports_a_file_and_gets_every_bad_line_of_a_broken_one() {
+    let db = TestDb::new().await;
+    let good = db.dir.path().join("mitarbeitende.csv");
+    std::fs::write(
+        &good,
+        "\u{feff}email;name;department;locale\nmaria@example.de;Maria Müller;Vertrieb / Innendienst;de\nsam@example.de;Sam Lee;Technik;en\n",
+    )
+    .unwrap();
+    let dry = kundenpuls(
+        &db,
+        &["import", "employees", good.to_str().unwrap(), "--dry-run"],
+        "",
+        &[],
+    );
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(
+        text(&dry.stdout).contains("2 would be created"),
+        "{}",
+        text(&dry.stdout)
+    );
+
+    let real = kundenpuls(
+        &db,
+        &["import", "employees", good.to_str().unwrap()],
+        "",
+        &[],
+    );
+    assert!(real.status.success(), "{}", text(&real.stderr));
+    let stdout = text(&real.stdout);
+    assert!(stdout.contains("2 were created"), "{stdout}");
+    assert!(
+        stdout.contains("new department: Vertrieb / Innendienst"),
+        "{stdout}"
+    );
+
+    let broken = db.dir.path().join("kaputt.csv");
+    std::fs::write(
+        &broken,
+        "email;name;department\nx@example.de;X;Technik\nnot-an-email;Y;Technik\nz@example.de;Z;\n",
+    )
+    .unwrap();
+    let rejected = kundenpuls(
+        &db,
+        &["import", "employees", broken.to_str().unwrap()],
+        "",
+        &[],
+    );
+    assert!(!rejected.status.success());
+    let stderr = text(&rejected.stderr);
+    assert!(
+        stderr.contains("line 3:") && stderr.contains("line 4:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+}
+
+#[rocket::async_test]
+async fn hr_creates_and_lists_rounds_and_schedules_on_the_command_line() {
+    let db = TestDb::new().await;
+    let file = db.dir.path().join("org.csv");
+    std::fs::write(
+        &file,
+        "email,name,department\na@example.de,A,Vertrieb\nb@example.de,B,Vertrieb\n",
+    )
+    .unwrap();
+    assert!(
+        kundenpuls(
+            &db,
+            &["import", "employees", file.to_str().unwrap()],
+            "",
+            &[]
+        )
+        .status
+        .success()
+    );
+
+    let created = kundenpuls(
+        &db,
+        &[
+            "round",
+            "create",
+            "--title",
+            "Puls Q1",
+            "--opens",
+            "2031-03-03 09:00",
+            "--closes",
+            "2031-03-17 09:00",
+            "--departments",
+            "Vertrieb",
+        ],
+        "",
+        &[],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let stdout = text(&created.stdout);
+    assert!(
+        stdout.contains("opens:       2031-03-03 09:00 CET"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("target:      Vertrieb"), "{stdout}");
+
+    let bad = kundenpuls(
+        &db,
+        &[
+            "round",
+            "create",
+            "--title",
+            "x",
+            "--opens",
+            "2031-03-17 09:00",
+            "--closes",
+            "2031-03-03 09:00",
+        ],
+        "",
+        &[],
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("before it opens"));
+
+    let list = kundenpuls(&db, &["round", "list"], "", &[]);
+    assert!(text(&list.stdout).contains("Puls Q1"));
+
+    let schedule = kundenpuls(
+        &db,
+        &[
+            "schedule",
+            "create",
+            "--title",
+            "Monatspuls",
+            "--monthly",
+            "first",
+            "--weekday",
+            "mon",
+            "--time",
+            "09:00",
+            "--duration",
+            "14d",
+        ],
+        "",
+        &[],
+    );
+    assert!(schedule.status.success(), "{}", text(&schedule.stderr));
+    assert!(text(&schedule.stdout).contains("next rounds open"));
+    let never = kundenpuls(
+        &db,
+        &[
+            "schedule",
+            "create",
+            "--title",
+            "Nie",
+            "--cron",
+            "0 0 30 2 *",
+            "--duration",
+            "1d",
+        ],
+        "",
+        &[],
+    );
+    assert!(!never.status.success());
+}

@@ -253,3 +253,8 @@ impl TestApp {
             .token
     }
 }
+
+/// Where the file transport of `t` writes its `.eml` files.
+pub fn mail_dir_of(t: &TestApp) -> PathBuf {
+    t.app.settings.mail_dir.clone()
+}

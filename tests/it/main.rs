@@ -4,10 +4,17 @@
 
 mod helpers;
 
+mod admin_pages;
+mod admin_workflows;
 mod api;
 mod cli;
 mod import;
+mod import_doors;
+mod mail;
 mod rounds;
+mod schedules;
 mod schema;
+mod smtp_server;
 mod staff;
+mod survey;
 mod tcp;

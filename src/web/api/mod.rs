@@ -1,10 +1,15 @@
 //! The JSON API under `/api/v1`, for scripts and HR systems, authenticated by bearer token.
 
+pub mod employees;
+pub mod openapi;
 pub mod rounds;
+pub mod schedules;
 
 use rocket::serde::json::Json;
 use rocket::{State, get};
 use serde::Serialize;
+
+use self::openapi::ApiError;
 
 use super::guards::ApiCaller;
 use crate::app::App;
@@ -13,12 +18,13 @@ use crate::error::AppResult;
 use crate::survey::catalog;
 
 /// Who the token belongs to: lets a script check its token before it does anything.
+#[utoipa::path(operation_id = "whoami", tag = "auth", responses((status = 200, body = Principal), (status = 401, description = "No valid bearer token", body = ApiError)))]
 #[get("/me")]
 pub fn me(caller: ApiCaller) -> Json<Principal> {
     Json(caller.0)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct QuestionOut {
     key: String,
     pillar: Option<String>,
@@ -31,6 +37,7 @@ pub struct QuestionOut {
 }
 
 /// The question catalog in both languages.
+#[utoipa::path(operation_id = "list_questions", tag = "questions", responses((status = 200, body = Vec<QuestionOut>), (status = 401, description = "No valid bearer token", body = ApiError)))]
 #[get("/questions")]
 pub async fn questions(_caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<QuestionOut>>> {
     let questions = catalog::all(&app.db).await?;

@@ -6,12 +6,13 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, put};
 use serde::Deserialize;
 
+use super::openapi::ApiError;
 use crate::app::App;
 use crate::error::AppResult;
 use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
 use crate::web::guards::{ApiAdmin, ApiCaller};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundInput {
     pub title: String,
@@ -37,11 +38,15 @@ impl From<RoundInput> for RoundDraft {
     }
 }
 
+/// Every round, newest first, with participation as numbers.
+#[utoipa::path(operation_id = "list_rounds", tag = "rounds", responses((status = 200, body = Vec<RoundView>), (status = 401, description = "No valid bearer token", body = ApiError)))]
 #[get("/rounds")]
 pub async fn list(_caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<RoundView>>> {
     Ok(Json(round::list(&app.db, &app.settings).await?))
 }
 
+/// Creates a round; one whose opening time has come opens at once.
+#[utoipa::path(operation_id = "create_round", tag = "rounds", request_body = RoundInput, responses((status = 201, body = RoundView), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError), (status = 422, description = "Invalid input; the message says why", body = ApiError)))]
 #[post("/rounds", format = "json", data = "<input>")]
 pub async fn create(
     _admin: ApiAdmin,
@@ -60,11 +65,14 @@ pub async fn create(
     Ok((Status::Created, Json(view)))
 }
 
+#[utoipa::path(operation_id = "get_round", tag = "rounds", responses((status = 200, body = RoundView), (status = 401, description = "No valid bearer token", body = ApiError), (status = 404, description = "No such round", body = ApiError)))]
 #[get("/rounds/<id>")]
 pub async fn show(_caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
     Ok(Json(round::get(&app.db, &app.settings, id).await?))
 }
 
+/// Changes a round that has not opened yet.
+#[utoipa::path(operation_id = "update_round", tag = "rounds", request_body = RoundInput, responses((status = 200, body = RoundView), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError), (status = 404, description = "No such round", body = ApiError), (status = 409, description = "Not possible in the round's state", body = ApiError), (status = 422, description = "Invalid input; the message says why", body = ApiError)))]
 #[put("/rounds/<id>", format = "json", data = "<input>")]
 pub async fn update(
     _admin: ApiAdmin,
@@ -85,6 +93,8 @@ pub async fn update(
     Ok(Json(view))
 }
 
+/// Closes an open round now; its links stop working.
+#[utoipa::path(operation_id = "close_round", tag = "rounds", responses((status = 200, body = RoundView), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError), (status = 404, description = "No such round", body = ApiError), (status = 409, description = "Not possible in the round's state", body = ApiError)))]
 #[post("/rounds/<id>/close")]
 pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
     if !round::close(&app.db, id, Utc::now()).await? {
@@ -95,13 +105,16 @@ pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Jso
     Ok(Json(round::get(&app.db, &app.settings, id).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelInput {
     /// The number of responses that will be deleted, as a confirmation.
     pub confirm_responses: Option<u64>,
 }
 
+/// Cancels a scheduled or open round. An open round's responses are deleted with it, so a
+/// round with responses needs `confirm_responses` equal to their number.
+#[utoipa::path(operation_id = "cancel_round", tag = "rounds", request_body(content = Option<CancelInput>), responses((status = 200, body = Cancelled), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError), (status = 404, description = "No such round", body = ApiError), (status = 409, description = "Not possible in the round's state", body = ApiError)))]
 #[post("/rounds/<id>/cancel", data = "<input>")]
 pub async fn cancel(
     _admin: ApiAdmin,

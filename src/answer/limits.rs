@@ -1,0 +1,178 @@
+//! Rate limits on survey links: per token, so that one link cannot be hammered, and per client
+//! address, so that tokens cannot be guessed at speed (set high: an office often shares one
+//! address). Behind a reverse proxy the client is the address the proxy reports, but only when
+//! the proxy is configured as trusted; anyone else could write any `X-Forwarded-For`.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::IpNet;
+
+pub struct SurveyLimits {
+    by_token: Option<DefaultKeyedRateLimiter<String>>,
+    by_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    checks: AtomicU32,
+}
+
+/// Keyed limiters keep a state per key ever seen; sweeping now and then keeps memory bounded
+/// however many tokens and addresses come by.
+const SWEEP_EVERY: u32 = 8_192;
+
+impl SurveyLimits {
+    /// Limits per minute; 0 turns a limit off.
+    pub fn new(token_per_minute: u32, client_per_minute: u32) -> Self {
+        let quota = |per_minute| NonZeroU32::new(per_minute).map(Quota::per_minute);
+        SurveyLimits {
+            by_token: quota(token_per_minute).map(RateLimiter::keyed),
+            by_client: quota(client_per_minute).map(RateLimiter::keyed),
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// Counts one request from `client`; `false` when its quota is spent. Without a known
+    /// address (a local client in tests) there is nothing to count.
+    pub fn allow_client(&self, client: Option<IpAddr>) -> bool {
+        self.tick();
+        match (&self.by_client, client) {
+            (Some(limiter), Some(client)) => limiter.check_key(&client).is_ok(),
+            _ => true,
+        }
+    }
+
+    /// Counts one submission for the token with this hash; `false` when its quota is spent.
+    /// Keyed by the hash so that no token sits in memory.
+    pub fn allow_token(&self, token_hash: &str) -> bool {
+        self.tick();
+        match &self.by_token {
+            Some(limiter) => limiter.check_key(&token_hash.to_owned()).is_ok(),
+            None => true,
+        }
+    }
+
+    fn tick(&self) {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            if let Some(limiter) = &self.by_client {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+            if let Some(limiter) = &self.by_token {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
+        }
+    }
+}
+
+/// The client's address for rate limiting: the peer, unless the peer is a trusted proxy; then
+/// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy (the entries
+/// left of it were written by the client and prove nothing).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer?.to_canonical();
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !is_trusted(client) {
+                    break;
+                }
+            }
+            // Garbage in the header: the last hop we could read is the best we know.
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(value: &str) -> IpAddr {
+        value.parse().unwrap()
+    }
+
+    fn nets(values: &[&str]) -> Vec<IpNet> {
+        values.iter().map(|v| v.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_token_may_post_its_quota_per_minute_and_others_are_not_affected() {
+        let limits = SurveyLimits::new(5, 0);
+        assert!((0..5).all(|_| limits.allow_token("a")));
+        assert!(!limits.allow_token("a"));
+        assert!(limits.allow_token("b"));
+    }
+
+    #[test]
+    fn a_client_may_make_its_quota_of_requests() {
+        let limits = SurveyLimits::new(0, 3);
+        let here = Some(ip("192.0.2.1"));
+        assert!((0..3).all(|_| limits.allow_client(here)));
+        assert!(!limits.allow_client(here));
+        assert!(limits.allow_client(Some(ip("192.0.2.2"))));
+        assert!(limits.allow_client(None), "no address, nothing to count");
+    }
+
+    #[test]
+    fn zero_turns_the_limits_off() {
+        let limits = SurveyLimits::new(0, 0);
+        assert!((0..20_000).all(|n| limits.allow_token("a")
+            && limits.allow_client(Some(ip(if n % 2 == 0 { "::1" } else { "10.0.0.1" })))));
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let header = Some("198.51.100.7, 10.0.0.2");
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), header, &[]),
+            Some(ip("203.0.113.9")),
+            "no trusted proxies: the header is ignored"
+        );
+        let trusted = nets(&["10.0.0.0/8"]);
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), header, &trusted),
+            Some(ip("203.0.113.9")),
+            "an untrusted peer cannot choose its address"
+        );
+        assert_eq!(
+            client_address(Some(ip("10.0.0.1")), header, &trusted),
+            Some(ip("198.51.100.7")),
+            "skips trusted hops from the right"
+        );
+        assert_eq!(
+            client_address(
+                Some(ip("10.0.0.1")),
+                Some("1.1.1.1, 198.51.100.7"),
+                &trusted
+            ),
+            Some(ip("198.51.100.7")),
+            "what the client wrote left of the proxy's entry does not count"
+        );
+        assert_eq!(
+            client_address(Some(ip("10.0.0.1")), None, &trusted),
+            Some(ip("10.0.0.1"))
+        );
+        assert_eq!(
+            client_address(Some(ip("10.0.0.1")), Some("nonsense, 10.0.0.3"), &trusted),
+            Some(ip("10.0.0.3"))
+        );
+        assert_eq!(
+            client_address(Some(ip("::ffff:10.0.0.1")), Some("2001:db8::5"), &trusted),
+            Some(ip("2001:db8::5")),
+            "IPv4-mapped peers are matched as IPv4"
+        );
+        assert_eq!(client_address(None, header, &trusted), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! Employees answering through their personal link: what a link leads to (`link`), what a
+//! filled-in form means (`form`), how fast links may be used (`limits`), and the one task that
+//! stores submissions, exactly once per token and in batches (`writer`).
+//!
+//! Anonymity: a stored response keeps its round, the department of the invitation as it was at
+//! opening, the company-local date and the answers; the invitation only learns that it was
+//! answered. Nothing written links the two, and nothing here logs tokens or answers.
+
+pub mod form;
+pub mod limits;
+pub mod link;
+pub mod writer;

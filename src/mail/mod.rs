@@ -1,0 +1,8 @@
+//! Mail: invitations and reminders composed from templates, kept in a durable outbox, sent by a
+//! worker through SMTP or into `.eml` files.
+
+pub mod compose;
+pub mod outbox;
+pub mod smtp;
+pub mod transport;
+pub mod worker;

@@ -1,0 +1,315 @@
+//! The sending worker: claims due mails, renders each at send time (the link is derived from the
+//! invitation, never stored), sends through the transport, and records the outcome right after
+//! the server's answer, so that a crash resends as little as possible.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use super::compose::{self, FirstQuestion, Kind, Recipient, RoundInfo};
+use super::outbox;
+use super::smtp::Failure;
+use super::transport::Transport;
+use crate::app::App;
+use crate::entities::{invitation, outbox_mail, question, round, round_question};
+use crate::error::AppResult;
+use crate::i18n::Locale;
+use crate::invite;
+use crate::survey::local_time::format_local_with_zone;
+use crate::survey::round::RoundState;
+use crate::templates::Templates;
+
+/// How long a claimed mail stays with one worker before another may take it over.
+const LEASE_SECONDS: i64 = 300;
+const BATCH: u64 = 200;
+/// A test mail that cannot be delivered within a day is given up.
+const TEST_MAIL_GIVE_UP_HOURS: i64 = 24;
+
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+}
+
+pub struct Mailer {
+    app: App,
+    transport: Arc<Transport>,
+    templates: Arc<Templates>,
+}
+
+impl Mailer {
+    pub fn new(app: App, transport: Transport) -> Self {
+        Mailer {
+            app,
+            transport: Arc::new(transport),
+            templates: Arc::new(Templates::load()),
+        }
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Runs until the process ends: sends whatever is due, sleeps briefly when nothing is.
+    pub async fn run(self) {
+        tracing::info!(transport = %self.transport.describe(), "mail worker started");
+        loop {
+            match self.deliver_due(Utc::now()).await {
+                Ok(done) if done.sent + done.retrying + done.failed + done.cancelled > 0 => {
+                    tracing::info!(?done, "mail delivered");
+                }
+                Ok(_) => tokio::time::sleep(StdDuration::from_secs(1)).await,
+                Err(err) => {
+                    tracing::error!(error = %err, "mail worker");
+                    tokio::time::sleep(StdDuration::from_secs(5)).await;
+                }
+            }
+        }
+    }
+
+    /// One batch of due mail; an empty result means nothing was due.
+    pub async fn deliver_due(&self, now: DateTime<Utc>) -> AppResult<Delivered> {
+        let mut done = Delivered {
+            cancelled: outbox::cancel_unwanted(&self.app.db).await?,
+            ..Delivered::default()
+        };
+        let batch =
+            outbox::claim(&self.app.db, now, Duration::seconds(LEASE_SECONDS), BATCH).await?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        let rounds = self.round_infos(&batch).await?;
+        let answered = self.answered(&batch).await?;
+        let sends = batch.into_iter().map(|mail| {
+            let rounds = &rounds;
+            let answered = &answered;
+            async move { self.deliver_one(mail, rounds, answered, now).await }
+        });
+        // All at once; the transport's semaphore bounds the SMTP conversations.
+        for outcome in futures::future::join_all(sends).await {
+            match outcome? {
+                Outcome::Sent => done.sent += 1,
+                Outcome::Retrying => done.retrying += 1,
+                Outcome::Failed => done.failed += 1,
+                Outcome::Cancelled => done.cancelled += 1,
+            }
+        }
+        Ok(done)
+    }
+
+    /// Sends one particular mail at once, whatever else is queued (`kundenpuls mail test`).
+    pub async fn deliver_one_now(&self, id: i32, now: DateTime<Utc>) -> AppResult<()> {
+        let mail = outbox::find(&self.app.db, id).await?;
+        self.deliver_one(mail, &HashMap::new(), &HashMap::new(), now)
+            .await?;
+        Ok(())
+    }
+
+    /// Delivers until nothing is due at `now` (tests, and `kundenpuls mail test`).
+    pub async fn deliver_all(&self, now: DateTime<Utc>) -> AppResult<Delivered> {
+        let mut total = Delivered::default();
+        loop {
+            let done = self.deliver_due(now).await?;
+            if done.sent + done.retrying + done.failed == 0 {
+                total.cancelled += done.cancelled;
+                return Ok(total);
+            }
+            total.sent += done.sent;
+            total.retrying += done.retrying;
+            total.failed += done.failed;
+            total.cancelled += done.cancelled;
+        }
+    }
+
+    async fn deliver_one(
+        &self,
+        mail: outbox_mail::Model,
+        rounds: &HashMap<i32, Option<RoundInfo>>,
+        answered: &HashMap<String, bool>,
+        now: DateTime<Utc>,
+    ) -> AppResult<Outcome> {
+        let db = &self.app.db;
+        let settings = &self.app.settings;
+        let locale = Locale::parse(&mail.locale).unwrap_or(settings.default_locale);
+        let recipient = Recipient {
+            email: &mail.recipient,
+            name: &mail.recipient_name,
+            locale,
+        };
+        let message = match (mail.kind.as_str(), mail.round_id, &mail.invitation_id) {
+            ("test", _, _) => {
+                compose::test_mail(&self.templates, settings, &recipient, &mail.message_id)
+            }
+            (kind, Some(round_id), Some(invitation_id)) => {
+                let Some(Some(info)) = rounds.get(&round_id) else {
+                    outbox::mark_cancelled(db, mail.id, "the round is no longer open").await?;
+                    return Ok(Outcome::Cancelled);
+                };
+                let kind = if kind == "reminder" {
+                    Kind::Reminder
+                } else {
+                    Kind::Invitation
+                };
+                if kind == Kind::Reminder && answered.get(invitation_id).copied().unwrap_or(true) {
+                    outbox::mark_cancelled(db, mail.id, "answered before the reminder went out")
+                        .await?;
+                    return Ok(Outcome::Cancelled);
+                }
+                let token = invite::token(&self.app.secrets.token_key, round_id, invitation_id);
+                let link = format!(
+                    "{}/s/{token}",
+                    settings.base_url.as_str().trim_end_matches('/')
+                );
+                compose::survey_mail(
+                    &self.templates,
+                    settings,
+                    kind,
+                    &recipient,
+                    info,
+                    &link,
+                    &mail.message_id,
+                )
+            }
+            _ => Err(format!(
+                "outbox row {} of kind {} lacks its round",
+                mail.id, mail.kind
+            )),
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(reason) => {
+                // An address the mail library refuses is as final as a 5xx.
+                outbox::mark_failed(db, mail.id, &reason).await?;
+                return Ok(Outcome::Failed);
+            }
+        };
+        match self.transport.send(&message, &mail.message_id).await {
+            Ok(reply) => {
+                outbox::mark_sent(db, &mail, &reply, Utc::now()).await?;
+                Ok(Outcome::Sent)
+            }
+            Err(Failure::Permanent(reply)) => {
+                tracing::warn!(mail = mail.id, reply = %reply, "mail refused for good");
+                outbox::mark_failed(db, mail.id, &reply).await?;
+                Ok(Outcome::Failed)
+            }
+            Err(failure) => {
+                let given_up = mail.kind == "test"
+                    && now - mail.created_at > Duration::hours(TEST_MAIL_GIVE_UP_HOURS);
+                if given_up {
+                    outbox::mark_failed(db, mail.id, failure.reply()).await?;
+                    return Ok(Outcome::Failed);
+                }
+                let next = now + backoff(mail.attempts);
+                tracing::info!(mail = mail.id, attempt = mail.attempts, reply = %failure.reply(), "mail will be retried");
+                outbox::mark_retry(db, mail.id, failure.reply(), next).await?;
+                Ok(Outcome::Retrying)
+            }
+        }
+    }
+
+    /// The rounds of a batch that are open, with what their mails say; `None` for rounds that
+    /// are not open any more.
+    async fn round_infos(
+        &self,
+        batch: &[outbox_mail::Model],
+    ) -> AppResult<HashMap<i32, Option<RoundInfo>>> {
+        let db = &self.app.db;
+        let mut infos = HashMap::new();
+        let ids: Vec<i32> = batch.iter().filter_map(|mail| mail.round_id).collect();
+        for id in ids {
+            if infos.contains_key(&id) {
+                continue;
+            }
+            let info = match round::Entity::find_by_id(id).one(db).await? {
+                Some(r) if r.state == RoundState::Open.as_str() => {
+                    let first = round_question::Entity::find()
+                        .filter(round_question::Column::RoundId.eq(id))
+                        .order_by_asc(round_question::Column::Position)
+                        .all(db)
+                        .await?;
+                    let mut first_question = None;
+                    for link in first {
+                        if let Some(q) = question::Entity::find_by_id(link.question_id)
+                            .one(db)
+                            .await?
+                            && q.scale != "text"
+                        {
+                            first_question = Some(FirstQuestion {
+                                key: q.key,
+                                scale: q.scale,
+                                text_de: q.text_de,
+                                text_en: q.text_en,
+                            });
+                            break;
+                        }
+                    }
+                    Some(RoundInfo {
+                        title: r.title,
+                        closes: format_local_with_zone(r.closes_at, self.app.settings.timezone),
+                        first_question,
+                    })
+                }
+                _ => None,
+            };
+            infos.insert(id, info);
+        }
+        Ok(infos)
+    }
+
+    async fn answered(&self, batch: &[outbox_mail::Model]) -> AppResult<HashMap<String, bool>> {
+        let ids: Vec<String> = batch
+            .iter()
+            .filter(|mail| mail.kind == "reminder")
+            .filter_map(|mail| mail.invitation_id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(invitation::Entity::find()
+            .filter(invitation::Column::Id.is_in(ids))
+            .all(&self.app.db)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.answered))
+            .collect())
+    }
+}
+
+enum Outcome {
+    Sent,
+    Retrying,
+    Failed,
+    Cancelled,
+}
+
+/// Exponential backoff from 30 s, doubling per attempt up to 2 h, with ±20 % jitter so that
+/// mails refused together do not come back together.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 16) - 1;
+    let base = (30.0 * 2f64.powi(exponent)).min(7_200.0);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    Duration::milliseconds((base * jitter * 1000.0) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_from_half_a_minute_up_to_two_hours_with_jitter() {
+        let first = backoff(1).num_seconds();
+        assert!((24..=36).contains(&first), "{first}");
+        let fourth = backoff(4).num_seconds();
+        assert!((192..=288).contains(&fourth), "{fourth}");
+        let late = backoff(40).num_seconds();
+        assert!((5_760..=8_640).contains(&late), "{late}");
+    }
+}

@@ -1,0 +1,426 @@
+//! Recurring rounds: a cadence in a time zone, a duration, a target and a pulse size. The
+//! scheduler asks `plan_rounds` for each period's round; the period key keeps that idempotent.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::db;
+use crate::entities::{department, employee, round, round_question, schedule, schedule_department};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
+use crate::org::department as departments;
+use crate::survey::cadence::Cadence;
+use crate::survey::local_time::{format_local, format_local_with_zone};
+use crate::survey::round::{PlannedRound, RoundState, create_planned};
+use crate::survey::{catalog, pulse};
+
+/// How many rounds of one schedule a single scheduler pass creates at most; a schedule that was
+/// down for years does not flood the table.
+const MAX_CATCH_UP: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct ScheduleDraft {
+    pub title: String,
+    pub cadence: Cadence,
+    /// How long each round stays open, e.g. "14d", "36h" or "2w".
+    pub duration: String,
+    pub departments: Vec<String>,
+    pub pulse_size: Option<usize>,
+    /// IANA zone; the company's `timezone` when not given.
+    pub timezone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScheduleView {
+    pub id: i32,
+    pub title: String,
+    pub cadence: Cadence,
+    pub cadence_text: String,
+    pub timezone: String,
+    pub duration_minutes: i32,
+    pub pulse_size: i32,
+    pub departments: Vec<String>,
+    /// The next three opening times, in the schedule's zone.
+    pub next: Vec<String>,
+    pub next_utc: Vec<DateTime<Utc>>,
+}
+
+fn unprocessable(message: impl Into<String>) -> AppError {
+    AppError::Unprocessable(message.into())
+}
+
+/// "14d", "2w", "36h", "90m" → a duration.
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let input = input.trim();
+    let split = input
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(input.len());
+    let (number, unit) = input.split_at(split);
+    let amount: i64 = number
+        .parse()
+        .map_err(|_| format!("`{input}` is not a duration such as 14d, 2w or 36h"))?;
+    let duration = match unit.trim() {
+        "w" => Duration::weeks(amount),
+        "d" => Duration::days(amount),
+        "h" => Duration::hours(amount),
+        "m" | "min" => Duration::minutes(amount),
+        _ => {
+            return Err(format!(
+                "`{input}` is not a duration such as 14d, 2w or 36h"
+            ));
+        }
+    };
+    if duration <= Duration::zero() {
+        return Err("a round must stay open for some time".into());
+    }
+    Ok(duration)
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    draft: &ScheduleDraft,
+    now: DateTime<Utc>,
+) -> AppResult<ScheduleView> {
+    let title = draft.title.trim();
+    if title.is_empty() || title.chars().count() > crate::survey::round::MAX_TITLE {
+        return Err(unprocessable(
+            "a schedule needs a title of at most 200 characters",
+        ));
+    }
+    let tz: Tz = match draft
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+    {
+        Some(zone) => zone.parse().map_err(|_| {
+            unprocessable(format!(
+                "`{zone}` is not an IANA time zone such as Europe/Berlin"
+            ))
+        })?,
+        None => settings.timezone,
+    };
+    let duration = parse_duration(&draft.duration).map_err(unprocessable)?;
+    draft
+        .cadence
+        .validate_at(tz, duration, now)
+        .map_err(|err| unprocessable(err.to_string()))?;
+    let pulse_size = draft.pulse_size.unwrap_or(pulse::DEFAULT_PULSE_SIZE);
+    let catalog = catalog::all(db).await?;
+    pulse::check_size(&catalog, pulse_size).map_err(unprocessable)?;
+
+    let txn = db::begin_write(db).await?;
+    let all = departments::all(&txn).await?;
+    let department_ids = resolve(&all, &draft.departments)?;
+    let mut targeted = employee::Entity::find().filter(employee::Column::Active.eq(true));
+    if !department_ids.is_empty() {
+        targeted = targeted.filter(
+            employee::Column::DepartmentId.is_in(departments::subtree_ids(&all, &department_ids)),
+        );
+    }
+    if targeted.count(&txn).await? == 0 {
+        return Err(unprocessable(
+            "the target has no active employees: import employees or choose other departments",
+        ));
+    }
+    let cadence_json = serde_json::to_string(&draft.cadence).map_err(AppError::internal)?;
+    let record = schedule::ActiveModel {
+        title: Set(title.to_owned()),
+        cadence: Set(cadence_json),
+        timezone: Set(tz.name().to_owned()),
+        duration_minutes: Set(i32::try_from(duration.num_minutes())
+            .map_err(|_| unprocessable("the duration is too long"))?),
+        pulse_size: Set(pulse_size as i32),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if !department_ids.is_empty() {
+        schedule_department::Entity::insert_many(department_ids.iter().map(|id| {
+            schedule_department::ActiveModel {
+                schedule_id: Set(record.id),
+                department_id: Set(*id),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(schedule = record.id, "schedule created");
+    get(db, record.id, Locale::En, now).await
+}
+
+fn resolve(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
+    let by_path: HashMap<&str, i32> = all
+        .iter()
+        .filter(|d| d.retired_at.is_none())
+        .map(|d| (d.path.as_str(), d.id))
+        .collect();
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        match departments::normalize_path(raw).and_then(|path| by_path.get(path.as_str()).copied())
+        {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => unknown.push(raw.to_owned()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(unprocessable(format!(
+            "unknown department(s): {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(ids)
+}
+
+fn cadence_of(record: &schedule::Model) -> AppResult<Cadence> {
+    serde_json::from_str(&record.cadence).map_err(AppError::internal)
+}
+
+fn zone_of(record: &schedule::Model) -> AppResult<Tz> {
+    record.timezone.parse().map_err(|_| {
+        AppError::internal(anyhow::anyhow!(
+            "stored zone {} is unknown",
+            record.timezone
+        ))
+    })
+}
+
+async fn target_ids(db: &impl ConnectionTrait, schedule_id: i32) -> AppResult<Vec<i32>> {
+    Ok(schedule_department::Entity::find()
+        .filter(schedule_department::Column::ScheduleId.eq(schedule_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.department_id)
+        .collect())
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    id: i32,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> AppResult<ScheduleView> {
+    let record = schedule::Entity::find_by_id(id)
+        .filter(schedule::Column::Active.eq(true))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(db, record, locale, now).await
+}
+
+async fn view(
+    db: &DatabaseConnection,
+    record: schedule::Model,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> AppResult<ScheduleView> {
+    let cadence = cadence_of(&record)?;
+    let tz = zone_of(&record)?;
+    let next_utc = cadence.upcoming(now, tz, 3);
+    let ids = target_ids(db, record.id).await?;
+    let mut paths: Vec<String> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        department::Entity::find()
+            .filter(department::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.path)
+            .collect()
+    };
+    paths.sort();
+    Ok(ScheduleView {
+        id: record.id,
+        cadence_text: cadence.describe(locale),
+        next: next_utc
+            .iter()
+            .map(|at| format_local_with_zone(*at, tz))
+            .collect(),
+        next_utc,
+        cadence,
+        title: record.title,
+        timezone: record.timezone,
+        duration_minutes: record.duration_minutes,
+        pulse_size: record.pulse_size,
+        departments: paths,
+    })
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    locale: Locale,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<ScheduleView>> {
+    let records = schedule::Entity::find()
+        .filter(schedule::Column::Active.eq(true))
+        .order_by_asc(schedule::Column::Id)
+        .all(db)
+        .await?;
+    let mut views = Vec::with_capacity(records.len());
+    for record in records {
+        views.push(view(db, record, locale, now).await?);
+    }
+    Ok(views)
+}
+
+/// Ends a schedule: its rounds that have not opened are deleted, rounds that opened stay (their
+/// answers are history). The schedule row stays, inactive, so old rounds keep their origin.
+pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<u64> {
+    let txn = db::begin_write(db).await?;
+    let record = schedule::Entity::find_by_id(id)
+        .filter(schedule::Column::Active.eq(true))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut active: schedule::ActiveModel = record.into();
+    active.active = Set(false);
+    active.update(&txn).await?;
+    let removed = round::Entity::delete_many()
+        .filter(round::Column::ScheduleId.eq(id))
+        .filter(round::Column::State.eq(RoundState::Scheduled.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    tracing::info!(schedule = id, rounds_removed = removed, "schedule ended");
+    Ok(removed)
+}
+
+/// Creates the rounds every active schedule owes at `now`: a round for a period that is still
+/// running (catch-up after downtime) and the next upcoming one, so HR sees and can edit it.
+pub async fn plan_rounds(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<i32>> {
+    let schedules = schedule::Entity::find()
+        .filter(schedule::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let mut created = Vec::new();
+    for record in schedules {
+        created.extend(plan_schedule(db, &record, now).await?);
+    }
+    Ok(created)
+}
+
+async fn plan_schedule(
+    db: &DatabaseConnection,
+    record: &schedule::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i32>> {
+    let cadence = cadence_of(record)?;
+    let tz = zone_of(record)?;
+    let duration = Duration::minutes(i64::from(record.duration_minutes));
+    let txn = db::begin_write(db).await?;
+    let latest = round::Entity::find()
+        .filter(round::Column::ScheduleId.eq(record.id))
+        .order_by_desc(round::Column::OpensAt)
+        .one(&txn)
+        .await?;
+    // The upcoming round exists already: nothing is owed yet.
+    if latest.as_ref().is_some_and(|r| r.opens_at > now) {
+        return Ok(Vec::new());
+    }
+    // Occurrences strictly after the latest round (catching up on periods still running after
+    // downtime); a new schedule starts with its first occurrence after it was created.
+    let mut cursor = latest.map_or(record.created_at, |r| r.opens_at);
+    let mut created = Vec::new();
+    for _ in 0..MAX_CATCH_UP {
+        let Some(opens) = cadence.next_after(cursor, tz) else {
+            break;
+        };
+        cursor = opens;
+        let closes = opens + duration;
+        if closes <= now {
+            continue;
+        }
+        if let Some(id) = plan_one(&txn, record, &cadence, tz, opens, closes, now).await? {
+            created.push(id);
+        }
+        if opens > now {
+            break;
+        }
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn plan_one(
+    txn: &impl ConnectionTrait,
+    record: &schedule::Model,
+    cadence: &Cadence,
+    tz: Tz,
+    opens: DateTime<Utc>,
+    closes: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<i32>> {
+    let catalog = catalog::all(txn).await?;
+    let history = question_history(txn, record.id).await?;
+    let planned = PlannedRound {
+        title: format!("{} – {}", record.title, &format_local(opens, tz)[..10]),
+        opens_at: opens,
+        closes_at: closes,
+        schedule_id: record.id,
+        period_key: cadence.period_key(opens, tz),
+        department_ids: target_ids(txn, record.id).await?,
+        question_ids: pulse::select(&catalog, record.pulse_size.max(0) as usize, &history),
+    };
+    create_planned(txn, planned, tz, now).await
+}
+
+/// The questions of the schedule's earlier rounds, most recent first, for the rotation.
+async fn question_history(
+    txn: &impl ConnectionTrait,
+    schedule_id: i32,
+) -> AppResult<Vec<Vec<i32>>> {
+    let rounds = round::Entity::find()
+        .filter(round::Column::ScheduleId.eq(schedule_id))
+        .filter(round::Column::State.ne(RoundState::Cancelled.as_str()))
+        .order_by_desc(round::Column::OpensAt)
+        .all(txn)
+        .await?;
+    let mut history = Vec::with_capacity(rounds.len());
+    for r in rounds
+        .into_iter()
+        .take(crate::survey::pulse::ROTATION_ROUNDS * 2)
+    {
+        let ids = round_question::Entity::find()
+            .filter(round_question::Column::RoundId.eq(r.id))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|q| q.question_id)
+            .collect();
+        history.push(ids);
+    }
+    Ok(history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use chrono::Duration;
+
+    #[test]
+    fn durations_read_the_way_hr_writes_them() {
+        assert_eq!(parse_duration("14d"), Ok(Duration::days(14)));
+        assert_eq!(parse_duration(" 2w"), Ok(Duration::weeks(2)));
+        assert_eq!(parse_duration("36h"), Ok(Duration::hours(36)));
+        assert!(parse_duration("0d").is_err());
+        assert!(parse_duration("zwei Wochen").is_err());
+        assert!(parse_duration("14").is_err());
+    }
+}

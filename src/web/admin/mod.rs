@@ -1,0 +1,84 @@
+//! The admin area (HR): organisation, rounds, schedules, imports. Every route needs an admin.
+
+mod departments;
+mod employees;
+mod import;
+mod rounds;
+mod schedules;
+
+use rocket::serde::json::json;
+use rocket::{Route, State, get, routes};
+
+use super::csrf::CsrfToken;
+use super::guards::AdminUser;
+use super::page::Page;
+use crate::app::App;
+use crate::error::AppResult;
+use crate::org;
+use crate::survey::catalog::{self, PILLARS, QuestionView};
+use crate::templates::Templates;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        overview,
+        departments::index,
+        employees::index,
+        rounds::index,
+        rounds::create,
+        rounds::show,
+        rounds::update,
+        rounds::close,
+        rounds::cancel,
+        import::form,
+        import::preview,
+        import::apply,
+        schedules::index,
+        schedules::create,
+        schedules::end,
+    ]
+}
+
+#[get("/admin")]
+pub async fn overview(
+    admin: AdminUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let principal = admin.0.principal;
+    let locale = principal.locale;
+    let headcount = org::headcount(&app.db).await?;
+    let questions: Vec<QuestionView> = catalog::all(&app.db)
+        .await?
+        .iter()
+        .map(|question| QuestionView::new(question, locale))
+        .collect();
+    let pillars: Vec<_> = PILLARS
+        .iter()
+        .map(|pillar| {
+            let items: Vec<&QuestionView> = questions
+                .iter()
+                .filter(|question| question.pillar.as_deref() == Some(pillar))
+                .collect();
+            json!({ "key": pillar, "questions": items })
+        })
+        .collect();
+    let other: Vec<&QuestionView> = questions
+        .iter()
+        .filter(|question| question.pillar.is_none())
+        .collect();
+    Page::render(
+        templates,
+        "admin",
+        locale,
+        json!({
+            "user": principal,
+            "csrf": csrf.0,
+            "nav": "admin",
+            "headcount": headcount,
+            "pillars": pillars,
+            "other_questions": other,
+            "question_count": questions.len(),
+        }),
+    )
+}

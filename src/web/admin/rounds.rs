@@ -1,0 +1,486 @@
+//! `/admin/rounds`: HR's survey rounds — the list with the form for a new one, a round's page
+//! with its participation, and the state changes (edit, close now, cancel).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::serde::json::{Value, json};
+use rocket::{State, get, post};
+use serde::Serialize;
+
+use crate::app::App;
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Locale};
+use crate::org::department;
+use crate::report::participation;
+use crate::survey::catalog::{self, PILLARS, QuestionView};
+use crate::survey::local_time::format_local;
+use crate::survey::pulse;
+use crate::survey::round::{self, RoundDraft, RoundState, RoundView};
+use crate::templates::Templates;
+use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
+use crate::web::guards::AdminUser;
+use crate::web::page::Page;
+
+/// The fields of the create and edit forms, kept as typed so that a refused form comes back
+/// with everything HR entered.
+#[derive(Debug, Clone, FromForm, Serialize)]
+pub struct RoundForm {
+    #[field(default = String::new())]
+    title: String,
+    #[field(default = String::new())]
+    opens_at: String,
+    #[field(default = String::new())]
+    closes_at: String,
+    /// Department paths; none is the whole company.
+    departments: Vec<String>,
+    /// `auto` (a pulse of `pulse_size`) or `choose` (the checked `questions`).
+    #[field(default = String::from(AUTO))]
+    selection: String,
+    #[field(default = String::new())]
+    pulse_size: String,
+    questions: Vec<String>,
+}
+
+const AUTO: &str = "auto";
+const CHOOSE: &str = "choose";
+
+impl RoundForm {
+    fn blank() -> Self {
+        RoundForm {
+            title: String::new(),
+            opens_at: String::new(),
+            closes_at: String::new(),
+            departments: Vec::new(),
+            selection: AUTO.to_owned(),
+            pulse_size: pulse::DEFAULT_PULSE_SIZE.to_string(),
+            questions: Vec::new(),
+        }
+    }
+
+    /// The form of a round as it stands, for editing. Its questions are shown as an explicit
+    /// choice: that reproduces the round exactly, however they were picked.
+    fn of_round(view: &RoundView, tz: chrono_tz::Tz) -> Self {
+        RoundForm {
+            title: view.title.clone(),
+            opens_at: datetime_local(view.opens_at, tz),
+            closes_at: datetime_local(view.closes_at, tz),
+            departments: view.departments.clone(),
+            selection: CHOOSE.to_owned(),
+            pulse_size: pulse::DEFAULT_PULSE_SIZE.to_string(),
+            questions: view.questions.clone(),
+        }
+    }
+
+    /// The draft the domain checks. Only what the form itself can get wrong is refused here,
+    /// with the key of the text that says so.
+    fn draft(&self) -> Result<RoundDraft, &'static str> {
+        let (questions, pulse_size) = if self.selection == CHOOSE {
+            // The domain takes an empty choice for "automatic", which is not what HR asked for.
+            if self.questions.is_empty() {
+                return Err("round_form_no_questions");
+            }
+            (Some(self.questions.clone()), None)
+        } else {
+            let size = self.pulse_size.trim();
+            let size = if size.is_empty() {
+                None
+            } else {
+                Some(
+                    size.parse::<usize>()
+                        .map_err(|_| "round_form_pulse_size_invalid")?,
+                )
+            };
+            (None, size)
+        };
+        Ok(RoundDraft {
+            title: self.title.clone(),
+            opens_at: self.opens_at.clone(),
+            closes_at: self.closes_at.clone(),
+            departments: self.departments.clone(),
+            questions,
+            pulse_size,
+        })
+    }
+}
+
+/// The value an `<input type="datetime-local">` takes: wall-clock time in the company zone.
+fn datetime_local(utc: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    format_local(utc, tz).replacen(' ', "T", 1)
+}
+
+/// What the round form needs besides its values: the departments and questions to choose from.
+async fn form_choices(app: &App, locale: Locale) -> AppResult<Value> {
+    let departments: Vec<department::TreeEntry> = department::tree_with_headcounts(&app.db)
+        .await?
+        .into_iter()
+        // A retired department cannot be a target any more.
+        .filter(|entry| !entry.retired)
+        .collect();
+    let catalog = catalog::all(&app.db).await?;
+    let questions: Vec<QuestionView> = catalog
+        .iter()
+        .map(|question| QuestionView::new(question, locale))
+        .collect();
+    let pillars: Vec<Value> = PILLARS
+        .iter()
+        .map(|pillar| {
+            let items: Vec<&QuestionView> = questions
+                .iter()
+                .filter(|q| q.pillar.as_deref() == Some(pillar))
+                .collect();
+            json!({ "key": pillar, "questions": items })
+        })
+        .collect();
+    let other: Vec<&QuestionView> = questions.iter().filter(|q| q.pillar.is_none()).collect();
+    Ok(json!({
+        "departments": departments,
+        "pillars": pillars,
+        "other_questions": other,
+        "timezone": app.settings.timezone.name(),
+        "min_pulse_size": pulse::minimum_size(&catalog),
+        "max_pulse_size": pulse::MAX_PULSE_SIZE,
+        "max_title": round::MAX_TITLE,
+    }))
+}
+
+/// The message of a refused form, or the error that is not about the form.
+fn form_error(err: AppError) -> AppResult<String> {
+    match err {
+        AppError::Unprocessable(message) => Ok(message),
+        other => Err(other),
+    }
+}
+
+async fn list_page(
+    app: &App,
+    templates: &Templates,
+    principal: &Principal,
+    csrf: &CsrfToken,
+    values: &RoundForm,
+    error: Option<&str>,
+) -> AppResult<Page> {
+    let rounds = round::list(&app.db, &app.settings).await?;
+    Page::render(
+        templates,
+        "admin_rounds",
+        principal.locale,
+        json!({
+            "user": principal,
+            "csrf": csrf.0,
+            "nav": "rounds",
+            "rounds": rounds,
+            "form": values,
+            "choices": form_choices(app, principal.locale).await?,
+            "error": error,
+        }),
+    )
+}
+
+#[get("/admin/rounds")]
+pub async fn index(
+    admin: AdminUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let principal = admin.0.principal;
+    list_page(app, templates, &principal, &csrf, &RoundForm::blank(), None).await
+}
+
+#[post("/admin/rounds", data = "<form>")]
+pub async fn create(
+    admin: AdminUser,
+    form: CsrfForm<RoundForm>,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Result<Flash<Redirect>, Page>> {
+    let principal = admin.0.principal;
+    let form = form.into_inner();
+    let error = match form.draft() {
+        Err(key) => i18n::text(principal.locale, key).to_owned(),
+        Ok(draft) => {
+            let created = round::create(
+                &app.db,
+                &app.settings,
+                &app.secrets.token_key,
+                &draft,
+                Utc::now(),
+            )
+            .await;
+            match created {
+                Ok(view) => {
+                    tracing::info!(round = view.id, "round created from the admin form");
+                    return Ok(Ok(done(view.id, "created", &view.notes.join("\n"))));
+                }
+                Err(err) => form_error(err)?,
+            }
+        }
+    };
+    let page = list_page(app, templates, &principal, &csrf, &form, Some(&error)).await?;
+    Ok(Err(page.with_status(Status::UnprocessableEntity)))
+}
+
+/// Back to the round's page, with a word on what happened there.
+fn done(id: i32, kind: &str, detail: &str) -> Flash<Redirect> {
+    Flash::new(Redirect::to(format!("/admin/rounds/{id}")), kind, detail)
+}
+
+/// The sentence for a flash from `done`, and the notes that came with it. The cookie comes from
+/// the browser, so an unknown kind is dropped rather than looked up.
+fn flash_view(locale: Locale, kind: &str, detail: &str) -> Option<Value> {
+    let key = match kind {
+        "created" => "round_flash_created",
+        "updated" => "round_flash_updated",
+        "closed" => "round_flash_closed",
+        "not_open" => "round_flash_not_open",
+        "cancelled" => "round_flash_cancelled",
+        _ => return None,
+    };
+    let text = i18n::text(locale, key);
+    Some(if kind == "cancelled" {
+        json!({ "text": text.replace("{n}", detail), "notes": [] })
+    } else {
+        let notes: Vec<&str> = detail.lines().filter(|line| !line.is_empty()).collect();
+        json!({ "text": text, "notes": notes })
+    })
+}
+
+struct RoundPage<'a> {
+    /// The edit form's values and the reason it was refused, when it comes back.
+    edit: Option<(&'a RoundForm, &'a str)>,
+    flash: Option<Value>,
+}
+
+async fn round_page(
+    app: &App,
+    templates: &Templates,
+    principal: &Principal,
+    csrf: &CsrfToken,
+    id: i32,
+    extra: RoundPage<'_>,
+) -> AppResult<Page> {
+    let view = round::get(&app.db, &app.settings, id).await?;
+    let tz = app.settings.timezone;
+    let threshold = app.settings.anonymity_threshold;
+    let participation = participation::of_round(&app.db, id, threshold).await?;
+    let catalog = catalog::all(&app.db).await?;
+    let by_key: HashMap<&str, QuestionView> = catalog
+        .iter()
+        .map(|q| (q.key.as_str(), QuestionView::new(q, principal.locale)))
+        .collect();
+    let questions: Vec<&QuestionView> = view
+        .questions
+        .iter()
+        .filter_map(|key| by_key.get(key.as_str()))
+        .collect();
+    let scheduled = view.state == RoundState::Scheduled;
+    let open = view.state == RoundState::Open;
+    let (form, error) = match extra.edit {
+        Some((values, error)) => (values.clone(), Some(error)),
+        None => (RoundForm::of_round(&view, tz), None),
+    };
+    let choices = if scheduled {
+        form_choices(app, principal.locale).await?
+    } else {
+        Value::Null
+    };
+    Page::render(
+        templates,
+        "admin_round",
+        principal.locale,
+        json!({
+            "user": principal,
+            "csrf": csrf.0,
+            "nav": "rounds",
+            "round": view,
+            "questions": questions,
+            "participation": participation,
+            "threshold": threshold,
+            "can_edit": scheduled,
+            "can_close": open,
+            "can_cancel": scheduled || open,
+            "form": form,
+            "choices": choices,
+            "error": error,
+            "flash": extra.flash,
+        }),
+    )
+}
+
+#[get("/admin/rounds/<id>")]
+pub async fn show(
+    admin: AdminUser,
+    id: i32,
+    flash: Option<FlashMessage<'_>>,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let principal = admin.0.principal;
+    let flash = flash.and_then(|flash| flash_view(principal.locale, flash.kind(), flash.message()));
+    let extra = RoundPage { edit: None, flash };
+    round_page(app, templates, &principal, &csrf, id, extra).await
+}
+
+#[post("/admin/rounds/<id>/edit", data = "<form>")]
+pub async fn update(
+    admin: AdminUser,
+    id: i32,
+    form: CsrfForm<RoundForm>,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Result<Flash<Redirect>, Page>> {
+    let principal = admin.0.principal;
+    let form = form.into_inner();
+    let error = match form.draft() {
+        Err(key) => i18n::text(principal.locale, key).to_owned(),
+        Ok(draft) => {
+            let updated = round::update(
+                &app.db,
+                &app.settings,
+                &app.secrets.token_key,
+                id,
+                &draft,
+                Utc::now(),
+            )
+            .await;
+            match updated {
+                Ok(view) => return Ok(Ok(done(id, "updated", &view.notes.join("\n")))),
+                Err(err) => form_error(err)?,
+            }
+        }
+    };
+    let extra = RoundPage {
+        edit: Some((&form, &error)),
+        flash: None,
+    };
+    let page = round_page(app, templates, &principal, &csrf, id, extra).await?;
+    Ok(Err(page.with_status(Status::UnprocessableEntity)))
+}
+
+#[post("/admin/rounds/<id>/close", data = "<form>")]
+pub async fn close(
+    _admin: AdminUser,
+    id: i32,
+    form: CsrfForm<NoFields>,
+    app: &State<App>,
+) -> AppResult<Flash<Redirect>> {
+    let CsrfForm(NoFields) = form;
+    // `false`: it closed meanwhile (on time, or a second click); the page shows its state.
+    let kind = if round::close(&app.db, id, Utc::now()).await? {
+        "closed"
+    } else {
+        "not_open"
+    };
+    Ok(done(id, kind, ""))
+}
+
+#[derive(Debug, FromForm)]
+pub struct CancelForm {
+    /// The number of responses HR saw on the confirmation page.
+    confirm_responses: Option<u64>,
+}
+
+#[post("/admin/rounds/<id>/cancel", data = "<form>")]
+pub async fn cancel(
+    admin: AdminUser,
+    id: i32,
+    form: CsrfForm<CancelForm>,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Result<Flash<Redirect>, Page>> {
+    let principal = admin.0.principal;
+    let confirm = form.into_inner().confirm_responses;
+    match round::cancel(&app.db, id, confirm, Utc::now()).await {
+        Ok(cancelled) => Ok(Ok(done(
+            id,
+            "cancelled",
+            &cancelled.responses_deleted.to_string(),
+        ))),
+        Err(AppError::Conflict(message)) => {
+            // The domain refuses until HR confirms the number of responses it deletes; other
+            // conflicts (a round already closed) are shown as they are.
+            let view = round::get(&app.db, &app.settings, id).await?;
+            let cancellable = matches!(view.state, RoundState::Scheduled | RoundState::Open);
+            let responses = round::responses_to_delete(&app.db, id).await?;
+            if !cancellable || responses == 0 || confirm == Some(responses) {
+                return Err(AppError::Conflict(message));
+            }
+            let page = Page::render(
+                templates,
+                "admin_round_cancel",
+                principal.locale,
+                json!({
+                    "user": principal,
+                    "csrf": csrf.0,
+                    "nav": "rounds",
+                    "round": view,
+                    "responses": responses,
+                }),
+            )?;
+            Ok(Err(page))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(selection: &str, pulse_size: &str, questions: &[&str]) -> RoundForm {
+        RoundForm {
+            selection: selection.into(),
+            pulse_size: pulse_size.into(),
+            questions: questions.iter().map(|q| (*q).to_owned()).collect(),
+            ..RoundForm::blank()
+        }
+    }
+
+    #[test]
+    fn an_automatic_pulse_sends_its_size_and_no_questions() {
+        let draft = form(AUTO, " 10 ", &["recommend"]).draft().unwrap();
+        assert_eq!(draft.pulse_size, Some(10));
+        assert_eq!(draft.questions, None);
+        assert_eq!(form(AUTO, "", &[]).draft().unwrap().pulse_size, None);
+    }
+
+    #[test]
+    fn an_explicit_choice_sends_its_questions_and_needs_one() {
+        let draft = form(CHOOSE, "8", &["recommend"]).draft().unwrap();
+        assert_eq!(draft.questions, Some(vec!["recommend".to_owned()]));
+        assert_eq!(draft.pulse_size, None);
+        assert_eq!(
+            form(CHOOSE, "8", &[]).draft().unwrap_err(),
+            "round_form_no_questions"
+        );
+    }
+
+    #[test]
+    fn a_pulse_size_that_is_not_a_number_is_refused_by_the_form() {
+        assert_eq!(
+            form(AUTO, "eight", &[]).draft().unwrap_err(),
+            "round_form_pulse_size_invalid"
+        );
+    }
+
+    #[test]
+    fn datetime_local_values_use_the_company_zone() {
+        let at = DateTime::parse_from_rfc3339("2027-07-01T07:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            datetime_local(at, chrono_tz::Europe::Berlin),
+            "2027-07-01T09:00"
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! The employees' door: the survey form behind the personal link, and the privacy page. Thin:
+//! the rules live in `crate::answer`. Every page here uses its own phone-first layout without
+//! staff navigation, and every failure under `/s/` gets a page of that layout (the catcher
+//! below), in the language asked for.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
+use rocket::fairing::AdHoc;
+use rocket::http::{Method, Status};
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
+use rocket::response::Redirect;
+use rocket::serde::json::json;
+use rocket::{Responder, State, catch, catchers, get, post, routes};
+use subtle::ConstantTimeEq;
+
+use super::app;
+use super::csrf::{CsrfToken, FIELD as CSRF_FIELD};
+use super::page::Page;
+use crate::answer::form::{self, FormView, Problem};
+use crate::answer::limits::{SurveyLimits, client_address};
+use crate::answer::link::{self, LinkState, OpenRound, OpenRounds};
+use crate::answer::writer::{self, Outcome as Written, Submission, Writer};
+use crate::app::App;
+use crate::i18n::Locale;
+use crate::invite;
+use crate::templates::Templates;
+
+/// A filled-in form is a few kilobytes; a comment of 2,000 characters percent-encoded stays
+/// below 24 KiB even in a four-byte script.
+const BODY_LIMIT_KIB: u64 = 32;
+
+/// What the survey pages share: the writer, the limits, the open rounds.
+pub struct Survey {
+    pub writer: Writer,
+    limits: SurveyLimits,
+    rounds: OpenRounds,
+}
+
+/// Routes and state of the employee-facing pages.
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("survey", |rocket| async {
+        let app = rocket
+            .state::<App>()
+            .expect("the App is managed before the survey stage")
+            .clone();
+        let writer_db = writer::connect(&app.db, &app.settings.database_url).await;
+        let survey = Survey {
+            writer: Writer::start(writer_db, app.settings.timezone),
+            limits: SurveyLimits::new(
+                app.settings.rate_limit_token_per_minute,
+                app.settings.rate_limit_survey_per_minute,
+            ),
+            rounds: OpenRounds::default(),
+        };
+        rocket
+            .manage(survey)
+            .mount("/", routes![show, submit, privacy])
+            .register("/s", catchers![problem])
+    })
+}
+
+/// The language of a page: asked for with `?lang=`, else the employee's, else the default.
+fn locale(asked: Option<&str>, employee: Option<Locale>, default: Locale) -> Locale {
+    asked
+        .and_then(Locale::parse)
+        .or(employee)
+        .unwrap_or(default)
+}
+
+fn render(
+    templates: &Templates,
+    name: &str,
+    locale: Locale,
+    ctx: serde_json::Value,
+) -> Result<Page, Status> {
+    Page::render(templates, &format!("survey/{name}"), locale, ctx).map_err(|err| {
+        tracing::error!(error = %err, page = name, "survey page failed to render");
+        Status::InternalServerError
+    })
+}
+
+fn internal(err: impl std::fmt::Display) -> Status {
+    tracing::error!(error = %err, "survey request failed");
+    Status::InternalServerError
+}
+
+fn local_date(at: DateTime<Utc>, app: &App, locale: Locale) -> String {
+    let local = at.with_timezone(&app.settings.timezone);
+    match locale {
+        Locale::De => local.format("%d.%m.%Y").to_string(),
+        Locale::En => local.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// The same page for every link that leads nowhere, whatever was wrong with it.
+fn unknown_page(templates: &Templates, locale: Locale) -> Result<Page, Status> {
+    Ok(render(templates, "unknown", locale, json!({}))?.with_status(Status::NotFound))
+}
+
+/// The page of a link that takes no answers; `posted` marks a submission that came too late.
+fn settled_page(
+    templates: &Templates,
+    app: &App,
+    state: &LinkState,
+    asked: Option<&str>,
+    posted: bool,
+) -> Result<Page, Status> {
+    let default = app.settings.default_locale;
+    match state {
+        LinkState::Unknown | LinkState::Open(_) => {
+            unknown_page(templates, locale(asked, None, default))
+        }
+        LinkState::Answered { locale: employee } => {
+            let page = render(
+                templates,
+                "answered",
+                locale(asked, *employee, default),
+                json!({}),
+            )?;
+            Ok(if posted {
+                page.with_status(Status::Conflict)
+            } else {
+                page
+            })
+        }
+        LinkState::Closed { closed_at } => {
+            let locale = locale(asked, None, default);
+            let page = render(
+                templates,
+                "closed",
+                locale,
+                json!({ "closed_on": local_date(*closed_at, app, locale) }),
+            )?;
+            Ok(if posted {
+                page.with_status(Status::Gone)
+            } else {
+                page
+            })
+        }
+        LinkState::Cancelled => {
+            let page = render(
+                templates,
+                "cancelled",
+                locale(asked, None, default),
+                json!({}),
+            )?;
+            Ok(if posted {
+                page.with_status(Status::Gone)
+            } else {
+                page
+            })
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    templates: &Templates,
+    token: &str,
+    csrf: &CsrfToken,
+    round: &OpenRound,
+    locale: Locale,
+    kept: &HashMap<String, String>,
+    problems: &HashMap<String, Problem>,
+) -> Result<Page, Status> {
+    let view = FormView::new(&round.items, locale, kept, problems);
+    render(
+        templates,
+        "form",
+        locale,
+        json!({
+            "token": token,
+            "csrf": csrf.0,
+            "title": round.title,
+            "form": view,
+        }),
+    )
+}
+
+#[get("/s/<token>?<lang>&<q>&<v>")]
+#[allow(clippy::too_many_arguments)]
+async fn show(
+    token: &str,
+    lang: Option<&str>,
+    q: Option<&str>,
+    v: Option<&str>,
+    _gate: Gate,
+    csrf: CsrfToken,
+    app: &State<App>,
+    survey: &State<Survey>,
+    templates: &State<Templates>,
+) -> Result<Page, Status> {
+    let state = link::lookup(&app.db, token, Utc::now())
+        .await
+        .map_err(internal)?;
+    let LinkState::Open(open) = &state else {
+        return settled_page(templates, app, &state, lang, false);
+    };
+    let round = survey.rounds.get(&app.db, open).await.map_err(internal)?;
+    let kept = match (q, v) {
+        (Some(key), Some(value)) => form::preselect(&round.items, key, value)
+            .into_iter()
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let locale = locale(lang, open.locale, app.settings.default_locale);
+    form_page(
+        templates,
+        token,
+        &csrf,
+        &round,
+        locale,
+        &kept,
+        &HashMap::new(),
+    )
+}
+
+#[derive(Responder)]
+enum Reply {
+    Page(Page),
+    Redirect(Box<Redirect>),
+}
+
+/// A submission. To a round known to be open it goes to the writer without a read of its own:
+/// the writer's claim decides whether the token is real and unanswered, and only a refused or
+/// invalid submission costs a lookup (to show the right page, and the form only to a real
+/// invitation).
+#[post("/s/<token>", data = "<posted>")]
+#[allow(clippy::too_many_arguments)]
+async fn submit(
+    token: &str,
+    _gate: Gate,
+    csrf: CsrfToken,
+    posted: Posted,
+    app: &State<App>,
+    survey: &State<Survey>,
+    templates: &State<Templates>,
+) -> Result<Reply, Status> {
+    let asked = posted.value("lang").map(str::to_owned);
+    let asked = asked.as_deref();
+    let default = app.settings.default_locale;
+    let recent = invite::round_of(token).and_then(|id| survey.rounds.recent(id, Utc::now()));
+    let (round, mut state) = match recent {
+        Some(round) => (round, None),
+        None => {
+            let state = link::lookup(&app.db, token, Utc::now())
+                .await
+                .map_err(internal)?;
+            let LinkState::Open(open) = &state else {
+                return settled_page(templates, app, &state, asked, true).map(Reply::Page);
+            };
+            let round = survey.rounds.get(&app.db, open).await.map_err(internal)?;
+            (round, Some(state))
+        }
+    };
+    let answers = match form::validate(&round.items, &posted.fields) {
+        Ok(answers) => answers,
+        Err(rejected) => {
+            let state = match state.take() {
+                Some(state) => state,
+                None => link::lookup(&app.db, token, Utc::now())
+                    .await
+                    .map_err(internal)?,
+            };
+            let LinkState::Open(open) = &state else {
+                return settled_page(templates, app, &state, asked, true).map(Reply::Page);
+            };
+            let locale = locale(asked, open.locale, default);
+            let page = form_page(
+                templates,
+                token,
+                &csrf,
+                &round,
+                locale,
+                &rejected.kept,
+                &rejected.problems,
+            )?;
+            return Ok(Reply::Page(page.with_status(Status::UnprocessableEntity)));
+        }
+    };
+    let employee_locale = match &state {
+        Some(LinkState::Open(open)) => open.locale,
+        _ => None,
+    };
+    let locale = locale(asked, employee_locale, default);
+    let submission = Submission {
+        token_hash: invite::token_hash(token),
+        answers,
+    };
+    match survey.writer.submit(submission).await {
+        // After-POST-redirect: a reload shows the thank-you page instead of posting again.
+        Ok(Written::Stored) => Ok(Reply::Redirect(Box::new(Redirect::to(format!(
+            "/s/{token}?lang={locale}"
+        ))))),
+        Ok(Written::NotStored) => {
+            // Answered meanwhile (perhaps by a racing request), closed, or no such token.
+            let state = link::lookup(&app.db, token, Utc::now())
+                .await
+                .map_err(internal)?;
+            let state = match state {
+                // Still open after a refusal: the round reached its closing time in between.
+                LinkState::Open(open) => LinkState::Closed {
+                    closed_at: open.closes_at,
+                },
+                other => other,
+            };
+            settled_page(templates, app, &state, Some(locale.as_str()), true).map(Reply::Page)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "a survey submission was not stored");
+            Err(Status::InternalServerError)
+        }
+    }
+}
+
+#[get("/privacy?<lang>")]
+fn privacy(
+    lang: Option<&str>,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> Result<Page, Status> {
+    let locale = locale(lang, None, app.settings.default_locale);
+    render(
+        templates,
+        "privacy",
+        locale,
+        json!({
+            "anonymity_threshold": app.settings.anonymity_threshold,
+            "comment_threshold": app.settings.comment_threshold,
+        }),
+    )
+}
+
+/// Every error under `/s/` as a page of the survey layout. A path that matched no route gets
+/// the unknown-link page after the same lookup a link costs.
+#[catch(default)]
+async fn problem(status: Status, req: &Request<'_>) -> Result<Page, Status> {
+    let app = app(req);
+    let templates = req
+        .rocket()
+        .state::<Templates>()
+        .ok_or(Status::InternalServerError)?;
+    let asked = req.query_value::<&str>("lang").and_then(Result::ok);
+    let locale = locale(asked, None, app.settings.default_locale);
+    if status == Status::NotFound {
+        let path = req.uri().path();
+        let _ = link::lookup(&app.db, path.as_str(), Utc::now()).await;
+        return unknown_page(templates, locale);
+    }
+    let reason = match status.code {
+        403 => "csrf",
+        413 => "too_large",
+        429 => "too_many",
+        500..=599 => "failed",
+        _ => "bad_request",
+    };
+    Ok(render(
+        templates,
+        "problem",
+        locale,
+        json!({ "status": status.code, "reason": reason }),
+    )?
+    .with_status(status))
+}
+
+/// The rate limits, checked before a request body is read: per client address on every
+/// request to a link, per token on every submission.
+struct Gate;
+
+#[derive(Debug)]
+struct Limited;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Gate {
+    type Error = Limited;
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let Some(survey) = req.rocket().state::<Survey>() else {
+            return Outcome::Error((Status::InternalServerError, Limited));
+        };
+        let settings = &app(req).settings;
+        let client = client_address(
+            req.remote().map(|addr| addr.ip()),
+            req.headers().get_one("X-Forwarded-For"),
+            &settings.trusted_proxies,
+        );
+        if !survey.limits.allow_client(client) {
+            return Outcome::Error((Status::TooManyRequests, Limited));
+        }
+        if req.method() == Method::Post {
+            let token = req.routed_segment(1).unwrap_or_default();
+            if !survey.limits.allow_token(&invite::token_hash(token)) {
+                return Outcome::Error((Status::TooManyRequests, Limited));
+            }
+        }
+        Outcome::Success(Gate)
+    }
+}
+
+/// A submitted survey form: read under its own size limit, refused without the CSRF token of
+/// the page that showed the form (a link's token alone does not stop a cross-site post). It
+/// keeps its fields out of every log line: the error type carries no data.
+struct Posted {
+    fields: Vec<(String, String)>,
+}
+
+impl Posted {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+#[derive(Debug)]
+enum PostError {
+    NotAForm,
+    TooLarge,
+    Unreadable,
+    Csrf,
+}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Posted {
+    type Error = PostError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self> {
+        if !req.content_type().is_some_and(|ct| ct.is_form()) {
+            return DataOutcome::Error((Status::UnsupportedMediaType, PostError::NotAForm));
+        }
+        let body = match data.open(BODY_LIMIT_KIB.kibibytes()).into_bytes().await {
+            Ok(body) if body.is_complete() => body.into_inner(),
+            Ok(_) => return DataOutcome::Error((Status::PayloadTooLarge, PostError::TooLarge)),
+            Err(_) => return DataOutcome::Error((Status::BadRequest, PostError::Unreadable)),
+        };
+        let fields: Vec<(String, String)> =
+            url::form_urlencoded::parse(&body).into_owned().collect();
+        let posted = Posted { fields };
+        let expected = match req.guard::<CsrfToken>().await {
+            Outcome::Success(token) => token.0,
+            _ => String::new(),
+        };
+        let presented = posted.value(CSRF_FIELD).unwrap_or_default();
+        if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) {
+            tracing::warn!("survey form refused: CSRF token missing or wrong");
+            return DataOutcome::Error((Status::Forbidden, PostError::Csrf));
+        }
+        DataOutcome::Success(posted)
+    }
+}

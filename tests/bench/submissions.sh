@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Benchmark: complete survey submissions per second (POST /s/<token>, every item answered, one
+# response + its answers stored, invitation marked answered), over many distinct tokens, with
+# p50/p99 latency, and GET /health of the same server process as the ceiling. SQLite, then
+# PostgreSQL.
+#
+# Usage: tests/bench/submissions.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
+#   N=100000          invitations (distinct tokens); must exceed rate × DURATION, since a token
+#                     can be answered once (the Lua script stops a thread that runs out)
+#   DURATION=10s      per wrk run;   THREADS=2 CONNECTIONS=64   wrk's -t and -c
+#   BACKENDS="sqlite postgres"
+#   KUNDENPULS_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres  (an admin URL; a database
+#                     kp_bench_<pid> is created and dropped)
+# Needs: wrk (apt-get install -y wrk), python3, sqlite3, psql, curl.
+#
+# How the links are found: there is no way to list survey links, by design (a token is never
+# stored, only its SHA-256). This script derives them as the mail worker does:
+#   token = "<round id>-" + base64url_nopad(HMAC-SHA256(token_key, invitation.id))
+# with token_key read from the settings table (key 'token_key', base64url without padding) and
+# the invitation ids from the invitations table, via sqlite3/psql. Only a benchmark may do this:
+# whoever can read token_key and the invitations can answer for everyone.
+#
+# Opening the round queues one invitation mail per employee; the script cancels them before the
+# server starts, so that mail rendering does not share the cores with the submissions.
+# The server runs with the survey rate limits turned off (ROCKET_RATE_LIMIT_TOKEN_PER_MINUTE=0,
+# ROCKET_RATE_LIMIT_SURVEY_PER_MINUTE=0): all load comes from one address. Request logging is
+# reduced to warnings (KUNDENPULS_LOG) except the writer's per-batch debug line, from which the
+# batch sizes are counted.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=$(pwd)
+bin=$(realpath "${1:-target/release/kundenpuls}")
+N=${N:-100000}
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+BACKENDS=${BACKENDS:-sqlite postgres}
+pg_admin=${KUNDENPULS_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
+port=${PORT:-18431}
+work=$(mktemp -d)
+server=""
+pg_db=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$pg_db" ]; then psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+python3 - "$work/employees.csv" "$N" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+depts = [f"Bereich {a} / Team {b}" for a in range(4) for b in range(5)]
+with open(path, "w", encoding="utf-8") as out:
+    out.write("email;name;department;locale\n")
+    for i in range(n):
+        out.write(f"p{i}@example.de;Person {i};{depts[i % len(depts)]};{'en' if i % 4 == 0 else 'de'}\n")
+PY
+
+# sql BACKEND URL QUERY: rows as "a|b" lines.
+sql() {
+  case $1 in
+    sqlite) sqlite3 -batch -noheader "${2#sqlite://}" "$3" ;;
+    postgres) psql "$2" -qAt -F '|' -c "$3" ;;
+  esac
+}
+
+run_backend() {
+  local backend=$1 url
+  case $backend in
+    sqlite) url="sqlite://$work/bench.db?mode=rwc" ;;
+    postgres)
+      pg_db="kp_bench_$$"
+      psql "$pg_admin" -qc "CREATE DATABASE $pg_db" >/dev/null
+      url="${pg_admin%/*}/$pg_db" ;;
+  esac
+  local dbref=$url
+  [ "$backend" = sqlite ] && dbref="sqlite://$work/bench.db"
+  export ROCKET_DATABASE_URL=$url
+  export KUNDENPULS_LOG="warn,rocket::server=off,kundenpuls::answer::writer=debug"
+  "$bin" migrate >/dev/null
+  "$bin" import employees "$work/employees.csv" >/dev/null
+  local opens closes
+  opens=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+  closes=$(date -u -d '+7 days' +%Y-%m-%dT%H:%M:%SZ)
+  "$bin" round create --title "Benchmark" --opens "$opens" --closes "$closes" >/dev/null
+  local round_id key
+  round_id=$(sql "$backend" "$dbref" "SELECT max(id) FROM rounds")
+  # Opening queued an invitation mail per employee; sending them would compete for the same two
+  # cores. This measures submissions, so the mails are cancelled.
+  sql "$backend" "$dbref" "UPDATE mail_outbox SET state = 'cancelled' WHERE state = 'queued'" >/dev/null 2>&1 || true
+  key=$(sql "$backend" "$dbref" "SELECT value FROM settings WHERE key = 'token_key'")
+  sql "$backend" "$dbref" "SELECT round_id, id FROM invitations WHERE round_id = $round_id" \
+    | python3 -c '
+import base64, hashlib, hmac, sys
+key = base64.urlsafe_b64decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 4))
+for line in sys.stdin:
+    round_id, invitation = line.strip().split("|")
+    mac = hmac.new(key, invitation.encode(), hashlib.sha256).digest()
+    secret = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    print(round_id + "-" + secret)
+' "$key" > "$work/tokens.txt"
+  # One complete set of answers: 4 on every Likert item, 9 on the 0-10 item, a short comment.
+  sql "$backend" "$dbref" "SELECT q.key, q.scale FROM round_questions rq JOIN questions q ON q.id = rq.question_id WHERE rq.round_id = $round_id" \
+    | python3 -c '
+import sys, urllib.parse
+pairs = []
+for line in sys.stdin:
+    key, scale = line.strip().split("|")
+    value = {"likert5": "4", "nps11": "9", "text": "Mehr Zeit für Kunden"}[scale]
+    pairs.append(("q_" + key, value))
+print(urllib.parse.urlencode(pairs))
+' > "$work/answers.txt"
+
+  ROCKET_PORT=$port ROCKET_ADDRESS=127.0.0.1 ROCKET_LOG_LEVEL=off \
+  ROCKET_RATE_LIMIT_TOKEN_PER_MINUTE=0 ROCKET_RATE_LIMIT_SURVEY_PER_MINUTE=0 \
+    "$bin" serve 2> "$work/server-$backend.log" &
+  server=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+
+  # Any form page hands out a CSRF cookie and field; the pair is valid for every link.
+  local first page cookie csrf
+  first=$(head -1 "$work/tokens.txt")
+  page=$(curl -fs -c "$work/cookies" "http://127.0.0.1:$port/s/$first")
+  csrf=$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+  cookie=$(awk '$6 == "kp_csrf" { print $6 "=" $7 }' "$work/cookies")
+  [ -n "$csrf" ] && [ -n "$cookie" ] || { echo "no form at the first link" >&2; exit 1; }
+
+  local invited
+  invited=$(wc -l < "$work/tokens.txt")
+  echo "== $backend: $invited open invitations, $(tr '&' '\n' < "$work/answers.txt" | wc -l) items per submission, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+  echo "-- GET /health (ceiling, same process)"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/health" \
+    | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
+  echo "-- POST /s/<token> (complete submissions)"
+  THREADS="$THREADS" TOKENS="$work/tokens.txt" ANSWERS="$work/answers.txt" CSRF="$csrf" COOKIE="$cookie" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/tests/bench/submit.lua" \
+    "http://127.0.0.1:$port" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors|^stored|^not stored|^ran out'
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  echo "-- check: $(sql "$backend" "$dbref" "SELECT count(*) FROM responses") responses, $(sql "$backend" "$dbref" "SELECT count(*) FROM invitations WHERE answered") invitations answered, $(sql "$backend" "$dbref" "SELECT count(*) FROM answers") answers"
+  grep -o 'size=[0-9]*' "$work/server-$backend.log" | cut -d= -f2 \
+    | awk '{ n++; s += $1; if ($1 > m) m = $1 } END { if (n) printf "-- writer: %d batches, mean %.1f submissions per batch, largest %d\n", n, s / n, m }'
+  grep -E ' (ERROR|WARN) ' "$work/server-$backend.log" | head -5 || true
+  if [ "$backend" = postgres ]; then
+    psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)" >/dev/null; pg_db=""
+  fi
+  unset ROCKET_DATABASE_URL KUNDENPULS_LOG
+}
+
+for backend in $BACKENDS; do run_backend "$backend"; done
