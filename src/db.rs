@@ -32,8 +32,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     } else {
         options.max_connections(16).min_connections(1);
+        return Database::connect(options).await;
     }
-    Database::connect(options).await
+    // Switching a new file to WAL needs a moment of exclusive access, and SQLite answers
+    // "database is locked" at once instead of waiting when two processes do it together (two
+    // instances started side by side on a fresh file): try again briefly.
+    let mut attempts = 0;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err) if attempts < 50 && err.to_string().contains("database is locked") => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Applies pending migrations inside one transaction that first takes a database-wide lock (an

@@ -1,18 +1,48 @@
 //! Pure drawing functions for kundenpuls' reports: data in, SVG or PNG out. No database, no
 //! web; everything here is testable alone.
 //!
+//! - [`trend`]: one department over rounds (pillars, overall index, 95 % bands, responses,
+//!   gaps for hidden rounds),
+//! - [`heatmap`]: departments × pillars for one round,
+//! - [`participation`]: answered / invited per department for one round,
+//! - [`style`]: what they share (palette, markers, sizes, errors, the two outputs).
+//!
+//! Every chart takes its texts from the caller, so the language is the caller's choice, and
+//! draws what it is given: the anonymity threshold is applied before (hidden figures arrive as
+//! `None`). A chart without data draws a message instead of failing. Each has a
+//! `*_description` that is also embedded as the SVG's `<desc>`, for screen readers and as the
+//! `alt` of a PNG in mail. Drawing is CPU work: call it from `spawn_blocking`.
+//!
 //! Text is drawn with a bundled open font (DejaVu Sans, see `fonts/DejaVuSans-LICENSE.txt`)
 //! registered through plotters' `ab_glyph` backend, so no system fonts or fontconfig are
 //! needed on the server.
 
 use std::sync::Once;
 
+pub mod heatmap;
+pub mod participation;
+mod raster;
+pub mod style;
+pub mod trend;
+
+pub use heatmap::{
+    HeatmapData, HeatmapTexts, heatmap_description, heatmap_png, heatmap_size, heatmap_svg,
+};
+pub use participation::{
+    ParticipationBar, ParticipationTexts, participation_description, participation_png,
+    participation_size, participation_svg,
+};
+pub use style::{ChartError, Size};
+pub use trend::{
+    TrendData, TrendLine, TrendPoint, TrendTexts, trend_description, trend_png, trend_svg,
+};
+
 use plotters::style::{FontStyle, register_font};
 
 /// The family name under which the bundled font is registered.
 pub const FONT_FAMILY: &str = "sans-serif";
 
-static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+pub(crate) static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 
 /// Makes the bundled font available to plotters. Safe to call from anywhere, any number of
 /// times; every drawing function calls it first.

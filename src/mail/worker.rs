@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
 use rand::Rng;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::compose::{self, FirstQuestion, Kind, Recipient, RoundInfo};
-use super::outbox;
+use super::outbox::{self, Record};
 use super::smtp::Failure;
 use super::transport::Transport;
 use crate::app::App;
@@ -27,6 +28,10 @@ use crate::templates::Templates;
 /// How long a claimed mail stays with one worker before another may take it over.
 const LEASE_SECONDS: i64 = 300;
 const BATCH: u64 = 200;
+/// Mails being composed or sent at once; the transport caps the SMTP conversations itself.
+const IN_FLIGHT: usize = 64;
+/// Outcomes written per transaction: a handful of milliseconds of mail at full speed.
+const RECORD_EVERY: usize = 16;
 /// A test mail that cannot be delivered within a day is given up.
 const TEST_MAIL_GIVE_UP_HOURS: i64 = 24;
 
@@ -92,24 +97,35 @@ impl Mailer {
             let answered = &answered;
             async move { self.deliver_one(mail, rounds, answered, now).await }
         });
-        // All at once; the transport's semaphore bounds the SMTP conversations.
-        for outcome in futures::future::join_all(sends).await {
-            match outcome? {
-                Outcome::Sent => done.sent += 1,
-                Outcome::Retrying => done.retrying += 1,
-                Outcome::Failed => done.failed += 1,
-                Outcome::Cancelled => done.cancelled += 1,
+        // More in flight than the transport lets talk at once, so that its connections never
+        // wait on us; outcomes are written down in small groups as they come in.
+        let mut outcomes = futures::stream::iter(sends).buffer_unordered(IN_FLIGHT);
+        let mut pending = Vec::with_capacity(RECORD_EVERY);
+        while let Some(record) = outcomes.next().await {
+            let record = record?;
+            match &record {
+                Record::Sent { .. } => done.sent += 1,
+                Record::Retry { .. } => done.retrying += 1,
+                Record::Failed { .. } => done.failed += 1,
+                Record::Cancelled { .. } => done.cancelled += 1,
+            }
+            pending.push(record);
+            if pending.len() >= RECORD_EVERY {
+                outbox::record(&self.app.db, &pending, Utc::now()).await?;
+                pending.clear();
             }
         }
+        outbox::record(&self.app.db, &pending, Utc::now()).await?;
         Ok(done)
     }
 
     /// Sends one particular mail at once, whatever else is queued (`kundenpuls mail test`).
     pub async fn deliver_one_now(&self, id: i32, now: DateTime<Utc>) -> AppResult<()> {
         let mail = outbox::find(&self.app.db, id).await?;
-        self.deliver_one(mail, &HashMap::new(), &HashMap::new(), now)
+        let record = self
+            .deliver_one(mail, &HashMap::new(), &HashMap::new(), now)
             .await?;
-        Ok(())
+        outbox::record(&self.app.db, &[record], Utc::now()).await
     }
 
     /// Delivers until nothing is due at `now` (tests, and `kundenpuls mail test`).
@@ -134,8 +150,7 @@ impl Mailer {
         rounds: &HashMap<i32, Option<RoundInfo>>,
         answered: &HashMap<String, bool>,
         now: DateTime<Utc>,
-    ) -> AppResult<Outcome> {
-        let db = &self.app.db;
+    ) -> AppResult<Record> {
         let settings = &self.app.settings;
         let locale = Locale::parse(&mail.locale).unwrap_or(settings.default_locale);
         let recipient = Recipient {
@@ -149,8 +164,10 @@ impl Mailer {
             }
             (kind, Some(round_id), Some(invitation_id)) => {
                 let Some(Some(info)) = rounds.get(&round_id) else {
-                    outbox::mark_cancelled(db, mail.id, "the round is no longer open").await?;
-                    return Ok(Outcome::Cancelled);
+                    return Ok(Record::Cancelled {
+                        id: mail.id,
+                        reason: "the round is no longer open".into(),
+                    });
                 };
                 let kind = if kind == "reminder" {
                     Kind::Reminder
@@ -158,9 +175,10 @@ impl Mailer {
                     Kind::Invitation
                 };
                 if kind == Kind::Reminder && answered.get(invitation_id).copied().unwrap_or(true) {
-                    outbox::mark_cancelled(db, mail.id, "answered before the reminder went out")
-                        .await?;
-                    return Ok(Outcome::Cancelled);
+                    return Ok(Record::Cancelled {
+                        id: mail.id,
+                        reason: "answered before the reminder went out".into(),
+                    });
                 }
                 let token = invite::token(&self.app.secrets.token_key, round_id, invitation_id);
                 let link = format!(
@@ -184,33 +202,39 @@ impl Mailer {
         };
         let message = match message {
             Ok(message) => message,
+            // An address the mail library refuses is as final as a 5xx.
             Err(reason) => {
-                // An address the mail library refuses is as final as a 5xx.
-                outbox::mark_failed(db, mail.id, &reason).await?;
-                return Ok(Outcome::Failed);
+                return Ok(Record::Failed {
+                    id: mail.id,
+                    reply: reason,
+                });
             }
         };
         match self.transport.send(&message, &mail.message_id).await {
-            Ok(reply) => {
-                outbox::mark_sent(db, &mail, &reply, Utc::now()).await?;
-                Ok(Outcome::Sent)
-            }
+            Ok(reply) => Ok(Record::Sent {
+                mail: Box::new(mail),
+                reply,
+            }),
             Err(Failure::Permanent(reply)) => {
                 tracing::warn!(mail = mail.id, reply = %reply, "mail refused for good");
-                outbox::mark_failed(db, mail.id, &reply).await?;
-                Ok(Outcome::Failed)
+                Ok(Record::Failed { id: mail.id, reply })
             }
             Err(failure) => {
                 let given_up = mail.kind == "test"
                     && now - mail.created_at > Duration::hours(TEST_MAIL_GIVE_UP_HOURS);
                 if given_up {
-                    outbox::mark_failed(db, mail.id, failure.reply()).await?;
-                    return Ok(Outcome::Failed);
+                    return Ok(Record::Failed {
+                        id: mail.id,
+                        reply: failure.reply().to_owned(),
+                    });
                 }
                 let next = now + backoff(mail.attempts);
                 tracing::info!(mail = mail.id, attempt = mail.attempts, reply = %failure.reply(), "mail will be retried");
-                outbox::mark_retry(db, mail.id, failure.reply(), next).await?;
-                Ok(Outcome::Retrying)
+                Ok(Record::Retry {
+                    id: mail.id,
+                    reply: failure.reply().to_owned(),
+                    next,
+                })
             }
         }
     }
@@ -281,13 +305,6 @@ impl Mailer {
             .map(|i| (i.id, i.answered))
             .collect())
     }
-}
-
-enum Outcome {
-    Sent,
-    Retrying,
-    Failed,
-    Cancelled,
 }
 
 /// Exponential backoff from 30 s, doubling per attempt up to 2 h, with ±20 % jitter so that

@@ -69,7 +69,10 @@ impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<T> {
                 if token_matches(req.cookies(), token.as_deref()) {
                     Outcome::Success(CsrfForm(inner))
                 } else {
-                    tracing::warn!(path = %req.uri().path(), "form refused: CSRF token missing or wrong");
+                    tracing::warn!(
+                        path = %super::request_log::redact(req.uri().path().as_str()),
+                        "form refused: CSRF token missing or wrong"
+                    );
                     Outcome::Error((Status::Forbidden, CsrfFormError::Token))
                 }
             }

@@ -402,7 +402,8 @@ impl<'r> FromRequest<'r> for Gate {
 
 /// A submitted survey form: read under its own size limit, refused without the CSRF token of
 /// the page that showed the form (a link's token alone does not stop a cross-site post). It
-/// keeps its fields out of every log line: the error type carries no data.
+/// keeps its fields out of every log line: the error type carries no data. (Not `CsrfForm`:
+/// its refusal is logged with the request path, and here the path is the token.)
 struct Posted {
     fields: Vec<(String, String)>,
 }

@@ -330,3 +330,36 @@ async fn hr_creates_and_lists_rounds_and_schedules_on_the_command_line() {
     );
     assert!(!never.status.success());
 }
+
+#[rocket::async_test]
+async fn mail_test_sends_through_the_configured_server_and_prints_its_answer() {
+    let db = TestDb::new().await;
+    let server = crate::smtp_server::SmtpServer::start();
+    let output = kundenpuls(
+        &db,
+        &["mail", "test", "--to", "postmaster@example.de"],
+        "",
+        &[("ROCKET_SMTP_URL", &server.url())],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("sent to postmaster@example.de: 250"),
+        "{stdout}"
+    );
+    assert_eq!(server.received().len(), 1);
+
+    let down = crate::smtp_server::SmtpServer::free_port();
+    let failed = kundenpuls(
+        &db,
+        &["mail", "test", "--to", "postmaster@example.de"],
+        "",
+        &[("ROCKET_SMTP_URL", &format!("smtp://127.0.0.1:{down}"))],
+    );
+    assert!(!failed.status.success());
+    assert!(
+        text(&failed.stderr).contains("not sent"),
+        "{}",
+        text(&failed.stderr)
+    );
+}

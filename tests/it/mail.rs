@@ -320,3 +320,75 @@ async fn without_smtp_every_mail_becomes_an_eml_file_once() {
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("/s/") && text.contains("Message-ID"));
 }
+
+#[rocket::async_test]
+async fn two_workers_share_the_outbox_without_sending_anything_twice() {
+    let server = SmtpServer::start();
+    let t = app_with(&server.url(), &[]).await;
+    seed_org(&t.app.db, &["Service", "Service / Hotline"], 40).await;
+    open_round(&t, 14).await;
+    // Two instances on one database: a second App on the same settings.
+    let other = kundenpuls::app::App::start((*t.app.settings).clone())
+        .await
+        .unwrap();
+    let first = mailer(&t);
+    let second = Mailer::new(
+        other.clone(),
+        Transport::from_settings(&other.settings).unwrap(),
+    );
+    let now = Utc::now();
+    let (a, b) = tokio::join!(first.deliver_all(now), second.deliver_all(now));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, 86);
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for mail in server.received() {
+        *per_id
+            .entry(mail.header("Message-ID").unwrap())
+            .or_default() += 1;
+    }
+    assert_eq!(per_id.len(), 86);
+    assert!(per_id.values().all(|n| *n == 1), "no mail twice");
+}
+
+#[rocket::async_test]
+async fn hr_sees_the_send_log_in_the_round_and_through_the_api() {
+    let server = SmtpServer::start();
+    let t = app_with(&server.url(), &[]).await;
+    server.refuse("vertrieb.2@example.de");
+    let view = open_round(&t, 14).await;
+    mailer(&t).deliver_all(Utc::now()).await.unwrap();
+
+    let token = t.token(kundenpuls::auth::Role::Admin).await;
+    let detail: serde_json::Value = t
+        .client
+        .get(format!("/api/v1/rounds/{}", view.id))
+        .header(crate::helpers::bearer(&token))
+        .dispatch()
+        .await
+        .into_json()
+        .await
+        .unwrap();
+    assert_eq!(detail["mail"]["invitations"]["sent"], 5);
+    assert_eq!(detail["mail"]["invitations"]["failed"], 1);
+    assert_eq!(
+        detail["mail"]["invitation_problems"][0]["recipient"],
+        "vertrieb.2@example.de"
+    );
+
+    t.add_staff("hr@example.de", kundenpuls::auth::Role::Admin)
+        .await;
+    t.login("hr@example.de", crate::helpers::PASSWORD).await;
+    let html = t
+        .client
+        .get(format!("/admin/rounds/{}", view.id))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Versand") && html.contains("vertrieb.2@example.de"),
+        "{html}"
+    );
+    assert!(html.contains("550"), "the server's answer is shown");
+}

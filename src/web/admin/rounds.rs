@@ -302,6 +302,7 @@ async fn round_page(
             "round": view,
             "questions": questions,
             "participation": participation,
+            "mail": crate::mail::outbox::send_log(&app.db, id).await?,
             "threshold": threshold,
             "can_edit": scheduled,
             "can_close": open,

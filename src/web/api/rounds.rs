@@ -4,11 +4,12 @@ use chrono::Utc;
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{State, get, post, put};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::openapi::ApiError;
 use crate::app::App;
 use crate::error::AppResult;
+use crate::mail::outbox::{SendLog, send_log};
 use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
 use crate::web::guards::{ApiAdmin, ApiCaller};
 
@@ -65,10 +66,13 @@ pub async fn create(
     Ok((Status::Created, Json(view)))
 }
 
-#[utoipa::path(operation_id = "get_round", tag = "rounds", responses((status = 200, body = RoundView), (status = 401, description = "No valid bearer token", body = ApiError), (status = 404, description = "No such round", body = ApiError)))]
+#[utoipa::path(operation_id = "get_round", tag = "rounds", responses((status = 200, body = RoundDetail), (status = 401, description = "No valid bearer token", body = ApiError), (status = 404, description = "No such round", body = ApiError)))]
 #[get("/rounds/<id>")]
-pub async fn show(_caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
-    Ok(Json(round::get(&app.db, &app.settings, id).await?))
+pub async fn show(_caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Json<RoundDetail>> {
+    Ok(Json(RoundDetail {
+        round: round::get(&app.db, &app.settings, id).await?,
+        mail: send_log(&app.db, id).await?,
+    }))
 }
 
 /// Changes a round that has not opened yet.
@@ -103,6 +107,14 @@ pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Jso
         )));
     }
     Ok(Json(round::get(&app.db, &app.settings, id).await?))
+}
+
+/// A round with its mail: counts per state, and the invitations that are not delivered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoundDetail {
+    #[serde(flatten)]
+    pub round: RoundView,
+    pub mail: SendLog,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
