@@ -53,6 +53,46 @@ pub fn subtree_ids(all: &[department::Model], roots: &[i32]) -> HashSet<i32> {
     found
 }
 
+/// The ids of the departments HR named by path (duplicates once), or the paths that name no
+/// current department.
+pub fn resolve_paths(all: &[department::Model], paths: &[String]) -> Result<Vec<i32>, Vec<String>> {
+    let by_path: HashMap<&str, i32> = all
+        .iter()
+        .filter(|d| d.retired_at.is_none())
+        .map(|d| (d.path.as_str(), d.id))
+        .collect();
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for raw in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        match normalize_path(raw).and_then(|path| by_path.get(path.as_str()).copied()) {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => unknown.push(raw.to_owned()),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(ids)
+    } else {
+        Err(unknown)
+    }
+}
+
+/// The paths of the departments `ids`, sorted.
+pub async fn paths_of(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<String> = department::Entity::find()
+        .filter(department::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.path)
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<department::Model>, DbErr> {
     department::Entity::find().all(db).await
 }

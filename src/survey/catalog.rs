@@ -38,6 +38,40 @@ impl QuestionView {
     }
 }
 
+/// The catalog as pages show it: items per pillar in the pillars' order, then the items
+/// without a pillar (the 0–10 item and the comment).
+#[derive(Debug, Clone, Serialize)]
+pub struct Grouped {
+    pub pillars: Vec<PillarGroup>,
+    pub other: Vec<QuestionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PillarGroup {
+    pub key: &'static str,
+    pub questions: Vec<QuestionView>,
+}
+
+pub fn grouped(questions: &[question::Model], locale: Locale) -> Grouped {
+    let views: Vec<QuestionView> = questions
+        .iter()
+        .map(|q| QuestionView::new(q, locale))
+        .collect();
+    let pillars = PILLARS
+        .iter()
+        .map(|pillar| PillarGroup {
+            key: pillar,
+            questions: views
+                .iter()
+                .filter(|q| q.pillar.as_deref() == Some(pillar))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    let other = views.into_iter().filter(|q| q.pillar.is_none()).collect();
+    Grouped { pillars, other }
+}
+
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<question::Model>, DbErr> {
     question::Entity::find()
         .order_by_asc(question::Column::Position)

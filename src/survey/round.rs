@@ -175,28 +175,8 @@ async fn validate(
 }
 
 fn resolve_departments(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
-    let by_path: HashMap<&str, &department::Model> = all
-        .iter()
-        .filter(|d| d.retired_at.is_none())
-        .map(|d| (d.path.as_str(), d))
-        .collect();
-    let mut ids = Vec::new();
-    let mut unknown = Vec::new();
-    for raw in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        match departments::normalize_path(raw).and_then(|path| by_path.get(path.as_str()).copied())
-        {
-            Some(department) if !ids.contains(&department.id) => ids.push(department.id),
-            Some(_) => {}
-            None => unknown.push(raw.to_owned()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(unprocessable(format!(
-            "unknown department(s): {}",
-            unknown.join(", ")
-        )));
-    }
-    Ok(ids)
+    departments::resolve_paths(all, paths)
+        .map_err(|unknown| unprocessable(format!("unknown department(s): {}", unknown.join(", "))))
 }
 
 /// The departments a target reaches: the subtrees of its roots, or every department.
@@ -654,18 +634,7 @@ pub async fn get(db: &DatabaseConnection, settings: &Settings, id: i32) -> AppRe
         .into_iter()
         .map(|row| row.department_id)
         .collect();
-    let mut departments: Vec<String> = if department_ids.is_empty() {
-        Vec::new()
-    } else {
-        department::Entity::find()
-            .filter(department::Column::Id.is_in(department_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| d.path)
-            .collect()
-    };
-    departments.sort();
+    let departments = departments::paths_of(db, department_ids).await?;
     let question_ids: Vec<i32> = round_question::Entity::find()
         .filter(round_question::Column::RoundId.eq(id))
         .order_by_asc(round_question::Column::Position)

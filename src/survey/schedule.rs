@@ -1,8 +1,6 @@
 //! Recurring rounds: a cadence in a time zone, a duration, a target and a pulse size. The
 //! scheduler asks `plan_rounds` for each period's round; the period key keeps that idempotent.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
@@ -162,28 +160,8 @@ pub async fn create(
 }
 
 fn resolve(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
-    let by_path: HashMap<&str, i32> = all
-        .iter()
-        .filter(|d| d.retired_at.is_none())
-        .map(|d| (d.path.as_str(), d.id))
-        .collect();
-    let mut ids = Vec::new();
-    let mut unknown = Vec::new();
-    for raw in paths.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        match departments::normalize_path(raw).and_then(|path| by_path.get(path.as_str()).copied())
-        {
-            Some(id) if !ids.contains(&id) => ids.push(id),
-            Some(_) => {}
-            None => unknown.push(raw.to_owned()),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(unprocessable(format!(
-            "unknown department(s): {}",
-            unknown.join(", ")
-        )));
-    }
-    Ok(ids)
+    departments::resolve_paths(all, paths)
+        .map_err(|unknown| unprocessable(format!("unknown department(s): {}", unknown.join(", "))))
 }
 
 fn cadence_of(record: &schedule::Model) -> AppResult<Cadence> {
@@ -233,18 +211,7 @@ async fn view(
     let tz = zone_of(&record)?;
     let next_utc = cadence.upcoming(now, tz, 3);
     let ids = target_ids(db, record.id).await?;
-    let mut paths: Vec<String> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        department::Entity::find()
-            .filter(department::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| d.path)
-            .collect()
-    };
-    paths.sort();
+    let paths = departments::paths_of(db, ids).await?;
     Ok(ScheduleView {
         id: record.id,
         cadence_text: cadence.describe(locale),

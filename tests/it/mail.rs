@@ -392,3 +392,38 @@ async fn hr_sees_the_send_log_in_the_round_and_through_the_api() {
     );
     assert!(html.contains("550"), "the server's answer is shown");
 }
+
+#[rocket::async_test]
+async fn mail_claimed_by_a_worker_that_died_is_sent_once_after_its_lease() {
+    let server = SmtpServer::start();
+    let t = app_with(&server.url(), &[]).await;
+    open_round(&t, 14).await;
+    // A worker claims everything and dies before sending (a crash, a killed process).
+    let now = Utc::now();
+    let claimed = outbox::claim(&t.app.db, now, Duration::minutes(5), 100)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 6);
+    // While the lease runs nobody else sends them.
+    assert_eq!(
+        mailer(&t)
+            .deliver_all(now + Duration::minutes(1))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    assert!(server.received().is_empty());
+    // After it, the next worker does, once.
+    let later = now + Duration::minutes(6);
+    assert_eq!(mailer(&t).deliver_all(later).await.unwrap().sent, 6);
+    assert_eq!(
+        mailer(&t)
+            .deliver_all(later + Duration::hours(1))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    assert_eq!(server.received().len(), 6);
+}

@@ -15,7 +15,7 @@ use super::page::Page;
 use crate::app::App;
 use crate::error::AppResult;
 use crate::org;
-use crate::survey::catalog::{self, PILLARS, QuestionView};
+use crate::survey::catalog;
 use crate::templates::Templates;
 
 pub fn routes() -> Vec<Route> {
@@ -48,25 +48,8 @@ pub async fn overview(
     let principal = admin.0.principal;
     let locale = principal.locale;
     let headcount = org::headcount(&app.db).await?;
-    let questions: Vec<QuestionView> = catalog::all(&app.db)
-        .await?
-        .iter()
-        .map(|question| QuestionView::new(question, locale))
-        .collect();
-    let pillars: Vec<_> = PILLARS
-        .iter()
-        .map(|pillar| {
-            let items: Vec<&QuestionView> = questions
-                .iter()
-                .filter(|question| question.pillar.as_deref() == Some(pillar))
-                .collect();
-            json!({ "key": pillar, "questions": items })
-        })
-        .collect();
-    let other: Vec<&QuestionView> = questions
-        .iter()
-        .filter(|question| question.pillar.is_none())
-        .collect();
+    let catalog = catalog::all(&app.db).await?;
+    let grouped = catalog::grouped(&catalog, locale);
     Page::render(
         templates,
         "admin",
@@ -76,9 +59,9 @@ pub async fn overview(
             "csrf": csrf.0,
             "nav": "admin",
             "headcount": headcount,
-            "pillars": pillars,
-            "other_questions": other,
-            "question_count": questions.len(),
+            "pillars": grouped.pillars,
+            "other_questions": grouped.other,
+            "question_count": catalog.len(),
         }),
     )
 }

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 use crate::org::department;
 use crate::report::participation;
-use crate::survey::catalog::{self, PILLARS, QuestionView};
+use crate::survey::catalog::{self, QuestionView};
 use crate::survey::local_time::format_local;
 use crate::survey::pulse;
 use crate::survey::round::{self, RoundDraft, RoundState, RoundView};
@@ -123,25 +123,11 @@ async fn form_choices(app: &App, locale: Locale) -> AppResult<Value> {
         .filter(|entry| !entry.retired)
         .collect();
     let catalog = catalog::all(&app.db).await?;
-    let questions: Vec<QuestionView> = catalog
-        .iter()
-        .map(|question| QuestionView::new(question, locale))
-        .collect();
-    let pillars: Vec<Value> = PILLARS
-        .iter()
-        .map(|pillar| {
-            let items: Vec<&QuestionView> = questions
-                .iter()
-                .filter(|q| q.pillar.as_deref() == Some(pillar))
-                .collect();
-            json!({ "key": pillar, "questions": items })
-        })
-        .collect();
-    let other: Vec<&QuestionView> = questions.iter().filter(|q| q.pillar.is_none()).collect();
+    let grouped = catalog::grouped(&catalog, locale);
     Ok(json!({
         "departments": departments,
-        "pillars": pillars,
-        "other_questions": other,
+        "pillars": grouped.pillars,
+        "other_questions": grouped.other,
         "timezone": app.settings.timezone.name(),
         "min_pulse_size": pulse::minimum_size(&catalog),
         "max_pulse_size": pulse::MAX_PULSE_SIZE,
