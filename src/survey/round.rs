@@ -626,77 +626,133 @@ pub async fn participation(db: &impl ConnectionTrait, round_id: i32) -> AppResul
 
 pub async fn get(db: &DatabaseConnection, settings: &Settings, id: i32) -> AppResult<RoundView> {
     let record = find(db, id).await?;
+    let mut views = views(db, settings, vec![record]).await?;
+    Ok(views.pop().expect("one view per round"))
+}
+
+/// Every round, newest opening first, with participation as numbers.
+pub async fn list(db: &DatabaseConnection, settings: &Settings) -> AppResult<Vec<RoundView>> {
+    let records = round::Entity::find()
+        .order_by_desc(round::Column::OpensAt)
+        .all(db)
+        .await?;
+    views(db, settings, records).await
+}
+
+/// The views of `records`, in their order, with a fixed number of queries however many rounds
+/// there are (a list page must not run one set of queries per round).
+async fn views(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    records: Vec<round::Model>,
+) -> AppResult<Vec<RoundView>> {
     let tz = settings.timezone;
-    let department_ids: Vec<i32> = round_department::Entity::find()
-        .filter(round_department::Column::RoundId.eq(id))
+    let ids: Vec<i32> = records.iter().map(|r| r.id).collect();
+    let mut targets: HashMap<i32, Vec<i32>> = HashMap::new();
+    for row in round_department::Entity::find()
+        .filter(round_department::Column::RoundId.is_in(ids.clone()))
         .all(db)
         .await?
-        .into_iter()
-        .map(|row| row.department_id)
-        .collect();
-    let departments = departments::paths_of(db, department_ids).await?;
-    let question_ids: Vec<i32> = round_question::Entity::find()
-        .filter(round_question::Column::RoundId.eq(id))
-        .order_by_asc(round_question::Column::Position)
-        .all(db)
+    {
+        targets
+            .entry(row.round_id)
+            .or_default()
+            .push(row.department_id);
+    }
+    let paths: HashMap<i32, String> = departments::all(db)
         .await?
         .into_iter()
-        .map(|row| row.question_id)
+        .map(|d| (d.id, d.path))
         .collect();
     let keys: HashMap<i32, String> = question::Entity::find()
-        .filter(question::Column::Id.is_in(question_ids.clone()))
         .all(db)
         .await?
         .into_iter()
         .map(|q| (q.id, q.key))
         .collect();
-    let questions: Vec<String> = question_ids
-        .iter()
-        .filter_map(|id| keys.get(id).cloned())
-        .collect();
-    let reminders: Vec<DateTime<Utc>> = round_reminder::Entity::find()
-        .filter(round_reminder::Column::RoundId.eq(id))
+    let mut questions: HashMap<i32, Vec<String>> = HashMap::new();
+    for row in round_question::Entity::find()
+        .filter(round_question::Column::RoundId.is_in(ids.clone()))
+        .order_by_asc(round_question::Column::Position)
+        .all(db)
+        .await?
+    {
+        if let Some(key) = keys.get(&row.question_id) {
+            questions.entry(row.round_id).or_default().push(key.clone());
+        }
+    }
+    let mut reminders: HashMap<i32, Vec<DateTime<Utc>>> = HashMap::new();
+    for row in round_reminder::Entity::find()
+        .filter(round_reminder::Column::RoundId.is_in(ids.clone()))
         .order_by_asc(round_reminder::Column::RemindAt)
         .all(db)
         .await?
-        .into_iter()
-        .map(|r| r.remind_at)
-        .collect();
-    Ok(RoundView {
-        id,
-        state: RoundState::parse(&record.state).unwrap_or(RoundState::Cancelled),
-        opens_local: format_local_with_zone(record.opens_at, tz),
-        closes_local: format_local_with_zone(record.closes_at, tz),
-        reminders_local: reminders
-            .iter()
-            .map(|r| format_local_with_zone(*r, tz))
-            .collect(),
-        title: record.title,
-        opens_at: record.opens_at,
-        closes_at: record.closes_at,
-        schedule_id: record.schedule_id,
-        departments,
-        questions,
-        reminders,
-        participation: participation(db, id).await?,
-        notes: Vec::new(),
-    })
-}
-
-/// Every round, newest opening first, with participation as numbers.
-pub async fn list(db: &DatabaseConnection, settings: &Settings) -> AppResult<Vec<RoundView>> {
-    let ids: Vec<i32> = round::Entity::find()
+    {
+        reminders
+            .entry(row.round_id)
+            .or_default()
+            .push(row.remind_at);
+    }
+    let mut counts: HashMap<i32, Participation> = HashMap::new();
+    // Counted by the database: a round may have 100,000 invitations.
+    let rows: Vec<(i32, i64, i64)> = invitation::Entity::find()
         .select_only()
-        .column(round::Column::Id)
-        .order_by_desc(round::Column::OpensAt)
+        .column(invitation::Column::RoundId)
+        .column_as(Expr::cust("COUNT(*)"), "invited")
+        .column_as(
+            Expr::cust("SUM(CASE WHEN answered THEN 1 ELSE 0 END)"),
+            "answered",
+        )
+        .filter(invitation::Column::RoundId.is_in(ids))
+        .group_by(invitation::Column::RoundId)
         .into_tuple()
         .all(db)
         .await?;
-    let mut views = Vec::with_capacity(ids.len());
-    for id in ids {
-        views.push(get(db, settings, id).await?);
+    for (round_id, invited, answered) in rows {
+        counts.insert(
+            round_id,
+            Participation {
+                invited: invited.max(0) as u64,
+                answered: answered.max(0) as u64,
+            },
+        );
     }
-    Ok(views)
+    Ok(records
+        .into_iter()
+        .map(|record| {
+            let id = record.id;
+            let mut departments: Vec<String> = targets
+                .remove(&id)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|department| paths.get(department).cloned())
+                .collect();
+            departments.sort();
+            let reminders = reminders.remove(&id).unwrap_or_default();
+            RoundView {
+                id,
+                state: RoundState::parse(&record.state).unwrap_or(RoundState::Cancelled),
+                opens_local: format_local_with_zone(record.opens_at, tz),
+                closes_local: format_local_with_zone(record.closes_at, tz),
+                reminders_local: reminders
+                    .iter()
+                    .map(|r| format_local_with_zone(*r, tz))
+                    .collect(),
+                title: record.title,
+                opens_at: record.opens_at,
+                closes_at: record.closes_at,
+                schedule_id: record.schedule_id,
+                departments,
+                questions: questions.remove(&id).unwrap_or_default(),
+                reminders,
+                participation: counts.remove(&id).unwrap_or(Participation {
+                    invited: 0,
+                    answered: 0,
+                }),
+                notes: Vec::new(),
+            }
+        })
+        .collect())
 }
 
 /// Cancels a scheduled round whose whole period passed while no scheduler ran: opening it now
