@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::db;
+use crate::report::aggregate::Cache;
 use crate::secrets::Secrets;
 
 #[derive(Clone)]
@@ -14,6 +15,8 @@ pub struct App {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub secrets: Arc<Secrets>,
+    /// Closed rounds' aggregates once read (they never change).
+    pub reports: Arc<Cache>,
 }
 
 impl App {
@@ -35,6 +38,7 @@ impl App {
             settings: Arc::new(settings),
             db,
             secrets: Arc::new(secrets),
+            reports: Arc::new(Cache::default()),
         })
     }
 }

@@ -10,6 +10,7 @@ mod m20261127_000001_schema;
 mod m20261127_000002_question_catalog;
 mod m20261127_000003_pending_imports;
 mod m20261127_000004_mail_outbox;
+mod m20261127_000005_round_results;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_question_catalog::Migration),
             Box::new(m20261127_000003_pending_imports::Migration),
             Box::new(m20261127_000004_mail_outbox::Migration),
+            Box::new(m20261127_000005_round_results::Migration),
         ]
     }
 }

@@ -521,6 +521,8 @@ pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppR
         return Ok(false);
     }
     erase_token_hashes(&txn, id).await?;
+    // After the hashes are gone no submission can arrive: the aggregates are final.
+    crate::report::aggregate::write_at_close(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(round = id, "round closed");
     Ok(true)

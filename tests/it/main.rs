@@ -11,6 +11,8 @@ mod cli;
 mod import;
 mod import_doors;
 mod mail;
+mod reports;
+mod results_fixture;
 mod rounds;
 mod schedules;
 mod schema;

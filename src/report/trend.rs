@@ -1,0 +1,161 @@
+//! One group over the closed rounds: the pillar indices over their core items (like with
+//! like, DECISIONS.md "Trends compare like with like") and the overall index, each round gated
+//! by the threshold and complementary suppression exactly as that round's results are.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::aggregate::{Basis, RoundAggregates};
+use super::results::tree_nodes;
+use super::stats::{
+    HiddenReason, OverallIndex, PillarIndex, Shown, meets_threshold, show_overall, show_pillar,
+};
+use super::suppress::visible;
+use crate::entities::department;
+use crate::survey::catalog::PILLARS;
+use kundenpuls_charts as charts;
+
+/// A closed round as the trend names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundLabel {
+    pub id: i32,
+    pub title: String,
+    /// The local date the round opened, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendRound {
+    pub round: RoundLabel,
+    pub responses: Shown<u64>,
+    /// Core items only, in the order of [`PILLARS`].
+    pub pillars: Vec<Shown<PillarIndex>>,
+    pub overall: Shown<OverallIndex>,
+}
+
+/// The trend of one group (`None`: the company) over these rounds, oldest first. A round in
+/// which the group had no invitations is left out rather than shown as a gap.
+pub fn build(
+    departments: &[department::Model],
+    rounds: &[(RoundLabel, &RoundAggregates)],
+    group: Option<i32>,
+    threshold: u32,
+) -> Vec<TrendRound> {
+    let nodes = tree_nodes(departments);
+    let members: Vec<i32> = match group {
+        None => departments.iter().map(|d| d.id).collect(),
+        Some(root) => crate::org::department::subtree_ids(departments, &[root])
+            .into_iter()
+            .collect(),
+    };
+    rounds
+        .iter()
+        .filter_map(|(label, aggregates)| {
+            let unit = match group {
+                None => aggregates.total(),
+                Some(_) => aggregates.sum(&members),
+            };
+            if unit.invited == 0 && unit.responses == 0 {
+                return None;
+            }
+            let own = |count: &dyn Fn(&super::aggregate::Unit) -> u64| -> HashMap<i32, u64> {
+                aggregates
+                    .units
+                    .iter()
+                    .map(|(id, u)| (*id, count(u)))
+                    .collect()
+            };
+            let groups = visible(&nodes, &own(&|u| u.responses), threshold, None);
+            let group_hidden = if !meets_threshold(unit.responses, threshold) {
+                Some(HiddenReason::NotEnoughAnswers)
+            } else if !groups.shows(group) {
+                Some(HiddenReason::ComplementarySuppression)
+            } else {
+                None
+            };
+            let pillars: Vec<Shown<PillarIndex>> = (0..PILLARS.len())
+                .map(|p| {
+                    if let Some(reason) = group_hidden {
+                        return Shown::hidden(reason);
+                    }
+                    let moments = &unit.pillars(Basis::Core)[p];
+                    if !meets_threshold(moments.n, threshold) {
+                        return Shown::hidden(HiddenReason::NotEnoughAnswers);
+                    }
+                    let gate = visible(
+                        &nodes,
+                        &own(&|u| u.pillars(Basis::Core)[p].n),
+                        threshold,
+                        Some(&groups),
+                    );
+                    if !gate.shows(group) {
+                        return Shown::hidden(HiddenReason::ComplementarySuppression);
+                    }
+                    show_pillar(moments, threshold)
+                })
+                .collect();
+            let overall = match group_hidden {
+                Some(reason) => Shown::hidden(reason),
+                None => show_overall(&[pillars[0].clone(), pillars[1].clone(), pillars[2].clone()]),
+            };
+            Some(TrendRound {
+                round: label.clone(),
+                responses: match group_hidden {
+                    Some(reason) => Shown::hidden(reason),
+                    None => Shown::Shown(unit.responses),
+                },
+                pillars,
+                overall,
+            })
+        })
+        .collect()
+}
+
+/// The chart's data: hidden rounds become gaps.
+pub fn chart_data(
+    trend: &[TrendRound],
+    pillar_labels: &[String; 3],
+    overall: &str,
+) -> charts::TrendData {
+    let point = |index: Option<(f64, Option<(f64, f64)>)>| {
+        index.map(|(value, ci95)| charts::TrendPoint { value, ci95 })
+    };
+    charts::TrendData {
+        rounds: trend.iter().map(|r| r.round.date.clone()).collect(),
+        responses: trend
+            .iter()
+            .map(|r| r.responses.as_shown().copied())
+            .collect(),
+        overall: charts::TrendLine {
+            label: overall.to_owned(),
+            points: trend
+                .iter()
+                .map(|r| {
+                    point(
+                        r.overall
+                            .as_shown()
+                            .map(|o| (o.index, o.ci95.map(|c| (c.low, c.high)))),
+                    )
+                })
+                .collect(),
+        },
+        pillars: pillar_labels
+            .iter()
+            .enumerate()
+            .map(|(p, label)| charts::TrendLine {
+                label: label.clone(),
+                points: trend
+                    .iter()
+                    .map(|r| {
+                        point(
+                            r.pillars[p]
+                                .as_shown()
+                                .map(|i| (i.index, i.ci95.map(|c| (c.low, c.high)))),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
