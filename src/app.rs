@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Settings;
 use crate::db;
 use crate::report::aggregate::Cache;
+use crate::report::charts::ChartCache;
 use crate::secrets::Secrets;
 
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct App {
     pub secrets: Arc<Secrets>,
     /// Closed rounds' aggregates once read (they never change).
     pub reports: Arc<Cache>,
+    /// Charts drawn, by a hash of what they show.
+    pub charts: Arc<ChartCache>,
 }
 
 impl App {
@@ -39,6 +42,7 @@ impl App {
             db,
             secrets: Arc::new(secrets),
             reports: Arc::new(Cache::default()),
+            charts: Arc::new(ChartCache::default()),
         })
     }
 }

@@ -46,6 +46,8 @@ pub struct Settings {
     pub smtp_pool_size: u32,
     /// Upper bound of one SMTP conversation: lettre itself bounds only the connect.
     pub smtp_timeout_seconds: u32,
+    /// `smtp_ca_file`: CA certificates trusted for the SMTP server besides the webpki roots.
+    pub smtp_ca: Option<crate::mail::smtp::CaFile>,
 }
 
 /// A setting that cannot be used, named by its key so that one log line says what to fix.
@@ -179,6 +181,12 @@ impl Settings {
             ));
         }
 
+        let smtp_ca = read_opt::<PathBuf>(figment, "smtp_ca_file")?
+            .filter(|path| !path.as_os_str().is_empty())
+            .map(|path| crate::mail::smtp::CaFile::load(&path))
+            .transpose()
+            .map_err(|err| invalid("smtp_ca_file", err))?;
+
         let secret_key_configured = read_opt::<rocket::config::SecretKey>(figment, "secret_key")?
             .is_some_and(|key| !key.is_zero());
 
@@ -200,6 +208,7 @@ impl Settings {
             secret_key_configured,
             smtp_pool_size,
             smtp_timeout_seconds,
+            smtp_ca,
         })
     }
 
@@ -439,9 +448,36 @@ mod tests {
             ("secret_key", "  "),
             ("smtp_pool_size", "0"),
             ("smtp_timeout_seconds", "0"),
+            ("smtp_ca_file", "/nonexistent/ca.pem"),
         ] {
             let err = with(&[(key, value)]).unwrap_err();
             assert_eq!(err.key, key, "{err}");
+        }
+    }
+
+    #[test]
+    fn smtp_ca_file_must_hold_readable_certificates() {
+        assert!(with(&[]).unwrap().smtp_ca.is_none(), "webpki roots only");
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "no certificate here\n").unwrap();
+        let broken = dir.path().join("broken.pem");
+        std::fs::write(
+            &broken,
+            "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(
+            &garbage,
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        for path in [&missing, &empty, &broken, &garbage] {
+            let err = with(&[("smtp_ca_file", path.to_str().unwrap())]).unwrap_err();
+            assert_eq!(err.key, "smtp_ca_file", "{err}");
+            assert!(err.message.contains(path.to_str().unwrap()), "{err}");
         }
     }
 

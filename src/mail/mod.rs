@@ -2,6 +2,7 @@
 //! worker through SMTP or into `.eml` files.
 
 pub mod compose;
+pub mod digest;
 pub mod outbox;
 pub mod smtp;
 pub mod transport;

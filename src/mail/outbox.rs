@@ -400,8 +400,9 @@ fn truncate(reply: &str) -> String {
     reply.chars().take(500).collect()
 }
 
-/// Mail that is no longer wanted: everything still pending for rounds that are not open, and
-/// reminders to people who answered meanwhile. Returns how many were cancelled.
+/// Mail that is no longer wanted: everything still pending for rounds that are not open (except
+/// the leadership digests, which go out after the close), and reminders to people who answered
+/// meanwhile. Returns how many were cancelled.
 pub async fn cancel_unwanted(db: &DatabaseConnection) -> AppResult<u64> {
     let pending = [MailState::Queued.as_str(), MailState::Retrying.as_str()];
     let not_open: Vec<i32> = round::Entity::find()
@@ -423,6 +424,8 @@ pub async fn cancel_unwanted(db: &DatabaseConnection) -> AppResult<u64> {
                 Expr::value("the round is no longer open"),
             )
             .filter(outbox_mail::Column::State.is_in(pending))
+            // The leadership digest is for closed rounds: it is wanted after the close.
+            .filter(outbox_mail::Column::Kind.ne(super::digest::KIND))
             .filter(outbox_mail::Column::RoundId.is_in(chunk.to_vec()))
             .exec(db)
             .await?
@@ -464,11 +467,14 @@ impl SendCounts {
 }
 
 /// What HR sees of a round's mail. Invitations line by line (everyone invited is known to HR
-/// anyway); reminders only as counts, since a reminder line would tell who has not answered.
+/// anyway); reminders only as counts, since a reminder line would tell who has not answered;
+/// the leadership digests as counts too (they are not the employees' mail).
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SendLog {
     pub invitations: SendCounts,
     pub reminders: SendCounts,
+    /// The leadership digests of the round (queued at its close).
+    pub digests: SendCounts,
     /// Invitations that are not simply sent: failed, retrying, still queued.
     pub invitation_problems: Vec<SendLine>,
 }
@@ -483,6 +489,7 @@ pub async fn send_log(db: &impl ConnectionTrait, round_id: i32) -> AppResult<Sen
     for row in rows {
         match row.kind.as_str() {
             "reminder" => log.reminders.add(&row.state),
+            super::digest::KIND => log.digests.add(&row.state),
             _ => {
                 log.invitations.add(&row.state);
                 if row.state != MailState::Sent.as_str()

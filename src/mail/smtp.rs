@@ -6,11 +6,14 @@
 //! `AsyncSmtpConnection`, every conversation is bounded by `tokio::time::timeout`, and the
 //! number of concurrent conversations is capped by a semaphore, not by the pool size.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
@@ -33,6 +36,70 @@ pub struct SmtpConfig {
     pub port: u16,
     pub security: Security,
     pub credentials: Option<Credentials>,
+    /// Trusted for the server's certificate besides the webpki roots (`smtp_ca_file`).
+    pub extra_ca: Option<CaFile>,
+}
+
+/// The certificates of `smtp_ca_file`: a company's internal CA that signed its relay's
+/// certificate. Read and checked once at start-up, so that a bad file names its key there and
+/// not in the first mail's error.
+#[derive(Clone)]
+pub struct CaFile {
+    pub path: PathBuf,
+    /// How many certificates the file holds (shown with the transport at start-up).
+    pub count: usize,
+    certificate: Certificate,
+}
+
+impl std::fmt::Debug for CaFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaFile")
+            .field("path", &self.path)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
+
+impl CaFile {
+    /// Reads a PEM file with one or more CA certificates and checks that rustls takes each of
+    /// them as a trust anchor.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let pem =
+            std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let count = String::from_utf8_lossy(&pem)
+            .matches(PEM_CERTIFICATE)
+            .count();
+        if count == 0 {
+            return Err(format!(
+                "{} holds no PEM certificate (a `{PEM_CERTIFICATE}` block)",
+                path.display()
+            ));
+        }
+        let certificate = Certificate::from_pem(&pem).map_err(|err| {
+            format!(
+                "{} is not readable as PEM certificates: {err}",
+                path.display()
+            )
+        })?;
+        // Only the file's own certificates, so that a certificate rustls refuses is found here.
+        TlsParameters::builder("localhost".into())
+            .certificate_store(CertificateStore::None)
+            .add_root_certificate(certificate.clone())
+            .build_rustls()
+            .map_err(|err| {
+                format!(
+                    "{} holds a certificate that cannot be trusted as a CA: {err}",
+                    path.display()
+                )
+            })?;
+        Ok(CaFile {
+            path: path.to_owned(),
+            count,
+            certificate,
+        })
+    }
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -42,6 +109,7 @@ impl std::fmt::Debug for SmtpConfig {
             .field("port", &self.port)
             .field("security", &self.security)
             .field("auth", &self.credentials.is_some())
+            .field("extra_ca", &self.extra_ca.as_ref().map(|ca| &ca.path))
             .finish()
     }
 }
@@ -84,7 +152,23 @@ impl SmtpConfig {
             port,
             security,
             credentials,
+            extra_ca: None,
         })
+    }
+
+    /// Also trusts the certificates of `smtp_ca_file`.
+    pub fn with_extra_ca(mut self, ca: Option<CaFile>) -> Self {
+        self.extra_ca = ca;
+        self
+    }
+
+    /// How certificates are checked: the webpki roots, plus the `smtp_ca_file` when set.
+    pub fn tls_parameters(&self) -> Result<TlsParameters, lettre::transport::smtp::Error> {
+        let mut builder = TlsParameters::builder(self.host.clone());
+        if let Some(ca) = &self.extra_ca {
+            builder = builder.add_root_certificate(ca.certificate.clone());
+        }
+        builder.build_rustls()
     }
 }
 
@@ -104,14 +188,19 @@ pub enum Failure {
     Throttled(String),
     /// This recipient or message is refused for good (5xx).
     Permanent(String),
+    /// The server refuses us, not the mail: wrong credentials, a certificate we do not trust.
+    /// A configuration problem: every mail is retried with backoff (fixing the settings fixes
+    /// them all), none is marked as undeliverable.
+    Setup(String),
 }
 
 impl Failure {
     pub fn reply(&self) -> &str {
         match self {
-            Failure::Transient(reply) | Failure::Throttled(reply) | Failure::Permanent(reply) => {
-                reply
-            }
+            Failure::Transient(reply)
+            | Failure::Throttled(reply)
+            | Failure::Permanent(reply)
+            | Failure::Setup(reply) => reply,
         }
     }
 }
@@ -237,15 +326,16 @@ impl SmtpPool {
         }
     }
 
+    /// Opens a conversation up to the point where mail can be sent: greeting, EHLO, TLS,
+    /// AUTH. Whatever fails here concerns the server and our settings, never one mail: a
+    /// refusal is `Setup` (retried, nobody's address marked as bad), the rest stays
+    /// `Transient` or `Throttled`.
     async fn connect(&self) -> Result<AsyncSmtpConnection, Failure> {
-        let transient = |err: lettre::transport::smtp::Error| match classify(&err) {
-            Failure::Permanent(reply) => Failure::Permanent(reply),
-            other => other,
-        };
         let config = &self.config;
         let tls = || {
-            TlsParameters::new_rustls(config.host.clone())
-                .map_err(|err| Failure::Transient(format!("TLS set-up: {err}")))
+            config
+                .tls_parameters()
+                .map_err(|err| Failure::Setup(format!("TLS set-up: {err}")))
         };
         let mut connection = match config.security {
             Security::Implicit => AsyncSmtpConnection::connect_tokio1(
@@ -256,7 +346,7 @@ impl SmtpPool {
                 None,
             )
             .await
-            .map_err(transient)?,
+            .map_err(|err| session_failure(config, &err))?,
             Security::Plain | Security::StartTls { .. } => {
                 let stream = TcpStream::connect((config.host.as_str(), config.port))
                     .await
@@ -271,15 +361,17 @@ impl SmtpPool {
                     .map_err(|err| Failure::Transient(format!("TCP_NODELAY: {err}")))?;
                 AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
                     .await
-                    .map_err(transient)?
+                    .map_err(|err| session_failure(config, &err))?
             }
         };
         if let Security::StartTls { required } = config.security {
             if connection.can_starttls() {
+                // No `abort()` (QUIT) after a failed upgrade: lettre has already given up the
+                // socket, and writing to it panics in debug builds. Dropping closes it.
                 connection
                     .starttls(tls()?, &self.hello)
                     .await
-                    .map_err(transient)?;
+                    .map_err(|err| session_failure(config, &err))?;
             } else if required {
                 connection.abort().await;
                 return Err(Failure::Transient(format!(
@@ -289,13 +381,66 @@ impl SmtpPool {
             }
         }
         if let Some(credentials) = &config.credentials {
-            connection
+            let authenticated = connection
                 .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .await
-                .map_err(|err| Failure::Transient(format!("authentication failed: {err}")))?;
+                .await;
+            if let Err(err) = authenticated {
+                connection.abort().await;
+                let reply = format!(
+                    "authentication failed at {} (check user and password in smtp_url): {err}",
+                    config.host
+                );
+                // 454 "temporary authentication failure" is the server's problem, not ours.
+                return Err(if err.is_transient() {
+                    Failure::Transient(reply)
+                } else {
+                    Failure::Setup(reply)
+                });
+            }
         }
         Ok(connection)
     }
+}
+
+/// A failure before the first mail of a conversation: a refusal of the whole session (5xx to
+/// the greeting or EHLO, a TLS handshake that fails on the certificate) is `Setup`.
+fn session_failure(config: &SmtpConfig, error: &lettre::transport::smtp::Error) -> Failure {
+    if let Some(cause) = tls_refusal(error) {
+        let hint = if config.extra_ca.is_some() {
+            "is its certificate issued for this host by a CA in smtp_ca_file?"
+        } else {
+            "a certificate of an internal CA needs smtp_ca_file"
+        };
+        return Failure::Setup(format!(
+            "TLS with {}:{} failed ({hint}): {cause}",
+            config.host, config.port
+        ));
+    }
+    match classify(error) {
+        Failure::Permanent(reply) => {
+            Failure::Setup(format!("{} refuses the session: {reply}", config.host))
+        }
+        other => other,
+    }
+}
+
+/// The TLS library's verdict when the handshake was refused (an untrusted or mismatched
+/// certificate, no common protocol): tokio-rustls reports it as an `InvalidData` I/O error
+/// somewhere down lettre's chain of causes. A connection that merely broke is not one.
+fn tls_refusal(error: &lettre::transport::smtp::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::InvalidData
+        {
+            return Some(match io.get_ref() {
+                Some(inner) => inner.to_string(),
+                None => io.to_string(),
+            });
+        }
+        cause = current.source();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -326,6 +471,30 @@ mod tests {
             !format!("{starttls:?}").contains("p%C3%A4ss"),
             "no password in logs"
         );
+    }
+
+    #[test]
+    fn a_ca_file_may_hold_several_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        let mut pem = String::new();
+        for name in ["Corp Root CA", "Corp Issuing CA"] {
+            let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, name);
+            let key = rcgen::KeyPair::generate().unwrap();
+            pem.push_str(&params.self_signed(&key).unwrap().pem());
+        }
+        std::fs::write(&path, pem).unwrap();
+        let ca = CaFile::load(&path).unwrap();
+        assert_eq!(ca.count, 2);
+        let config = SmtpConfig::parse("smtp://mail.corp.example?tls=required")
+            .unwrap()
+            .with_extra_ca(Some(ca));
+        assert!(config.tls_parameters().is_ok());
+        assert!(format!("{config:?}").contains("ca.pem"));
     }
 
     #[test]

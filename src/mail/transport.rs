@@ -10,7 +10,8 @@ use super::smtp::{Failure, SmtpConfig, SmtpPool};
 use crate::config::Settings;
 
 pub enum Transport {
-    Smtp(SmtpPool),
+    /// Boxed: the pool is large next to a path.
+    Smtp(Box<SmtpPool>),
     Files(PathBuf),
 }
 
@@ -18,12 +19,12 @@ impl Transport {
     pub fn from_settings(settings: &Settings) -> Result<Self, String> {
         match &settings.smtp_url {
             Some(url) => {
-                let config = SmtpConfig::parse(url)?;
-                Ok(Transport::Smtp(SmtpPool::new(
+                let config = SmtpConfig::parse(url)?.with_extra_ca(settings.smtp_ca.clone());
+                Ok(Transport::Smtp(Box::new(SmtpPool::new(
                     config,
                     settings.smtp_pool_size as usize,
                     Duration::from_secs(u64::from(settings.smtp_timeout_seconds)),
-                )))
+                ))))
             }
             None => Ok(Transport::Files(settings.mail_dir.clone())),
         }
@@ -41,8 +42,16 @@ impl Transport {
         match self {
             Transport::Smtp(pool) => {
                 let config = pool.config();
+                let ca = match &config.extra_ca {
+                    Some(ca) => format!(
+                        ", also trusting the {} CA certificate(s) in {}",
+                        ca.count,
+                        ca.path.display()
+                    ),
+                    None => String::new(),
+                };
                 format!(
-                    "SMTP {}:{} ({:?})",
+                    "SMTP {}:{} ({:?}{ca})",
                     config.host, config.port, config.security
                 )
             }

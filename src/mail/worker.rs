@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::compose::{self, FirstQuestion, Kind, Recipient, RoundInfo};
+use super::digest;
 use super::outbox::{self, Record};
 use super::smtp::Failure;
 use super::transport::Transport;
@@ -162,6 +163,12 @@ impl Mailer {
             ("test", _, _) => {
                 compose::test_mail(&self.templates, settings, &recipient, &mail.message_id)
             }
+            (digest::KIND, Some(round_id), None) => {
+                match digest::compose(&self.app, &self.templates, &mail, round_id).await? {
+                    Ok(message) => Ok(message),
+                    Err(record) => return Ok(record),
+                }
+            }
             (kind, Some(round_id), Some(invitation_id)) => {
                 let Some(Some(info)) = rounds.get(&round_id) else {
                     return Ok(Record::Cancelled {
@@ -229,7 +236,13 @@ impl Mailer {
                     });
                 }
                 let next = now + backoff(mail.attempts);
-                tracing::info!(mail = mail.id, attempt = mail.attempts, reply = %failure.reply(), "mail will be retried");
+                if let Failure::Setup(reply) = &failure {
+                    // Wrong credentials or an untrusted certificate: no address is at fault and
+                    // every mail waits for the settings to be fixed.
+                    tracing::error!(mail = mail.id, attempt = mail.attempts, reply = %reply, "the SMTP server refuses our connection (check smtp_url and smtp_ca_file); mail will be retried");
+                } else {
+                    tracing::info!(mail = mail.id, attempt = mail.attempts, reply = %failure.reply(), "mail will be retried");
+                }
                 Ok(Record::Retry {
                     id: mail.id,
                     reply: failure.reply().to_owned(),

@@ -5,6 +5,9 @@
 //! `stats` and `participation` are the pure figures underneath.
 
 pub mod aggregate;
+pub mod charts;
+pub mod csv;
+pub mod dashboard;
 pub mod participation;
 pub mod query;
 pub mod results;

@@ -53,7 +53,7 @@ pub fn label(round: &round::Model, tz: Tz) -> RoundLabel {
 }
 
 /// The results of one round as this reader may see them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoundResults {
     pub round: RoundLabel,
     pub state: String,

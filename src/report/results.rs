@@ -27,7 +27,7 @@ pub struct Thresholds {
 }
 
 /// One group's results. `department_id: None` is the company.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GroupReport {
     pub department_id: Option<i32>,
     pub parent_id: Option<i32>,
@@ -45,7 +45,7 @@ pub struct GroupReport {
     pub comments: Shown<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Participation {
     pub invited: u64,
     pub answered: u64,
@@ -53,7 +53,7 @@ pub struct Participation {
     pub rate_pct: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PillarReport {
     pub key: &'static str,
     /// Over every item of the pillar the round asked.
@@ -64,7 +64,7 @@ pub struct PillarReport {
     pub change: Option<Shown<Change>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemReport {
     pub question_id: i32,
     pub key: String,
@@ -75,7 +75,7 @@ pub struct ItemReport {
     pub figures: Shown<ItemFigures>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NetReport {
     pub question_id: i32,
     pub key: String,

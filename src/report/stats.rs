@@ -71,7 +71,7 @@ fn pct(part: u64, whole: u64) -> f64 {
 
 /// Why a figure is not shown. Deliberately carries no count: "3 answers" would be the very
 /// thing the threshold hides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HiddenReason {
     /// The group has fewer respondents than the threshold.
@@ -92,7 +92,7 @@ pub enum HiddenReason {
 ///
 /// Serialised with a tag: `{"status":"shown","value":{…}}` or
 /// `{"status":"hidden","value":{"reason":"not_enough_answers"}}`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "status", content = "value", rename_all = "snake_case")]
 pub enum Shown<T> {
     Shown(T),
@@ -164,7 +164,7 @@ pub struct Histogram {
 }
 
 /// The figures of one Likert item for one group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemFigures {
     /// Answers with a value; "can't judge" is not counted.
     pub n: u64,
@@ -282,7 +282,7 @@ pub struct NetHistogram {
     pub cant_judge: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NetFigures {
     pub n: u64,
     /// 0–10.
@@ -430,7 +430,7 @@ pub struct Moments {
     pub sum_sq: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
@@ -605,7 +605,7 @@ pub fn significant_change(a: &Moments, b: &Moments, alpha: f64) -> bool {
 // Pillar and overall indices
 
 /// A group's pillar index: the mean of its respondents' pillar scores, 0–100.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PillarIndex {
     /// Respondents with a score in this pillar.
     pub n: u64,
@@ -644,7 +644,7 @@ pub fn show_pillar(moments: &Moments, threshold: u32) -> Shown<PillarIndex> {
         .map_or(Shown::hidden(HiddenReason::NotEnoughAnswers), Shown::Shown)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OverallIndex {
     /// The mean of the three pillar indices, equal weight, 0–100.
     pub index: f64,
@@ -680,7 +680,7 @@ pub fn show_overall(pillars: &[Shown<PillarIndex>; 3]) -> Shown<OverallIndex> {
 }
 
 /// A round-to-round change of a pillar index.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// Current minus previous, index points.
     pub difference: f64,

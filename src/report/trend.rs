@@ -17,7 +17,7 @@ use crate::survey::catalog::PILLARS;
 use kundenpuls_charts as charts;
 
 /// A closed round as the trend names it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoundLabel {
     pub id: i32,
     pub title: String,
@@ -25,7 +25,7 @@ pub struct RoundLabel {
     pub date: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TrendRound {
     pub round: RoundLabel,
     pub responses: Shown<u64>,

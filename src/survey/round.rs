@@ -523,6 +523,8 @@ pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppR
     erase_token_hashes(&txn, id).await?;
     // After the hashes are gone no submission can arrive: the aggregates are final.
     crate::report::aggregate::write_at_close(&txn, id).await?;
+    // The leadership digest is queued with the close: one per viewer, composed at send time.
+    mail::digest::enqueue_digests(&txn, id, now).await?;
     txn.commit().await?;
     tracing::info!(round = id, "round closed");
     Ok(true)

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod csrf;
+pub mod dashboard;
 pub mod errors;
 pub mod guards;
 pub mod headers;
@@ -54,11 +55,12 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 staff::login_page,
                 staff::login,
                 staff::logout,
-                staff::dashboard,
+                api::reports::dashboard_results_csv,
             ],
         )
         .attach(survey::stage())
         .mount("/", admin::routes())
+        .mount("/", dashboard::routes())
         .mount(
             "/api/v1",
             routes![
@@ -74,6 +76,10 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 api::schedules::create,
                 api::schedules::remove,
                 api::employees::import_csv,
+                api::reports::results,
+                api::reports::results_csv,
+                api::reports::trend,
+                api::reports::department_trend,
                 api::openapi::document,
             ],
         )

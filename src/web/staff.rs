@@ -136,35 +136,6 @@ pub fn logout(form: CsrfForm<NoFields>, jar: &CookieJar<'_>) -> Redirect {
     Redirect::to(uri!(login_page(next = Option::<String>::None)))
 }
 
-#[get("/dashboard")]
-pub async fn dashboard(
-    staff: StaffUser,
-    csrf: CsrfToken,
-    app: &State<App>,
-    templates: &State<Templates>,
-) -> AppResult<Page> {
-    let scope = match staff.principal.department_id {
-        Some(id) => crate::entities::department::Entity::find_by_id(id)
-            .one(&app.db)
-            .await?
-            .map(|department| department.path),
-        None => None,
-    };
-    Page::render(
-        templates,
-        "dashboard",
-        staff.principal.locale,
-        json!({
-            "user": staff.principal,
-            "csrf": csrf.0,
-            "scope": scope,
-            "anonymity_threshold": app.settings.anonymity_threshold,
-        }),
-    )
-}
-
-use sea_orm::EntityTrait as _;
-
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -1,11 +1,15 @@
 //! A real SMTP server inside the test process (mailin-embedded), recording what it received and
-//! refusing the recipients a test names.
+//! refusing the recipients a test names; with TLS (a certificate from a CA made for the test) and
+//! AUTH for one user when a test asks for it.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::{Handler, Response, Server, response};
+use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tempfile::TempDir;
 
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -34,12 +38,40 @@ impl Received {
     }
 }
 
+/// One AUTH attempt as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub user: String,
+    pub accepted: bool,
+}
+
 #[derive(Clone, Default)]
 struct Recorder {
     received: Arc<Mutex<Vec<Received>>>,
     refused: Arc<Mutex<HashSet<String>>>,
+    /// The one user and password AUTH accepts.
+    account: Option<(String, String)>,
+    logins: Arc<Mutex<Vec<Login>>>,
     current_to: Vec<String>,
     current_data: Vec<u8>,
+}
+
+impl Recorder {
+    fn login(&self, user: &str, password: &str) -> Response {
+        let accepted = self
+            .account
+            .as_ref()
+            .is_some_and(|(u, p)| u == user && p == password);
+        self.logins.lock().unwrap().push(Login {
+            user: user.to_owned(),
+            accepted,
+        });
+        if accepted {
+            response::AUTH_OK
+        } else {
+            response::INVALID_CREDENTIALS
+        }
+    }
 }
 
 impl Handler for Recorder {
@@ -78,6 +110,106 @@ impl Handler for Recorder {
         });
         response::OK
     }
+
+    fn auth_plain(
+        &mut self,
+        _authorization_id: &str,
+        authentication_id: &str,
+        password: &str,
+    ) -> Response {
+        self.login(authentication_id, password)
+    }
+
+    fn auth_login(&mut self, username: &str, password: &str) -> Response {
+        self.login(username, password)
+    }
+}
+
+/// rustls cannot pick a process-wide crypto provider by itself here (mailin-embedded brings
+/// aws-lc-rs, the service uses ring): install ring before any TLS, once per process.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A certificate authority made for one test, like a company's internal CA, and a server
+/// certificate for 127.0.0.1 and localhost that it signed; all as PEM files in a tempdir.
+pub struct TestCa {
+    /// The CA certificate: what `smtp_ca_file` points at.
+    pub ca_file: PathBuf,
+    cert_file: PathBuf,
+    key_file: PathBuf,
+    cert_der: CertificateDer<'static>,
+    key_der: Vec<u8>,
+    _dir: TempDir,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "kundenpuls test CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "test.smtp.local");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("corp-ca.pem");
+        let cert_file = dir.path().join("smtp-cert.pem");
+        let key_file = dir.path().join("smtp-key.pem");
+        std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        TestCa {
+            ca_file,
+            cert_file,
+            key_file,
+            cert_der: cert.der().clone(),
+            key_der: key.serialize_der(),
+            _dir: dir,
+        }
+    }
+
+    fn ssl_config(&self) -> SslConfig {
+        SslConfig::SelfSigned {
+            cert_path: self.cert_file.display().to_string(),
+            key_path: self.key_file.display().to_string(),
+        }
+    }
+
+    fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![self.cert_der.clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone())),
+        )
+        .unwrap();
+        Arc::new(config)
+    }
 }
 
 pub struct SmtpServer {
@@ -100,12 +232,86 @@ impl SmtpServer {
     }
 
     pub fn start_on(port: u16) -> SmtpServer {
-        let recorder = Recorder::default();
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("the SMTP port is free");
+        Self::serve(listener, Recorder::default(), None)
+    }
+
+    /// A listener on a port the system picks: no race with other tests for a free port.
+    fn any_port() -> TcpListener {
+        TcpListener::bind("127.0.0.1:0").unwrap()
+    }
+
+    /// STARTTLS with a certificate of `ca`, and AUTH (PLAIN, LOGIN) that accepts `account`
+    /// only; mailin-embedded offers AUTH after STARTTLS only, so a session that authenticated
+    /// was encrypted. Without an account every AUTH is refused.
+    pub fn start_tls(ca: &TestCa, account: Option<(&str, &str)>) -> SmtpServer {
+        install_crypto_provider();
+        let recorder = Recorder {
+            account: account.map(|(user, password)| (user.to_owned(), password.to_owned())),
+            ..Recorder::default()
+        };
+        Self::serve(Self::any_port(), recorder, Some(ca.ssl_config()))
+    }
+
+    /// Implicit TLS (smtps://): mailin-embedded can only upgrade with STARTTLS, so a TLS front
+    /// on `port` (as stunnel would be) does the handshake with a certificate of `ca` and passes
+    /// the decrypted conversation to a plain mailin-embedded server. That server offers no
+    /// AUTH (it does so only after its own STARTTLS).
+    pub fn start_implicit_tls(ca: &TestCa) -> SmtpServer {
+        install_crypto_provider();
+        let backend = Self::serve(Self::any_port(), Recorder::default(), None);
+        let listener = Self::any_port();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(ca.server_config());
+        let backend_port = backend.port;
+        // Its own runtime on its own thread: the front must keep answering while a test blocks
+        // (a CLI run) or between the tests' runtimes. It ends with the test process.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut tls) = acceptor.accept(client).await else {
+                            return;
+                        };
+                        let Ok(mut plain) =
+                            tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
+                        else {
+                            return;
+                        };
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                    });
+                }
+            });
+        });
+        SmtpServer {
+            port,
+            recorder: backend.recorder,
+        }
+    }
+
+    fn serve(listener: TcpListener, recorder: Recorder, tls: Option<SslConfig>) -> SmtpServer {
+        let port = listener.local_addr().unwrap().port();
         let mut server = Server::new(recorder.clone());
         server
             .with_name("test.smtp.local")
             .with_tcp_listener(listener);
+        if let Some(tls) = tls {
+            server
+                .with_ssl(tls)
+                .expect("the test certificate loads")
+                .with_auth(AuthMechanism::Plain)
+                .with_auth(AuthMechanism::Login);
+        }
         // serve() never returns: the thread ends with the test process.
         std::thread::spawn(move || {
             let _ = server.serve();
@@ -127,5 +333,10 @@ impl SmtpServer {
 
     pub fn received(&self) -> Vec<Received> {
         self.recorder.received.lock().unwrap().clone()
+    }
+
+    /// Every AUTH attempt, in order.
+    pub fn logins(&self) -> Vec<Login> {
+        self.recorder.logins.lock().unwrap().clone()
     }
 }

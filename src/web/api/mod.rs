@@ -2,6 +2,7 @@
 
 pub mod employees;
 pub mod openapi;
+pub mod reports;
 pub mod rounds;
 pub mod schedules;
 

@@ -21,7 +21,7 @@ pub struct ApiError {
     info(
         title = "kundenpuls API",
         version = "1",
-        description = "HR's and leadership's door to kundenpuls: organisation, rounds, schedules. \
+        description = "HR's and leadership's door to kundenpuls: organisation, rounds, schedules, reports. \
                        Every call needs `Authorization: Bearer <token>` (`kundenpuls token create`)."
     ),
     servers((url = "/api/v1")),
@@ -38,6 +38,10 @@ pub struct ApiError {
         super::schedules::create,
         super::schedules::remove,
         super::employees::import_csv,
+        super::reports::results,
+        super::reports::results_csv,
+        super::reports::trend,
+        super::reports::department_trend,
     ),
     modifiers(&BearerToken),
     security(("bearer" = []))

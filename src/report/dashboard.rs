@@ -1,0 +1,780 @@
+//! The leadership dashboard's pages as data: the reader's top (the company, or a scoped viewer's
+//! department), one department of one round, one round as a tree — every figure already through
+//! the threshold and complementary suppression (`query`), turned into what a page prints,
+//! numbers formatted for the reader's language. Hidden figures carry their reason, never a
+//! count.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use super::aggregate;
+use super::charts::{self, Chart};
+use super::participation::{Counts, Node, Participation, counts_by_department, fold};
+use super::query::{self, Reader, RoundResults};
+use super::results::GroupReport;
+use super::stats::{HiddenReason, Interval, Shown};
+use super::trend::RoundLabel;
+use crate::app::App;
+use crate::entities::{department, round};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Locale, text};
+use crate::org::department as departments;
+use crate::survey::catalog::PILLARS;
+
+// ---------------------------------------------------------------------------------------------
+// Numbers as the reader's language writes them
+
+/// `value` with `decimals` places, German with a decimal comma.
+pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
+    let out = format!("{value:.decimals$}");
+    // "-0.0" is not a figure anyone wrote.
+    let out = if out
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        out.trim_start_matches('-').to_owned()
+    } else {
+        out
+    };
+    match locale {
+        Locale::De => out.replace('.', ","),
+        Locale::En => out,
+    }
+}
+
+/// A signed difference (`+4,2` / `−3.1`).
+pub fn signed(value: f64, decimals: usize, locale: Locale) -> String {
+    let magnitude = number(value.abs(), decimals, locale);
+    if value > 0.0 {
+        format!("+{magnitude}")
+    } else if value < 0.0 {
+        format!("−{magnitude}")
+    } else {
+        magnitude
+    }
+}
+
+/// A percentage: `62 %` in German, `62%` in English.
+pub fn percent(value: f64, decimals: usize, locale: Locale) -> String {
+    let n = number(value, decimals, locale);
+    match locale {
+        Locale::De => format!("{n}\u{a0}%"),
+        Locale::En => format!("{n}%"),
+    }
+}
+
+fn interval(ci: &Interval, locale: Locale) -> String {
+    format!(
+        "{}–{}",
+        number(ci.low, 1, locale),
+        number(ci.high, 1, locale)
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a page prints
+
+/// One figure: its text, or why it is hidden.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub value: Option<String>,
+    /// The 95 % confidence interval, `low–high`.
+    pub ci: Option<String>,
+    pub hidden: Option<HiddenReason>,
+}
+
+impl Cell {
+    fn hidden(reason: HiddenReason) -> Cell {
+        Cell {
+            value: None,
+            ci: None,
+            hidden: Some(reason),
+        }
+    }
+
+    fn shown(value: String, ci: Option<String>) -> Cell {
+        Cell {
+            value: Some(value),
+            ci,
+            hidden: None,
+        }
+    }
+}
+
+/// A change against the previous round, only when Welch's test says it is significant.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeView {
+    pub difference: String,
+    pub up: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PillarView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub index: Cell,
+    pub change: Option<ChangeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParticipationView {
+    pub answered: u64,
+    pub invited: u64,
+    pub rate: String,
+}
+
+/// One group of a round: the company or a department with its subtree.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub department_id: Option<i32>,
+    pub name: String,
+    pub path: String,
+    /// Below the reader's top (0 = the top itself).
+    pub level: usize,
+    pub responses: Cell,
+    /// Only where the group's responses are shown.
+    pub participation: Option<ParticipationView>,
+    pub overall: Cell,
+    pub pillars: Vec<PillarView>,
+    /// Whether any pillar shows a significant change (for the footnote).
+    pub any_change: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub text: String,
+    pub pillar: Option<&'static str>,
+    pub core: bool,
+    pub reverse_coded: bool,
+    pub hidden: Option<HiddenReason>,
+    pub mean: Option<String>,
+    pub favourable: Option<String>,
+    pub unfavourable: Option<String>,
+    pub cant_judge: Option<String>,
+    pub n: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetView {
+    pub text: String,
+    pub hidden: Option<HiddenReason>,
+    pub net_score: Option<String>,
+    pub promoters: Option<String>,
+    pub passives: Option<String>,
+    pub detractors: Option<String>,
+    pub n: Option<u64>,
+}
+
+fn pillar_label(locale: Locale, key: &str) -> &'static str {
+    text(locale, &format!("pillar_{key}"))
+}
+
+fn participation_view(answered: u64, invited: u64, locale: Locale) -> ParticipationView {
+    let rate = if invited == 0 {
+        0.0
+    } else {
+        answered as f64 * 100.0 / invited as f64
+    };
+    ParticipationView {
+        answered,
+        invited,
+        rate: percent(rate, 0, locale),
+    }
+}
+
+/// `top_depth`: the depth of the reader's top department, `None` when the top is the company.
+fn group_view(group: &GroupReport, top_depth: Option<usize>, locale: Locale) -> GroupView {
+    let responses = match &group.responses {
+        Shown::Shown(n) => Cell::shown(n.to_string(), None),
+        Shown::Hidden { reason } => Cell::hidden(*reason),
+    };
+    let participation = match (&group.responses, &group.participation) {
+        (Shown::Shown(_), Shown::Shown(p)) => {
+            Some(participation_view(p.answered, p.invited, locale))
+        }
+        _ => None,
+    };
+    let overall = match &group.overall {
+        Shown::Shown(o) => Cell::shown(
+            number(o.index, 1, locale),
+            o.ci95.as_ref().map(|ci| interval(ci, locale)),
+        ),
+        Shown::Hidden { reason } => Cell::hidden(*reason),
+    };
+    let pillars: Vec<PillarView> = group
+        .pillars
+        .iter()
+        .map(|p| PillarView {
+            key: p.key,
+            label: pillar_label(locale, p.key),
+            index: match &p.index {
+                Shown::Shown(i) => Cell::shown(
+                    number(i.index, 1, locale),
+                    i.ci95.as_ref().map(|ci| interval(ci, locale)),
+                ),
+                Shown::Hidden { reason } => Cell::hidden(*reason),
+            },
+            change: match &p.change {
+                Some(Shown::Shown(c)) if c.significant => Some(ChangeView {
+                    difference: signed(c.difference, 1, locale),
+                    up: c.difference > 0.0,
+                }),
+                _ => None,
+            },
+        })
+        .collect();
+    GroupView {
+        department_id: group.department_id,
+        name: group.name.clone(),
+        path: group.path.clone(),
+        level: match (group.department_id, top_depth) {
+            (None, _) => 0,
+            (Some(_), None) => group.depth + 1,
+            (Some(_), Some(top)) => group.depth.saturating_sub(top),
+        },
+        responses,
+        participation,
+        overall,
+        any_change: pillars.iter().any(|p| p.change.is_some()),
+        pillars,
+    }
+}
+
+fn item_views(group: &GroupReport, locale: Locale) -> (Vec<ItemView>, Vec<NetView>) {
+    let items = group
+        .items
+        .iter()
+        .map(|item| {
+            let f = item.figures.as_shown();
+            ItemView {
+                text: item.text.clone(),
+                pillar: item
+                    .pillar
+                    .as_deref()
+                    .and_then(|p| PILLARS.iter().find(|k| **k == p))
+                    .map(|p| pillar_label(locale, p)),
+                core: item.core,
+                reverse_coded: item.reverse_coded,
+                hidden: item.figures.hidden_reason(),
+                mean: f.map(|f| number(f.mean, 2, locale)),
+                favourable: f.map(|f| percent(f.favourable_pct, 0, locale)),
+                unfavourable: f.map(|f| percent(f.unfavourable_pct, 0, locale)),
+                cant_judge: f.map(|f| percent(f.cant_judge_pct, 0, locale)),
+                n: f.map(|f| f.n),
+            }
+        })
+        .collect();
+    let net = group
+        .net_scores
+        .iter()
+        .map(|item| {
+            let f = item.figures.as_shown();
+            NetView {
+                text: item.text.clone(),
+                hidden: item.figures.hidden_reason(),
+                net_score: f.map(|f| signed(f.net_score, 0, locale)),
+                promoters: f.map(|f| percent(f.promoters_pct, 0, locale)),
+                passives: f.map(|f| percent(f.passives_pct, 0, locale)),
+                detractors: f.map(|f| percent(f.detractors_pct, 0, locale)),
+                n: f.map(|f| f.n),
+            }
+        })
+        .collect();
+    (items, net)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reader's top
+
+/// The group a reader sees first: the company, or a scoped viewer's department.
+#[derive(Debug, Clone, Serialize)]
+pub struct Top {
+    pub department_id: Option<i32>,
+    pub name: String,
+}
+
+pub fn company_name(locale: Locale) -> &'static str {
+    text(locale, "dashboard_scope_all")
+}
+
+fn top_of(all: &[department::Model], reader: Reader) -> Top {
+    match reader.scope.and_then(|id| all.iter().find(|d| d.id == id)) {
+        Some(d) => Top {
+            department_id: Some(d.id),
+            name: d.path.clone(),
+        },
+        None => Top {
+            department_id: None,
+            name: company_name(reader.locale).to_owned(),
+        },
+    }
+}
+
+fn depth_of(path: &str) -> usize {
+    path.matches(departments::SEPARATOR).count()
+}
+
+/// The depth the reader's top department has in `GroupReport::depth` terms; `None` when the
+/// top is the company.
+fn top_depth(all: &[department::Model], reader: Reader) -> Option<usize> {
+    reader
+        .scope
+        .and_then(|id| all.iter().find(|d| d.id == id))
+        .map(|d| depth_of(&d.path))
+}
+
+/// The groups one level below `group` (`None`: the departments at the top of the company).
+fn children(results: &RoundResults, group: Option<i32>) -> Vec<&GroupReport> {
+    results
+        .groups
+        .iter()
+        .filter(|g| g.department_id.is_some() && g.parent_id == group)
+        .collect()
+}
+
+/// The round's results with the groups the heatmap shows: the top's departments one level
+/// below it, or the top alone when it has none.
+fn heatmap_rows(results: &RoundResults, top: Option<i32>) -> RoundResults {
+    let mut rows: Vec<GroupReport> = children(results, top).into_iter().cloned().collect();
+    if rows.is_empty() {
+        rows = results
+            .groups
+            .iter()
+            .filter(|g| g.department_id.is_some() && g.department_id == top)
+            .cloned()
+            .collect();
+    }
+    RoundResults {
+        groups: rows,
+        ..results.clone()
+    }
+}
+
+/// Participation per department of the reader's part of the tree, small units folded into
+/// their parents (participation is an output too).
+pub fn scoped_participation(
+    all: &[department::Model],
+    counts: &HashMap<i32, Counts>,
+    scope: Option<i32>,
+    threshold: u32,
+) -> Participation {
+    let allowed = scope.map(|root| departments::subtree_ids(all, &[root]));
+    let nodes: Vec<Node> = all
+        .iter()
+        .filter(|d| allowed.as_ref().is_none_or(|a| a.contains(&d.id)))
+        .map(|d| Node {
+            id: d.id,
+            // The scope's root is the top for its viewer.
+            parent_id: d.parent_id.filter(|_| Some(d.id) != scope),
+            path: d.path.clone(),
+            own: counts.get(&d.id).copied().unwrap_or_default(),
+        })
+        .collect();
+    fold(&nodes, u64::from(threshold))
+}
+
+/// A round that is still open: participation numbers only, never figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenRound {
+    pub round: RoundLabel,
+    /// The reader's part as a whole, when at least the threshold were invited.
+    pub total: Option<ParticipationView>,
+    pub units: Vec<UnitView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitView {
+    /// `None`: smaller units folded past the top.
+    pub department_id: Option<i32>,
+    pub path: String,
+    pub includes_smaller_units: bool,
+    pub participation: ParticipationView,
+}
+
+async fn open_round_view(
+    app: &App,
+    all: &[department::Model],
+    reader: Reader,
+    round: &round::Model,
+) -> AppResult<OpenRound> {
+    let counts = counts_by_department(&app.db, round.id).await?;
+    let threshold = app.settings.anonymity_threshold;
+    let folded = scoped_participation(all, &counts, reader.scope, threshold);
+    let total = (folded.total.invited >= u64::from(threshold.max(1)))
+        .then(|| participation_view(folded.total.answered, folded.total.invited, reader.locale));
+    Ok(OpenRound {
+        round: query::label(round, app.settings.timezone),
+        total,
+        units: folded
+            .units
+            .iter()
+            .map(|u| UnitView {
+                department_id: u.department_id,
+                path: u.path.clone(),
+                includes_smaller_units: u.includes_smaller_units,
+                participation: participation_view(
+                    u.counts.answered,
+                    u.counts.invited,
+                    reader.locale,
+                ),
+            })
+            .collect(),
+    })
+}
+
+async fn open_rounds(
+    app: &App,
+    all: &[department::Model],
+    reader: Reader,
+) -> AppResult<Vec<OpenRound>> {
+    let rounds = round::Entity::find()
+        .filter(round::Column::State.eq("open"))
+        .order_by_asc(round::Column::OpensAt)
+        .all(&app.db)
+        .await?;
+    let mut out = Vec::new();
+    for round in &rounds {
+        let view = open_round_view(app, all, reader, round).await?;
+        if view.total.is_some() || !view.units.is_empty() {
+            out.push(view);
+        }
+    }
+    Ok(out)
+}
+
+/// The company overview (`GET /dashboard`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub top: Top,
+    /// The latest closed round, if any.
+    pub round: Option<RoundLabel>,
+    pub previous: Option<RoundLabel>,
+    pub group: Option<GroupView>,
+    /// The top's departments, linked to their pages.
+    pub children: Vec<GroupView>,
+    pub trend_description: Option<String>,
+    pub heatmap_description: Option<String>,
+    /// Closed rounds, newest first.
+    pub closed: Vec<RoundLabel>,
+    pub open: Vec<OpenRound>,
+    pub anonymity_threshold: u32,
+}
+
+pub async fn overview(app: &App, reader: Reader) -> AppResult<Overview> {
+    let all = departments::all(&app.db).await?;
+    let top = top_of(&all, reader);
+    let tz = app.settings.timezone;
+    let closed: Vec<RoundLabel> = aggregate::closed_rounds(&app.db)
+        .await?
+        .iter()
+        .rev()
+        .map(|r| query::label(r, tz))
+        .collect();
+    let open = open_rounds(app, &all, reader).await?;
+    let mut out = Overview {
+        top,
+        round: None,
+        previous: None,
+        group: None,
+        children: Vec::new(),
+        trend_description: None,
+        heatmap_description: None,
+        closed,
+        open,
+        anonymity_threshold: app.settings.anonymity_threshold,
+    };
+    let Some(latest) = query::latest_closed(app).await? else {
+        return Ok(out);
+    };
+    let results = query::round_results(app, reader, latest.id).await?;
+    let depth = top_depth(&all, reader);
+    out.group = results
+        .groups
+        .iter()
+        .find(|g| g.department_id == out.top.department_id)
+        .map(|g| group_view(g, depth, reader.locale));
+    out.children = children(&results, out.top.department_id)
+        .into_iter()
+        .map(|g| group_view(g, depth, reader.locale))
+        .collect();
+    out.trend_description = Some(trend_chart(app, reader, None).await?.description());
+    out.heatmap_description = Some(heatmap_of(&results, reader).description());
+    out.round = Some(results.round);
+    out.previous = results.previous;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One department of one round
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Crumb {
+    pub department_id: Option<i32>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comments {
+    pub shown: bool,
+    pub hidden: Option<HiddenReason>,
+    pub texts: Vec<String>,
+}
+
+/// A department's page (`GET /dashboard/departments/<id>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentPage {
+    pub department_id: i32,
+    pub name: String,
+    pub path: String,
+    pub breadcrumbs: Vec<Crumb>,
+    /// The round shown; `None` when no round has closed yet and none was asked for.
+    pub round: Option<RoundLabel>,
+    pub state: Option<String>,
+    pub previous: Option<RoundLabel>,
+    /// Closed rounds, newest first, to choose another.
+    pub closed: Vec<RoundLabel>,
+    /// `None` when the department was not part of the round (or the round is not closed).
+    pub group: Option<GroupView>,
+    pub children: Vec<GroupView>,
+    pub items: Vec<ItemView>,
+    pub net_scores: Vec<NetView>,
+    pub comments: Option<Comments>,
+    /// Only for an open round: participation numbers.
+    pub open: Option<OpenRound>,
+    pub trend_description: String,
+    pub anonymity_threshold: u32,
+}
+
+fn breadcrumbs(all: &[department::Model], reader: Reader, id: i32) -> Vec<Crumb> {
+    let by_id: HashMap<i32, &department::Model> = all.iter().map(|d| (d.id, d)).collect();
+    let mut chain = Vec::new();
+    let mut next = by_id.get(&id).and_then(|d| d.parent_id);
+    while let Some(ancestor) = next {
+        let Some(d) = by_id.get(&ancestor) else {
+            break;
+        };
+        chain.push(Crumb {
+            department_id: Some(d.id),
+            name: d.name.clone(),
+        });
+        if reader.scope == Some(d.id) {
+            break;
+        }
+        next = d.parent_id;
+    }
+    if reader.scope.is_none() {
+        chain.push(Crumb {
+            department_id: None,
+            name: company_name(reader.locale).to_owned(),
+        });
+    }
+    chain.reverse();
+    chain
+}
+
+pub async fn department_page(
+    app: &App,
+    reader: Reader,
+    department_id: i32,
+    round_id: Option<i32>,
+) -> AppResult<DepartmentPage> {
+    let all = departments::all(&app.db).await?;
+    query::resolve_group(&all, reader, Some(department_id))?;
+    let department = all
+        .iter()
+        .find(|d| d.id == department_id)
+        .ok_or(AppError::NotFound)?;
+    let tz = app.settings.timezone;
+    let closed_rounds = aggregate::closed_rounds(&app.db).await?;
+    let round = match round_id {
+        Some(id) => Some(
+            round::Entity::find_by_id(id)
+                .one(&app.db)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => closed_rounds.last().cloned(),
+    };
+    let trend = trend_chart(app, reader, Some(department_id)).await?;
+    let mut page = DepartmentPage {
+        department_id,
+        name: department.name.clone(),
+        path: department.path.clone(),
+        breadcrumbs: breadcrumbs(&all, reader, department_id),
+        round: None,
+        state: None,
+        previous: None,
+        closed: closed_rounds
+            .iter()
+            .rev()
+            .map(|r| query::label(r, tz))
+            .collect(),
+        group: None,
+        children: Vec::new(),
+        items: Vec::new(),
+        net_scores: Vec::new(),
+        comments: None,
+        open: None,
+        trend_description: trend.description(),
+        anonymity_threshold: app.settings.anonymity_threshold,
+    };
+    let Some(round) = round else {
+        return Ok(page);
+    };
+    page.state = Some(round.state.clone());
+    if round.state == "open" {
+        let mut scoped = reader;
+        scoped.scope = Some(department_id);
+        page.open = Some(open_round_view(app, &all, scoped, &round).await?);
+    }
+    let results = query::round_results(app, reader, round.id).await?;
+    let depth = Some(depth_of(&department.path));
+    if let Some(group) = results
+        .groups
+        .iter()
+        .find(|g| g.department_id == Some(department_id))
+    {
+        page.group = Some(group_view(group, depth, reader.locale));
+        let (items, net) = item_views(group, reader.locale);
+        page.items = items;
+        page.net_scores = net;
+        page.children = children(&results, Some(department_id))
+            .into_iter()
+            .map(|g| group_view(g, depth, reader.locale))
+            .collect();
+        let comments = query::comments(app, reader, round.id, Some(department_id)).await?;
+        page.comments = Some(match comments {
+            Shown::Shown(texts) => Comments {
+                shown: true,
+                hidden: None,
+                texts,
+            },
+            Shown::Hidden { reason } => Comments {
+                shown: false,
+                hidden: Some(reason),
+                texts: Vec::new(),
+            },
+        });
+    }
+    page.round = Some(results.round);
+    page.previous = results.previous;
+    Ok(page)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One round for the reader's top
+
+/// A round's page (`GET /dashboard/rounds/<id>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundPage {
+    pub top: Top,
+    pub round: RoundLabel,
+    pub state: String,
+    pub previous: Option<RoundLabel>,
+    /// Every group the reader may see, the top first, in tree order.
+    pub groups: Vec<GroupView>,
+    pub open: Option<OpenRound>,
+    pub heatmap_description: Option<String>,
+    pub participation_description: String,
+    pub anonymity_threshold: u32,
+}
+
+pub async fn round_page(app: &App, reader: Reader, round_id: i32) -> AppResult<RoundPage> {
+    let all = departments::all(&app.db).await?;
+    let round = round::Entity::find_by_id(round_id)
+        .one(&app.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let results = query::round_results(app, reader, round_id).await?;
+    let depth = top_depth(&all, reader);
+    let top = top_of(&all, reader);
+    let groups = results
+        .groups
+        .iter()
+        .map(|g| group_view(g, depth, reader.locale))
+        .collect();
+    let open = if round.state == "open" {
+        Some(open_round_view(app, &all, reader, &round).await?)
+    } else {
+        None
+    };
+    let heatmap_description =
+        (round.state == "closed").then(|| heatmap_of(&results, reader).description());
+    let participation_description = participation_chart(app, reader, round_id)
+        .await?
+        .description();
+    Ok(RoundPage {
+        top,
+        round: results.round,
+        state: results.state,
+        previous: results.previous,
+        groups,
+        open,
+        heatmap_description,
+        participation_description,
+        anonymity_threshold: results.anonymity_threshold,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts for the reader
+
+/// The trend of `group` (`None`: the reader's top), scope checked.
+pub async fn trend_chart(app: &App, reader: Reader, group: Option<i32>) -> AppResult<Chart> {
+    let all = departments::all(&app.db).await?;
+    let resolved = query::resolve_group(&all, reader, group)?;
+    let trend = query::trend(app, reader, resolved).await?;
+    let name = match resolved.and_then(|id| all.iter().find(|d| d.id == id)) {
+        Some(d) => d.path.clone(),
+        None => company_name(reader.locale).to_owned(),
+    };
+    Ok(charts::trend(&trend, &name, reader.locale))
+}
+
+fn heatmap_of(results: &RoundResults, reader: Reader) -> Chart {
+    charts::heatmap(&heatmap_rows(results, reader.scope), reader.locale)
+}
+
+/// Departments × pillars of one round for the reader's top. An open round has no figures:
+/// the chart says so.
+pub async fn heatmap_chart(app: &App, reader: Reader, round_id: i32) -> AppResult<Chart> {
+    let results = query::round_results(app, reader, round_id).await?;
+    Ok(heatmap_of(&results, reader))
+}
+
+/// Participation per department of one round, the reader's part of the tree.
+pub async fn participation_chart(app: &App, reader: Reader, round_id: i32) -> AppResult<Chart> {
+    let round = round::Entity::find_by_id(round_id)
+        .one(&app.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let all = departments::all(&app.db).await?;
+    let counts = counts_by_department(&app.db, round_id).await?;
+    Ok(charts::participation(
+        &all,
+        &counts,
+        reader.scope,
+        app.settings.anonymity_threshold,
+        &round.title,
+        reader.locale,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_follow_the_language() {
+        assert_eq!(number(61.24, 1, Locale::De), "61,2");
+        assert_eq!(number(61.26, 1, Locale::En), "61.3");
+        assert_eq!(number(-0.01, 1, Locale::De), "0,0");
+        assert_eq!(signed(4.25, 1, Locale::De), "+4,2");
+        assert_eq!(signed(-3.0, 1, Locale::En), "−3.0");
+        assert_eq!(percent(62.4, 0, Locale::De), "62\u{a0}%");
+        assert_eq!(percent(62.4, 0, Locale::En), "62%");
+    }
+}

@@ -1,0 +1,70 @@
+//! `GET /dashboard`, `/dashboard/departments/<id>`, `/dashboard/rounds/<id>`.
+
+use rocket::serde::json::json;
+use rocket::{State, get};
+
+use crate::app::App;
+use crate::error::AppResult;
+use crate::report::dashboard;
+use crate::report::query::Reader;
+use crate::templates::Templates;
+use crate::web::csrf::CsrfToken;
+use crate::web::guards::StaffUser;
+use crate::web::page::Page;
+
+/// The company overview, or a scoped viewer's department: the latest closed round.
+#[get("/dashboard")]
+pub async fn overview(
+    staff: StaffUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let reader = Reader::of(&staff.principal);
+    let view = dashboard::overview(app, reader).await?;
+    Page::render(
+        templates,
+        "dashboard",
+        reader.locale,
+        json!({ "user": staff.principal, "csrf": csrf.0, "view": view }),
+    )
+}
+
+/// One department of one round (default: the latest closed one).
+#[get("/dashboard/departments/<id>?<round>")]
+pub async fn department(
+    id: i32,
+    round: Option<i32>,
+    staff: StaffUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let reader = Reader::of(&staff.principal);
+    let view = dashboard::department_page(app, reader, id, round).await?;
+    Page::render(
+        templates,
+        "dashboard_department",
+        reader.locale,
+        json!({ "user": staff.principal, "csrf": csrf.0, "view": view }),
+    )
+}
+
+/// One round for the reader's top: every group as a tree.
+#[get("/dashboard/rounds/<id>")]
+pub async fn round(
+    id: i32,
+    staff: StaffUser,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let reader = Reader::of(&staff.principal);
+    let view = dashboard::round_page(app, reader, id).await?;
+    Page::render(
+        templates,
+        "dashboard_round",
+        reader.locale,
+        json!({ "user": staff.principal, "csrf": csrf.0, "view": view }),
+    )
+}

@@ -1,0 +1,501 @@
+//! The leadership dashboard as a viewer reads it: the overview, a department's page, a round's
+//! page and the chart pictures, with the threshold, the scope and open rounds respected.
+//!
+//! With `KUNDENPULS_HTML_DIR` set, the pages are also written there, to run the Nu HTML checker
+//! over them.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+use kundenpuls::auth::{Role, staff};
+use kundenpuls::entities::invitation;
+use kundenpuls::i18n::{Locale, text};
+use kundenpuls::survey::round::{self, RoundDraft};
+use rocket::http::{Header, Status};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::{PASSWORD, TestApp, location, seed_org};
+use crate::results_fixture::{Respondent, closed_round, commenting, same};
+
+const VIEWER: &str = "chefin@example.de";
+const TECH_LEAD: &str = "technik@example.de";
+const ORG: [&str; 3] = ["Vertrieb", "Vertrieb / Innendienst", "Technik"];
+
+fn dump(name: &str, html: &str) {
+    if let Ok(dir) = std::env::var("KUNDENPULS_HTML_DIR") {
+        std::fs::create_dir_all(&dir).expect("HTML directory");
+        std::fs::write(format!("{dir}/{name}.html"), html).expect("HTML file");
+    }
+}
+
+/// The page's HTML with the entities minijinja writes for `/` and `'` turned back and
+/// non-breaking spaces as plain ones, so that assertions read like the page does.
+async fn page(t: &TestApp, path: &str) -> (Status, String) {
+    let response = t.client.get(path.to_owned()).dispatch().await;
+    let status = response.status();
+    let html = response.into_string().await.unwrap_or_default();
+    (
+        status,
+        html.replace("&#x2f;", "/")
+            .replace("&#x27;", "'")
+            .replace('\u{a0}', " "),
+    )
+}
+
+async fn as_viewer(t: &TestApp) {
+    t.add_staff(VIEWER, Role::Viewer).await;
+    assert_eq!(t.login(VIEWER, PASSWORD).await.status(), Status::SeeOther);
+}
+
+async fn as_scoped_viewer(t: &TestApp, department: &str) {
+    staff::add(
+        &t.app.db,
+        staff::NewStaffUser {
+            email: TECH_LEAD,
+            password: PASSWORD,
+            role: Role::Viewer,
+            department: Some(department),
+            locale: Locale::De,
+        },
+    )
+    .await
+    .expect("scoped viewer added");
+    assert_eq!(
+        t.login(TECH_LEAD, PASSWORD).await.status(),
+        Status::SeeOther
+    );
+}
+
+/// Two closed rounds over Vertrieb (6 answering 4 / 9), its Innendienst (2 answering 2 / 3:
+/// below the threshold of 5) and Technik (5 answering 5 / 10), the earlier round with
+/// everyone answering 2. Returns the departments' ids and the rounds' ids.
+async fn two_rounds(t: &TestApp) -> (HashMap<String, i32>, i32, i32) {
+    let ids = seed_org(&t.app.db, &ORG, 8).await;
+    let september = closed_round(
+        t,
+        "September",
+        4,
+        &[
+            ("Vertrieb", same(6, 2, 5)),
+            ("Vertrieb / Innendienst", same(2, 2, 5)),
+            ("Technik", same(5, 2, 5)),
+        ],
+    )
+    .await;
+    let mut sales = same(5, 4, 9);
+    sales.push(Respondent {
+        recommend: Some(9),
+        ..commenting(4, "Mehr Zeit für Kundengespräche")
+    });
+    let october = closed_round(
+        t,
+        "Oktober",
+        0,
+        &[
+            ("Vertrieb", sales),
+            ("Vertrieb / Innendienst", same(2, 2, 3)),
+            ("Technik", same(5, 5, 10)),
+        ],
+    )
+    .await;
+    (ids, september, october)
+}
+
+/// Nothing on the page gives Innendienst's two answers away.
+fn no_count_of_the_small_team(html: &str) {
+    for leak in [">2<", "> 2<", "2 / 8", "(2)", "25 %"] {
+        assert!(!html.contains(leak), "{leak:?} on the page");
+    }
+}
+
+#[rocket::async_test]
+async fn a_viewer_sees_the_company_figures_the_answers_imply() {
+    let t = TestApp::spawn().await;
+    let (ids, _, october) = two_rounds(&t).await;
+    as_viewer(&t).await;
+
+    let (status, html) = page(&t, "/dashboard").await;
+    dump("dashboard", &html);
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Neueste Ergebnisse: Oktober"), "{html}");
+    assert!(html.contains("verglichen mit September"));
+    // Dates as German writes them.
+    let today = Utc::now()
+        .with_timezone(&t.app.settings.timezone)
+        .format("%d.%m.%Y")
+        .to_string();
+    assert!(html.contains(&format!("Runde geöffnet am {today}")), "date");
+    // Customer focus over all its items: goals and the turned hinder item average to 3 → 50.
+    assert!(html.contains(">50,0<"), "customer focus");
+    // Leadership and values: (6 × 75 + 2 × 25 + 5 × 100) / 13 = 76.9.
+    assert!(html.contains(">76,9<"), "leadership and values");
+    // Overall: (50 + 76.9 + 76.9) / 3.
+    assert!(html.contains(">67,9<"), "overall");
+    assert!(html.contains(">13<"), "responses");
+    assert!(html.contains("13 / 24 (54 %)"), "participation");
+    // Core index 25 in September, 76.9 now: significant, marked, with the footnote.
+    assert!(html.contains("+51,9"), "change marker");
+    assert!(html.contains("Welch-t-Test"));
+    assert!(html.contains("p &lt; 0,05"));
+    // Charts, with their text alternatives.
+    assert!(html.contains("src=\"/charts/trend.svg\""));
+    assert!(html.contains(&format!("src=\"/charts/rounds/{october}/heatmap.svg\"")));
+    assert!(html.contains("alt=\"Kundenorientierung"), "trend described");
+    // The top's departments, linked; Vertrieb (8 answers) and Technik (5) are shown.
+    let sales = ids["Vertrieb"];
+    assert!(html.contains(&format!("href=\"/dashboard/departments/{sales}\"")));
+    assert!(html.contains(&format!(
+        "href=\"/dashboard/departments/{}\"",
+        ids["Technik"]
+    )));
+    assert!(html.contains(">58,3<"), "Vertrieb overall");
+    assert!(html.contains(">8<"), "Vertrieb responses");
+    assert!(html.contains(&format!("href=\"/dashboard/rounds/{october}\"")));
+    no_count_of_the_small_team(&html);
+}
+
+#[rocket::async_test]
+async fn a_department_page_shows_its_items_its_teams_and_hides_small_ones() {
+    // Comments from 5 answers on, like figures.
+    let t = TestApp::spawn_with(&[("comment_threshold", 5.into())]).await;
+    let (ids, september, october) = two_rounds(&t).await;
+    as_viewer(&t).await;
+    let sales = ids["Vertrieb"];
+    let team = ids["Vertrieb / Innendienst"];
+
+    let (status, html) = page(&t, &format!("/dashboard/departments/{sales}")).await;
+    dump("dashboard_department", &html);
+    assert_eq!(status, Status::Ok);
+    // Breadcrumbs through the tree, and the round chosen by default.
+    assert!(html.contains("<a href=\"/dashboard\">Gesamtes Unternehmen</a>"));
+    assert!(html.contains("Ergebnisse der Runde Oktober"));
+    // Leadership: (6 × 75 + 2 × 25) / 8; overall (50 + 62.5 + 62.5) / 3.
+    assert!(html.contains(">62,5<"));
+    assert!(html.contains(">58,3<"));
+    // The goals item: mean (6 × 4 + 2 × 2) / 8, 75 % favourable, 25 % unfavourable … of 8.
+    assert!(html.contains(">3,50<"), "item mean");
+    assert!(html.contains(">75 %<"), "favourable");
+    assert!(html.contains(">0 %<"), "can't judge");
+    // Net score: 6 of 8 at 9, 2 at 3 → 75 − 25.
+    assert!(html.contains(">+50<"), "net score");
+    // Innendienst is linked but hidden: the reason, no count.
+    assert!(html.contains(&format!(
+        "href=\"/dashboard/departments/{team}?round={october}\""
+    )));
+    assert!(html.contains("zu wenige Antworten"));
+    assert!(html.contains(&format!("src=\"/charts/trend.svg?department={sales}\"")));
+    // Vertrieb reaches the comment threshold: its comment is listed.
+    assert!(html.contains("Mehr Zeit für Kundengespräche"));
+
+    let (status, html) = page(&t, &format!("/dashboard/departments/{team}")).await;
+    dump("dashboard_department_hidden", &html);
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("zu wenige Antworten"));
+    assert!(!html.contains("class=\"figure\""), "no figure at all");
+    assert!(!html.contains("Mehr Zeit"), "no comments");
+    assert!(html.contains(&format!(
+        "<a href=\"/dashboard/departments/{sales}?round={october}\">Vertrieb</a>"
+    )));
+    no_count_of_the_small_team(&html);
+
+    // The earlier round on request.
+    let (status, html) = page(
+        &t,
+        &format!("/dashboard/departments/{sales}?round={september}"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Ergebnisse der Runde September"));
+    assert!(html.contains(">25,0<"));
+
+    let (status, _) = page(&t, "/dashboard/departments/9999").await;
+    assert_eq!(status, Status::NotFound);
+
+    // The round's page: every group as a tree.
+    let (status, html) = page(&t, &format!("/dashboard/rounds/{october}")).await;
+    dump("dashboard_round", &html);
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Alle Gruppen"));
+    assert!(html.contains(&format!(
+        "<th scope=\"row\" class=\"level-1\"><a href=\"/dashboard/departments/{sales}?round={october}\">"
+    )));
+    assert!(
+        html.contains(&format!(
+            "<th scope=\"row\" class=\"level-2\"><a href=\"/dashboard/departments/{team}?round={october}\">"
+        )),
+        "the team indented below its department"
+    );
+    assert!(html.contains(">67,9<") && html.contains(">58,3<"));
+    assert!(html.contains(&format!(
+        "src=\"/charts/rounds/{october}/participation.svg\""
+    )));
+}
+
+#[rocket::async_test]
+async fn a_scoped_viewer_sees_only_their_subtree() {
+    let t = TestApp::spawn().await;
+    let (ids, _, october) = two_rounds(&t).await;
+    as_scoped_viewer(&t, "Technik").await;
+    let sales = ids["Vertrieb"];
+    let tech = ids["Technik"];
+
+    let (status, html) = page(&t, "/dashboard").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Ergebnisse: Technik"), "{html}");
+    // Technik: everyone at 5 → 100 in every pillar.
+    assert!(html.contains(">100,0<"));
+    assert!(!html.contains("Gesamtes Unternehmen"));
+    assert!(!html.contains(">67,9<"), "no company figure");
+    assert!(!html.contains(&format!("/dashboard/departments/{sales}")));
+
+    let (status, _) = page(&t, &format!("/dashboard/departments/{sales}")).await;
+    assert_eq!(status, Status::Forbidden);
+    let chart = t
+        .client
+        .get(format!("/charts/trend.svg?department={sales}"))
+        .dispatch()
+        .await;
+    assert_eq!(chart.status(), Status::Forbidden);
+
+    let (status, _) = page(&t, &format!("/dashboard/departments/{tech}")).await;
+    assert_eq!(status, Status::Ok);
+    let own = t.client.get("/charts/trend.svg").dispatch().await;
+    assert_eq!(own.status(), Status::Ok);
+    let svg = own.into_string().await.unwrap();
+    assert!(svg.contains("Technik") && !svg.contains("Vertrieb"));
+    let heatmap = t
+        .client
+        .get(format!("/charts/rounds/{october}/heatmap.svg"))
+        .dispatch()
+        .await;
+    assert_eq!(heatmap.status(), Status::Ok);
+    let svg = heatmap.into_string().await.unwrap();
+    assert!(!svg.contains("Vertrieb"), "only the viewer's subtree");
+}
+
+#[rocket::async_test]
+async fn charts_are_svg_or_png_private_and_cacheable() {
+    let t = TestApp::spawn().await;
+    let (ids, _, october) = two_rounds(&t).await;
+
+    // Staff only.
+    let anonymous = t.client.get("/charts/trend.svg").dispatch().await;
+    assert_eq!(anonymous.status(), Status::SeeOther);
+    assert!(location(&anonymous).starts_with("/login"));
+
+    as_viewer(&t).await;
+    let sales = ids["Vertrieb"];
+    for path in [
+        "/charts/trend.svg".to_owned(),
+        format!("/charts/trend.svg?department={sales}&width=480"),
+        format!("/charts/rounds/{october}/heatmap.svg"),
+        format!("/charts/rounds/{october}/participation.svg?width=99999"),
+    ] {
+        let response = t.client.get(path.clone()).dispatch().await;
+        assert_eq!(response.status(), Status::Ok, "{path}");
+        assert_eq!(
+            response.headers().get_one("Content-Type"),
+            Some("image/svg+xml"),
+            "{path}"
+        );
+        assert_eq!(
+            response.headers().get_one("Cache-Control"),
+            Some("private, max-age=300"),
+            "{path}"
+        );
+        assert!(response.headers().get_one("ETag").is_some(), "{path}");
+        assert_eq!(response.headers().get_one("Vary"), Some("Cookie"), "{path}");
+        let body = response.into_string().await.unwrap();
+        assert!(body.contains("<svg"), "{path}");
+    }
+    for path in [
+        "/charts/trend.png".to_owned(),
+        format!("/charts/rounds/{october}/heatmap.png"),
+        format!("/charts/rounds/{october}/participation.png?width=320"),
+    ] {
+        let response = t.client.get(path.clone()).dispatch().await;
+        assert_eq!(response.status(), Status::Ok, "{path}");
+        assert_eq!(
+            response.headers().get_one("Content-Type"),
+            Some("image/png"),
+            "{path}"
+        );
+        let body = response.into_bytes().await.unwrap();
+        assert!(body.starts_with(b"\x89PNG\r\n\x1a\n"), "{path}");
+    }
+
+    // The same picture again: the browser's copy is still good.
+    let first = t.client.get("/charts/trend.svg").dispatch().await;
+    let etag = first.headers().get_one("ETag").unwrap().to_owned();
+    let again = t
+        .client
+        .get("/charts/trend.svg")
+        .header(Header::new("If-None-Match", etag.clone()))
+        .dispatch()
+        .await;
+    assert_eq!(again.status(), Status::NotModified);
+    assert_eq!(again.headers().get_one("ETag"), Some(etag.as_str()));
+
+    for missing in [
+        "/charts/trend.gif".to_owned(),
+        format!("/charts/rounds/{october}/pie.svg"),
+        "/charts/rounds/9999/heatmap.svg".to_owned(),
+        "/charts/trend.svg?department=9999".to_owned(),
+    ] {
+        let response = t.client.get(missing.clone()).dispatch().await;
+        assert_eq!(response.status(), Status::NotFound, "{missing}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_round_without_answers_draws_an_empty_chart() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, &ORG, 8).await;
+    let empty = closed_round(&t, "Leer", 0, &[]).await;
+    as_viewer(&t).await;
+
+    let heatmap = t
+        .client
+        .get(format!("/charts/rounds/{empty}/heatmap.svg"))
+        .dispatch()
+        .await;
+    assert_eq!(heatmap.status(), Status::Ok);
+    let svg = heatmap.into_string().await.unwrap();
+    assert!(svg.contains("<svg"));
+    assert!(svg.contains(text(Locale::De, "chart_empty")), "{svg}");
+
+    let trend = t.client.get("/charts/trend.svg").dispatch().await;
+    assert_eq!(trend.status(), Status::Ok);
+    let svg = trend.into_string().await.unwrap();
+    assert!(svg.contains(text(Locale::De, "chart_empty")), "{svg}");
+
+    let participation = t
+        .client
+        .get(format!("/charts/rounds/{empty}/participation.png"))
+        .dispatch()
+        .await;
+    assert_eq!(participation.status(), Status::Ok);
+
+    let (status, html) = page(&t, "/dashboard").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("zu wenige Antworten"));
+    let (status, _) = page(&t, &format!("/dashboard/rounds/{empty}")).await;
+    assert_eq!(status, Status::Ok);
+}
+
+/// Opens a round over the whole company and marks `answered` invitations of Vertrieb as
+/// answered (as the answer writer would).
+async fn open_round(t: &TestApp, answered: usize) -> i32 {
+    let app = &t.app;
+    let now = Utc::now();
+    let local = |offset: Duration| {
+        (now + offset)
+            .with_timezone(&app.settings.timezone)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let draft = RoundDraft {
+        title: "November".to_owned(),
+        opens_at: local(Duration::hours(1)),
+        closes_at: local(Duration::days(7)),
+        departments: Vec::new(),
+        questions: None,
+        pulse_size: None,
+    };
+    let view = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
+        .await
+        .expect("round created");
+    assert!(
+        round::open(&app.db, &app.settings, &app.secrets.token_key, view.id, now)
+            .await
+            .expect("round opens")
+    );
+    let sales = kundenpuls::org::department::all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.path == "Vertrieb")
+        .unwrap()
+        .id;
+    let invitations = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(view.id))
+        .filter(invitation::Column::DepartmentId.eq(sales))
+        .all(&app.db)
+        .await
+        .unwrap();
+    for invitation in invitations.into_iter().take(answered) {
+        let mut model: invitation::ActiveModel = invitation.into();
+        model.answered = Set(true);
+        model.update(&app.db).await.unwrap();
+    }
+    view.id
+}
+
+#[rocket::async_test]
+async fn an_open_round_shows_participation_and_no_figures() {
+    let t = TestApp::spawn().await;
+    let ids = seed_org(&t.app.db, &ORG, 8).await;
+    let id = open_round(&t, 6).await;
+    as_viewer(&t).await;
+
+    // No closed round yet: the message, and the open round's participation.
+    let (status, html) = page(&t, "/dashboard").await;
+    dump("dashboard_open", &html);
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(text(Locale::De, "dashboard_empty")));
+    assert!(html.contains("Läuft gerade: November"));
+    assert!(html.contains("6 / 24"), "{html}");
+    assert!(html.contains("weniger als 5 Antworten"));
+    assert!(!html.contains("class=\"figure\""));
+
+    let (status, html) = page(&t, &format!("/dashboard/rounds/{id}")).await;
+    dump("dashboard_round_open", &html);
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("6 / 24"));
+    assert!(html.contains(&format!("/charts/rounds/{id}/participation.svg")));
+    assert!(!html.contains("class=\"figure\""), "no figures while open");
+    assert!(!html.contains("Gesamtindex"));
+    assert!(!html.contains("/heatmap.svg"));
+
+    let sales = ids["Vertrieb"];
+    let (status, html) = page(&t, &format!("/dashboard/departments/{sales}?round={id}")).await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Läuft gerade: November"));
+    assert!(!html.contains("class=\"figure\""));
+    assert!(!html.contains("Gesamtindex"));
+}
+
+#[rocket::async_test]
+async fn an_english_reader_reads_english_texts_and_numbers() {
+    let t = TestApp::spawn().await;
+    let (ids, _, _) = two_rounds(&t).await;
+    staff::add(
+        &t.app.db,
+        staff::NewStaffUser {
+            email: "ceo@example.com",
+            password: PASSWORD,
+            role: Role::Viewer,
+            department: None,
+            locale: Locale::En,
+        },
+    )
+    .await
+    .expect("viewer added");
+    assert_eq!(
+        t.login("ceo@example.com", PASSWORD).await.status(),
+        Status::SeeOther
+    );
+    let (status, html) = page(&t, "/dashboard").await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("Results: Whole company"));
+    assert!(html.contains(">67.9<") && html.contains("13 / 24 (54%)"));
+    assert!(html.contains("Welch's t-test"));
+    let (status, html) = page(
+        &t,
+        &format!("/dashboard/departments/{}", ids["Vertrieb / Innendienst"]),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains("not enough answers"));
+    no_count_of_the_small_team(&html);
+}
