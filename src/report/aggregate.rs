@@ -70,6 +70,18 @@ impl Unit {
     }
 
     pub fn add(&mut self, other: &Unit) {
+        self.add_headline(other);
+        for (id, histogram) in &other.likert {
+            *self.likert.entry(*id).or_default() += histogram;
+        }
+        for (id, histogram) in &other.net {
+            *self.net.entry(*id).or_default() += histogram;
+        }
+    }
+
+    /// Adds the counts and pillar moments only, not the item histograms: all a trend needs,
+    /// at a fraction of the cost over many rounds.
+    pub fn add_headline(&mut self, other: &Unit) {
         self.invited += other.invited;
         self.responses += other.responses;
         self.comments += other.comments;
@@ -78,12 +90,6 @@ impl Unit {
         }
         for (mine, theirs) in self.round.iter_mut().zip(&other.round) {
             *mine += theirs;
-        }
-        for (id, histogram) in &other.likert {
-            *self.likert.entry(*id).or_default() += histogram;
-        }
-        for (id, histogram) in &other.net {
-            *self.net.entry(*id).or_default() += histogram;
         }
     }
 }
@@ -108,6 +114,17 @@ impl RoundAggregates {
 
     pub fn total(&self) -> Unit {
         self.sum(self.units.keys())
+    }
+
+    /// [`RoundAggregates::sum`] without item histograms (see [`Unit::add_headline`]).
+    pub fn sum_headline<'a>(&self, departments: impl IntoIterator<Item = &'a i32>) -> Unit {
+        let mut total = Unit::default();
+        for id in departments {
+            if let Some(unit) = self.units.get(id) {
+                total.add_headline(unit);
+            }
+        }
+        total
     }
 }
 

@@ -12,7 +12,7 @@ use super::stats::{
     Change, DEFAULT_ALPHA, HiddenReason, ItemFigures, NetFigures, OverallIndex, PillarIndex, Shown,
     change, meets_threshold, show_item, show_net_score, show_overall, show_pillar,
 };
-use super::suppress::{TreeNode, Visible, visible};
+use super::suppress::{Tree, TreeNode, Visible};
 use crate::entities::{department, question};
 use crate::i18n::Locale;
 use crate::org::department::SEPARATOR;
@@ -114,59 +114,64 @@ pub fn tree_nodes(departments: &[department::Model]) -> Vec<TreeNode> {
         .collect()
 }
 
-fn own_counts(aggregates: &RoundAggregates, count: impl Fn(&Unit) -> u64) -> HashMap<i32, u64> {
-    aggregates
-        .units
-        .iter()
-        .map(|(id, unit)| (*id, count(unit)))
-        .collect()
+/// The round's units in tree order, so that each measure's counts are a plain vector.
+pub fn placed<'a>(tree: &Tree, aggregates: &'a RoundAggregates) -> Vec<Option<&'a Unit>> {
+    let mut placed = vec![None; tree.len()];
+    for (id, unit) in &aggregates.units {
+        if let Some(i) = tree.position(*id) {
+            placed[i] = Some(unit);
+        }
+    }
+    placed
+}
+
+pub fn counts(placed: &[Option<&Unit>], count: impl Fn(&Unit) -> u64) -> Vec<u64> {
+    placed.iter().map(|u| u.map_or(0, &count)).collect()
 }
 
 fn pillar_gates(
-    nodes: &[TreeNode],
-    aggregates: &RoundAggregates,
+    tree: &Tree,
+    placed: &[Option<&Unit>],
     basis: Basis,
     groups: &Visible,
     threshold: u32,
 ) -> HashMap<usize, Visible> {
     (0..PILLARS.len())
         .map(|p| {
-            let own = own_counts(aggregates, |u| u.pillars(basis)[p].n);
-            (p, visible(nodes, &own, threshold, Some(groups)))
+            let own = counts(placed, |u| u.pillars(basis)[p].n);
+            (p, tree.visible(&own, threshold, Some(groups)))
         })
         .collect()
 }
 
-fn gates(inputs: &Inputs<'_>, nodes: &[TreeNode]) -> Gates {
+fn gates(inputs: &Inputs<'_>, tree: &Tree) -> Gates {
     let t = inputs.thresholds.answers;
-    let groups = visible(nodes, &own_counts(inputs.current, |u| u.responses), t, None);
-    let participation = visible(nodes, &own_counts(inputs.current, |u| u.invited), t, None);
-    let comments = visible(
-        nodes,
-        &own_counts(inputs.current, |u| u.responses),
-        inputs.thresholds.comments.max(t),
-        Some(&groups),
-    );
+    let current = placed(tree, inputs.current);
+    let responses = counts(&current, |u| u.responses);
+    let groups = tree.visible(&responses, t, None);
+    let participation = tree.visible(&counts(&current, |u| u.invited), t, None);
+    let comments = tree.visible(&responses, inputs.thresholds.comments.max(t), Some(&groups));
     let mut pillars = HashMap::new();
     for basis in [Basis::Core, Basis::Round] {
-        for (p, gate) in pillar_gates(nodes, inputs.current, basis, &groups, t) {
+        for (p, gate) in pillar_gates(tree, &current, basis, &groups, t) {
             pillars.insert((basis, p), gate);
         }
     }
     let previous_core = inputs.previous.map(|previous| {
-        let previous_groups = visible(nodes, &own_counts(previous, |u| u.responses), t, None);
-        pillar_gates(nodes, previous, Basis::Core, &previous_groups, t)
+        let previous = placed(tree, previous);
+        let previous_groups = tree.visible(&counts(&previous, |u| u.responses), t, None);
+        pillar_gates(tree, &previous, Basis::Core, &previous_groups, t)
     });
     let mut items = HashMap::new();
     for question in inputs.questions {
-        let own = own_counts(inputs.current, |u| {
+        let own = counts(&current, |u| {
             u.likert
                 .get(&question.id)
                 .map(|h| h.n())
                 .or_else(|| u.net.get(&question.id).map(|h| h.n()))
                 .unwrap_or(0)
         });
-        items.insert(question.id, visible(nodes, &own, t, Some(&groups)));
+        items.insert(question.id, tree.visible(&own, t, Some(&groups)));
     }
     Gates {
         groups,
@@ -199,8 +204,8 @@ fn gate<T>(
 /// The results of every group that took part in the round, the company first, then the
 /// departments in tree order.
 pub fn build(inputs: &Inputs<'_>) -> Vec<GroupReport> {
-    let nodes = tree_nodes(inputs.departments);
-    let gates = gates(inputs, &nodes);
+    let tree = Tree::new(&tree_nodes(inputs.departments));
+    let gates = gates(inputs, &tree);
     let t = inputs.thresholds.answers;
 
     // Departments that were part of the round, with their ancestors.

@@ -18,8 +18,7 @@ pub struct TreeNode {
     pub parent_id: Option<i32>,
 }
 
-/// The groups that may be shown, by the count each group (subtree) has: respondents for
-/// figures, item answers for an item, invited for participation.
+/// The groups that may show a figure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visible {
     pub company: bool,
@@ -35,95 +34,164 @@ impl Visible {
     }
 }
 
-/// `own` counts the department's own members; subtrees are summed here. `allowed` restricts
-/// the candidates further (an item is shown only where its group is shown).
+/// The department tree, indexed once so that the many suppression passes of a report (per
+/// measure, per round) work on plain vectors instead of hash maps.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    ids: Vec<i32>,
+    index: HashMap<i32, usize>,
+    children: Vec<Vec<usize>>,
+    /// Departments at the top (their parent is the company), by id.
+    top: Vec<usize>,
+    /// Children before their parents.
+    post_order: Vec<usize>,
+}
+
+impl Tree {
+    pub fn new(nodes: &[TreeNode]) -> Tree {
+        let ids: Vec<i32> = nodes.iter().map(|n| n.id).collect();
+        let index: HashMap<i32, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut children = vec![Vec::new(); ids.len()];
+        let mut top = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            // A parent outside the list counts as the top.
+            match node.parent_id.and_then(|p| index.get(&p)) {
+                Some(&parent) => children[parent].push(i),
+                None => top.push(i),
+            }
+        }
+        for list in children.iter_mut().chain(std::iter::once(&mut top)) {
+            list.sort_unstable_by_key(|&i| ids[i]);
+        }
+        let mut pre_order = Vec::with_capacity(ids.len());
+        let mut stack: Vec<usize> = top.clone();
+        while let Some(i) = stack.pop() {
+            pre_order.push(i);
+            stack.extend(children[i].iter().copied());
+        }
+        pre_order.reverse();
+        Tree {
+            ids,
+            index,
+            children,
+            top,
+            post_order: pre_order,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Where a department's count goes in the vectors [`Tree::visible`] takes.
+    pub fn position(&self, id: i32) -> Option<usize> {
+        self.index.get(&id).copied()
+    }
+
+    /// Counts by department id, as a vector in tree order.
+    pub fn counts(&self, own: &HashMap<i32, u64>) -> Vec<u64> {
+        self.ids
+            .iter()
+            .map(|id| own.get(id).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// `own[i]` counts the members of the i-th department itself; subtrees are summed here.
+    /// `allowed` restricts the candidates further (an item is shown only where its group is).
+    pub fn visible(&self, own: &[u64], threshold: u32, allowed: Option<&Visible>) -> Visible {
+        let threshold = u64::from(threshold.max(1));
+        let n = self.ids.len();
+        let mut subtree = own.to_vec();
+        subtree.resize(n, 0);
+        for &i in &self.post_order {
+            let below: u64 = self.children[i].iter().map(|&c| subtree[c]).sum();
+            subtree[i] += below;
+        }
+        let company: u64 = self.top.iter().map(|&i| subtree[i]).sum();
+        let company_shown = company >= threshold && allowed.is_none_or(|a| a.company);
+        let mut shown = vec![false; n];
+        if company_shown {
+            let mut stack: Vec<usize> = self.top.clone();
+            while let Some(i) = stack.pop() {
+                let allowed_here = allowed.is_none_or(|a| a.departments.contains(&self.ids[i]));
+                if subtree[i] >= threshold && allowed_here {
+                    shown[i] = true;
+                    stack.extend(self.children[i].iter().copied());
+                }
+            }
+        }
+        if company_shown {
+            // Each pass hides at least one group, so this ends. Parents in id order, so that
+            // equal inputs hide the same groups.
+            let mut parents: Vec<Option<usize>> =
+                std::iter::once(None).chain((0..n).map(Some)).collect();
+            parents[1..].sort_unstable_by_key(|p| p.map(|i| self.ids[i]));
+            loop {
+                let mut hidden_one = false;
+                for parent in &parents {
+                    let (total, kids) = match parent {
+                        None => (company, &self.top),
+                        Some(i) if shown[*i] => (subtree[*i], &self.children[*i]),
+                        Some(_) => continue,
+                    };
+                    let seen: u64 = kids
+                        .iter()
+                        .filter(|&&c| shown[c])
+                        .map(|&c| subtree[c])
+                        .sum();
+                    let remainder = total - seen;
+                    if remainder == 0 || remainder >= threshold {
+                        continue;
+                    }
+                    let smallest = kids
+                        .iter()
+                        .copied()
+                        .filter(|&c| shown[c])
+                        .min_by_key(|&c| (subtree[c], self.ids[c]))
+                        .expect("a remainder below a shown group's count needs a shown child");
+                    let mut stack = vec![smallest];
+                    while let Some(i) = stack.pop() {
+                        shown[i] = false;
+                        stack.extend(self.children[i].iter().copied());
+                    }
+                    hidden_one = true;
+                }
+                if !hidden_one {
+                    break;
+                }
+            }
+        }
+        Visible {
+            company: company_shown,
+            departments: (0..n).filter(|&i| shown[i]).map(|i| self.ids[i]).collect(),
+        }
+    }
+}
+
+/// The groups that may be shown, by the count each group (subtree) has: respondents for
+/// figures, item answers for an item, invited for participation. `own` counts the
+/// department's own members. For many passes over one tree, build a [`Tree`] once.
 pub fn visible(
     nodes: &[TreeNode],
     own: &HashMap<i32, u64>,
     threshold: u32,
     allowed: Option<&Visible>,
 ) -> Visible {
-    let threshold = u64::from(threshold.max(1));
-    let known: HashSet<i32> = nodes.iter().map(|n| n.id).collect();
-    let mut children: HashMap<Option<i32>, Vec<i32>> = HashMap::new();
-    for node in nodes {
-        // A parent outside the list counts as the top.
-        let parent = node.parent_id.filter(|p| known.contains(p));
-        children.entry(parent).or_default().push(node.id);
-    }
-    for list in children.values_mut() {
-        list.sort_unstable();
-    }
-    let mut subtree: HashMap<i32, u64> = HashMap::new();
-    let company = sum_subtree(None, &children, own, &mut subtree);
-
-    let company_shown = company >= threshold && allowed.is_none_or(|a| a.company);
-    let mut shown: HashSet<i32> = HashSet::new();
-    if company_shown {
-        let mut stack: Vec<i32> = children.get(&None).cloned().unwrap_or_default();
-        while let Some(id) = stack.pop() {
-            let allowed_here = allowed.is_none_or(|a| a.departments.contains(&id));
-            if subtree[&id] >= threshold && allowed_here {
-                shown.insert(id);
-                stack.extend(children.get(&Some(id)).into_iter().flatten().copied());
-            }
-        }
-    }
-
-    // Each pass hides at least one group, so this ends.
-    loop {
-        let mut hidden_one = false;
-        let parents = std::iter::once(None).chain(
-            // Deterministic order, so that equal inputs hide the same groups.
-            {
-                let mut ids: Vec<i32> = shown.iter().copied().collect();
-                ids.sort_unstable();
-                ids.into_iter().map(Some)
-            },
-        );
-        for parent in parents.collect::<Vec<_>>() {
-            if parent.is_none() && !company_shown {
-                continue;
-            }
-            let total = parent.map_or(company, |id| subtree[&id]);
-            let visible_children: Vec<i32> = children
-                .get(&parent)
-                .into_iter()
-                .flatten()
-                .copied()
-                .filter(|c| shown.contains(c))
-                .collect();
-            let seen: u64 = visible_children.iter().map(|c| subtree[c]).sum();
-            let remainder = total - seen;
-            if remainder == 0 || remainder >= threshold {
-                continue;
-            }
-            let smallest = visible_children
-                .iter()
-                .copied()
-                .min_by_key(|c| (subtree[c], *c))
-                .expect("a remainder below a shown group's count needs a shown child");
-            hide_subtree(smallest, &children, &mut shown);
-            hidden_one = true;
-        }
-        if !hidden_one {
-            break;
-        }
-    }
-    Visible {
-        company: company_shown,
-        departments: shown,
-    }
+    let tree = Tree::new(nodes);
+    tree.visible(&tree.counts(own), threshold, allowed)
 }
 
+#[cfg(test)]
 fn sum_subtree(
     node: Option<i32>,
     children: &HashMap<Option<i32>, Vec<i32>>,
     own: &HashMap<i32, u64>,
     out: &mut HashMap<i32, u64>,
 ) -> u64 {
-    // Iterative post-order: deep trees must not overflow the stack.
-    let mut total_of_root = node.and_then(|id| own.get(&id).copied()).unwrap_or(0);
     let mut order = Vec::new();
     let mut stack: Vec<i32> = children.get(&node).cloned().unwrap_or_default();
     while let Some(id) = stack.pop() {
@@ -139,21 +207,12 @@ fn sum_subtree(
             .sum();
         out.insert(*id, own.get(id).copied().unwrap_or(0) + below);
     }
-    total_of_root += children
+    children
         .get(&node)
         .into_iter()
         .flatten()
         .map(|c| out[c])
-        .sum::<u64>();
-    total_of_root
-}
-
-fn hide_subtree(id: i32, children: &HashMap<Option<i32>, Vec<i32>>, shown: &mut HashSet<i32>) {
-    let mut stack = vec![id];
-    while let Some(id) = stack.pop() {
-        shown.remove(&id);
-        stack.extend(children.get(&Some(id)).into_iter().flatten().copied());
-    }
+        .sum::<u64>()
 }
 
 #[cfg(test)]

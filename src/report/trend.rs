@@ -2,16 +2,14 @@
 //! like, DECISIONS.md "Trends compare like with like") and the overall index, each round gated
 //! by the threshold and complementary suppression exactly as that round's results are.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::aggregate::{Basis, RoundAggregates};
-use super::results::tree_nodes;
+use super::results::{counts, placed, tree_nodes};
 use super::stats::{
     HiddenReason, OverallIndex, PillarIndex, Shown, meets_threshold, show_overall, show_pillar,
 };
-use super::suppress::visible;
+use super::suppress::Tree;
 use crate::entities::department;
 use crate::survey::catalog::PILLARS;
 use kundenpuls_charts as charts;
@@ -42,7 +40,7 @@ pub fn build(
     group: Option<i32>,
     threshold: u32,
 ) -> Vec<TrendRound> {
-    let nodes = tree_nodes(departments);
+    let tree = Tree::new(&tree_nodes(departments));
     let members: Vec<i32> = match group {
         None => departments.iter().map(|d| d.id).collect(),
         Some(root) => crate::org::department::subtree_ids(departments, &[root])
@@ -53,20 +51,14 @@ pub fn build(
         .iter()
         .filter_map(|(label, aggregates)| {
             let unit = match group {
-                None => aggregates.total(),
-                Some(_) => aggregates.sum(&members),
+                None => aggregates.sum_headline(aggregates.units.keys()),
+                Some(_) => aggregates.sum_headline(&members),
             };
             if unit.invited == 0 && unit.responses == 0 {
                 return None;
             }
-            let own = |count: &dyn Fn(&super::aggregate::Unit) -> u64| -> HashMap<i32, u64> {
-                aggregates
-                    .units
-                    .iter()
-                    .map(|(id, u)| (*id, count(u)))
-                    .collect()
-            };
-            let groups = visible(&nodes, &own(&|u| u.responses), threshold, None);
+            let placed = placed(&tree, aggregates);
+            let groups = tree.visible(&counts(&placed, |u| u.responses), threshold, None);
             let group_hidden = if !meets_threshold(unit.responses, threshold) {
                 Some(HiddenReason::NotEnoughAnswers)
             } else if !groups.shows(group) {
@@ -83,9 +75,8 @@ pub fn build(
                     if !meets_threshold(moments.n, threshold) {
                         return Shown::hidden(HiddenReason::NotEnoughAnswers);
                     }
-                    let gate = visible(
-                        &nodes,
-                        &own(&|u| u.pillars(Basis::Core)[p].n),
+                    let gate = tree.visible(
+                        &counts(&placed, |u| u.pillars(Basis::Core)[p].n),
                         threshold,
                         Some(&groups),
                     );

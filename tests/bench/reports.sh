@@ -12,6 +12,7 @@
 #
 # Usage: tests/bench/reports.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
 #   DURATION=10s THREADS=2 CONNECTIONS=8
+#   KEEP_WORK=1   keep the generated database and files (the path is printed) for a look
 # Needs: wrk (apt-get install -y wrk), python3, curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,7 @@ work=$(mktemp -d)
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
@@ -190,8 +191,9 @@ csrf=$(grep -o 'name="csrf" value="[^"]*"' <<<"$login" | head -1 | sed 's/.*valu
 curl -fs -b "$work/cookies" -c "$work/cookies" -o /dev/null \
   --data-urlencode "csrf=$csrf" --data-urlencode "email=viewer@example.de" \
   --data-urlencode "password=bench-password-123" "$base/login"
-cookie=$(awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$work/cookies")
-curl -fs -H "Cookie: $cookie" -o /dev/null -w "first /dashboard (cold): %{time_total} s, %{size_download} bytes\n" "$base/dashboard"
+cookie=$(sed "s/^#HttpOnly_//" "$work/cookies" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}')
+curl -fs -H "Cookie: $cookie" -o /dev/null -w "first /dashboard (cold): HTTP %{http_code}, %{time_total} s, %{size_download} bytes\n" "$base/dashboard"
+curl -fs -H "Cookie: $cookie" -o "$work/trend.png" "$base/charts/trend.png"
 
 cat > "$work/paths.lua" <<LUA
 local departments = {}
@@ -221,6 +223,6 @@ for kind in dashboard chart api; do
   echo "$kind (wrk -t$THREADS -c$CONNECTIONS -d$DURATION):"
   header="Cookie: $cookie"
   [ "$kind" = api ] && header="Authorization: Bearer $token"
-  KIND=$kind wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "$header" -s "$work/paths.lua" "$base" | grep -E 'requests,|Socket errors'
+  KIND=$kind wrk --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "$header" -s "$work/paths.lua" "$base" | grep -E 'requests,|Socket errors'
 done
 echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2 / 1024 " MiB"}')"
