@@ -50,11 +50,15 @@ pub enum Chart {
 /// The default width of charts on pages and in mail.
 pub const WIDTH: u32 = 800;
 
+/// Enough for the plot, the counts row and a legend wrapped onto three lines.
+const TREND_MIN_HEIGHT: u32 = 360;
+
 impl Chart {
     /// A size that fits the chart's rows at `width`.
     pub fn size(&self, width: u32) -> charts::Size {
         match self {
-            Chart::Trend(..) => charts::Size::new(width, width * 9 / 16),
+            // 16:9, but never so low that a legend wrapped on a narrow chart leaves no plot.
+            Chart::Trend(..) => charts::Size::new(width, (width * 9 / 16).max(TREND_MIN_HEIGHT)),
             Chart::Heatmap(data, _) => charts::heatmap_size(data.rows.len(), width),
             Chart::Participation(bars, _) => charts::participation_size(bars.len(), width),
         }
@@ -289,6 +293,37 @@ mod tests {
         assert_ne!(a.key(Format::Svg, size), b.key(Format::Svg, size));
         assert_ne!(a.key(Format::Svg, size), a.key(Format::Png, size));
         assert_eq!(a.key(Format::Svg, size), a.clone().key(Format::Svg, size));
+    }
+
+    #[test]
+    fn a_trend_draws_at_every_width_a_page_may_ask_for() {
+        let shown = |id: i32| {
+            let moments =
+                crate::report::stats::Moments::from_values([40.0, 60.0, 70.0, 55.0, 65.0]);
+            let index = crate::report::stats::show_pillar(&moments, 5);
+            TrendRound {
+                round: RoundLabel {
+                    id,
+                    title: format!("R{id}"),
+                    date: format!("2026-{id:02}-01"),
+                },
+                responses: Shown::Shown(5),
+                pillars: vec![index.clone(), index.clone(), index.clone()],
+                overall: crate::report::stats::show_overall(&[index.clone(), index.clone(), index]),
+            }
+        };
+        let rounds: Vec<TrendRound> = (1..=12).map(shown).collect();
+        for locale in [Locale::De, Locale::En] {
+            let chart = trend(&rounds, "Vertrieb / Innendienst", locale);
+            for width in [320, 400, 440, 800, 1600] {
+                let size = chart.size(width);
+                assert!(
+                    chart.draw(Format::Svg, size).is_ok(),
+                    "{locale} at {width}×{}",
+                    size.height
+                );
+            }
+        }
     }
 
     #[tokio::test]
