@@ -8,12 +8,14 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::App;
-use crate::org::import::{self, ImportOptions, ImportReport, Progress, Stage};
+use crate::org::import::{self, DeclaredFormat, ImportOptions, ImportReport, Progress, Stage};
 
 #[derive(Subcommand)]
 pub enum ImportCommand {
-    /// Import employees from a CSV file (columns email, name, department, locale). The whole
-    /// file is applied or nothing: every bad line is reported with its number.
+    /// Import employees from a CSV (UTF-8, UTF-16 or Windows-1252; `;`, `,` or tab), XLSX or
+    /// ODS file with the columns e-mail, name (or first and last name), department and
+    /// optionally locale, headers in German or English. The whole file is applied or nothing:
+    /// every bad line is reported with its number.
     Employees {
         file: PathBuf,
         /// Show what would be created, updated and deactivated; write nothing.
@@ -25,6 +27,16 @@ pub enum ImportCommand {
         /// A department HR renamed: OLD=NEW (paths). It keeps its history. May be repeated.
         #[arg(long, value_parser = parse_rename)]
         rename: Vec<(String, String)>,
+        /// The CSV's encoding (utf-8, utf-16le, utf-16be, windows-1252); detected by default.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// The spreadsheet's sheet to read (XLSX, ODS); the first by default.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// An unusual header: FIELD=HEADER, e.g. email="Dienstliche E-Mail". Fields: email,
+        /// name, first_name, last_name, department, locale. May be repeated.
+        #[arg(long = "map", value_parser = parse_map)]
+        map: Vec<(String, String)>,
     },
 }
 
@@ -36,6 +48,14 @@ fn parse_rename(value: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{value}` is not OLD=NEW"))
 }
 
+fn parse_map(value: &str) -> Result<(String, String), String> {
+    value
+        .split_once('=')
+        .map(|(field, header)| (field.trim().to_owned(), header.trim().to_owned()))
+        .filter(|(field, header)| !field.is_empty() && !header.is_empty())
+        .ok_or_else(|| format!("`{value}` is not FIELD=HEADER"))
+}
+
 /// Files this large get a progress bar; small ones finish before it would be seen.
 const PROGRESS_FROM_BYTES: usize = 256 * 1024;
 
@@ -45,6 +65,9 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
         dry_run,
         deactivate_missing,
         rename,
+        encoding,
+        sheet,
+        map,
     } = command;
     let input = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let options = ImportOptions {
@@ -52,6 +75,10 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
         deactivate_missing,
         renames: rename,
         default_locale: app.settings.default_locale,
+        encoding,
+        sheet,
+        mapping: map,
+        declared: Some(DeclaredFormat::from_file_name(&file.to_string_lossy())),
     };
     let bar = (input.len() >= PROGRESS_FROM_BYTES).then(|| {
         let bar = ProgressBar::new(0);
@@ -73,14 +100,14 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
             bar.set_position(step.done);
         }
     };
-    let report = import::import_csv(&app.db, &input, &options, &progress).await?;
+    let report = import::import_employees(&app.db, &input, &options, &progress).await?;
     if let Some(bar) = &bar {
         bar.lock().expect("progress bar lock").finish_and_clear();
     }
     print_report(&report);
     if !report.is_ok() {
         anyhow::bail!(
-            "{} rejected: {} bad line(s); nothing was imported",
+            "{} rejected: {} problem(s); nothing was imported",
             file.display(),
             report.errors.len()
         );
@@ -89,6 +116,25 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
 }
 
 fn print_report(report: &ImportReport) {
+    if let Some(read) = &report.read {
+        let how = match (&read.encoding, &read.delimiter, &read.sheet) {
+            (Some(encoding), Some(delimiter), _) => {
+                format!(
+                    "{}, {encoding}, delimiter {delimiter}",
+                    read.format.to_uppercase()
+                )
+            }
+            (_, _, Some(sheet)) => format!("{}, sheet {sheet}", read.format.to_uppercase()),
+            _ => read.format.to_uppercase(),
+        };
+        println!("read as {how}");
+        for column in &read.columns {
+            println!("  {:<10} ← {}", column.field, column.header);
+        }
+        if !read.ignored_columns.is_empty() {
+            println!("  ignored columns: {}", read.ignored_columns.join(", "));
+        }
+    }
     for error in &report.errors {
         eprintln!("{error}");
     }

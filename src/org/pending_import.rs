@@ -17,6 +17,15 @@ pub const LIFETIME_MINUTES: i64 = 60;
 pub struct PendingOptions {
     pub deactivate_missing: bool,
     pub renames: Vec<(String, String)>,
+    /// How to read the file (kept so that confirming reads it exactly as previewed).
+    #[serde(default)]
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub sheet: Option<String>,
+    #[serde(default)]
+    pub mapping: Vec<(String, String)>,
+    #[serde(default)]
+    pub declared: Option<crate::org::import::DeclaredFormat>,
 }
 
 pub struct Pending {

@@ -75,7 +75,7 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 api::schedules::list,
                 api::schedules::create,
                 api::schedules::remove,
-                api::employees::import_csv,
+                api::employees::import_employees,
                 api::reports::results,
                 api::reports::results_csv,
                 api::reports::trend,

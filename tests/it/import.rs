@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use kundenpuls::entities::{department, employee};
 use kundenpuls::i18n::Locale;
 use kundenpuls::org::import::{
-    DepartmentRename, ImportOptions, ImportReport, Progress, Stage, ignore_progress, import_csv,
+    DepartmentRename, ImportOptions, ImportReport, Progress, Stage, ignore_progress,
+    import_employees,
 };
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
@@ -62,7 +63,8 @@ fn company(count: usize) -> Vec<Person> {
 
 /// The file German Excel writes: BOM, `;`, CRLF, quotes where needed, an empty line at the end.
 fn excel_file(people: &[Person]) -> Vec<u8> {
-    let mut text = String::from("\u{feff}E-Mail-Adresse;Email;Name;Department;Locale\r\n");
+    // Headers in mixed case and an extra leading column, as exports have them.
+    let mut text = String::from("\u{feff}Personalnummer;Email;Name;Department;Locale\r\n");
     for person in people {
         text.push_str(&format!(
             "x;{};{};{};{}\r\n",
@@ -89,7 +91,7 @@ fn options() -> ImportOptions {
 }
 
 async fn import(db: &DatabaseConnection, file: &[u8], options: &ImportOptions) -> ImportReport {
-    import_csv(db, file, options, &ignore_progress)
+    import_employees(db, file, options, &ignore_progress)
         .await
         .expect("the import runs")
 }
@@ -141,7 +143,7 @@ async fn a_realistic_file_creates_the_employees_and_the_department_tree() {
     let seen = Mutex::new(Vec::new());
     let record = |progress: Progress| seen.lock().expect("lock").push(progress);
 
-    let report = import_csv(db, &excel_file(&company(300)), &options(), &record)
+    let report = import_employees(db, &excel_file(&company(300)), &options(), &record)
         .await
         .expect("the import runs");
 
@@ -557,4 +559,297 @@ async fn two_imports_at_once_take_turns() {
     assert_eq!(first.unchanged + second.unchanged, 300);
     assert_eq!(employees(db).await.len(), 300);
     assert_eq!(departments(db).await.len(), 12);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What HR really exports: the same organisation as Windows-1252 CSV with German headers, as
+// UTF-8 CSV and as XLSX.
+
+/// First and last name apart, as HR systems keep them.
+fn split_name(person: &Person) -> (&str, &str) {
+    person.name.split_once(' ').expect("first and last name")
+}
+
+/// German Excel's "CSV (Trennzeichen-getrennt)": Windows-1252, `;`, CRLF, German headers in an
+/// order of their own, a personnel number and a cost centre.
+fn windows_1252_file(people: &[Person]) -> Vec<u8> {
+    let mut text =
+        String::from("Personalnummer;Nachname;Vorname;E-Mail;Abteilung;Kostenstelle;Sprache\r\n");
+    for (i, person) in people.iter().enumerate() {
+        let (first, last) = split_name(person);
+        let locale = match person.locale.as_str() {
+            "en" => "Englisch",
+            "de" | "Deutsch" => "Deutsch",
+            other => other,
+        };
+        text.push_str(&format!(
+            "{};{last};{first};{};{};{};{locale}\r\n",
+            1000 + i,
+            person.email,
+            person.department,
+            4700 + i % 3
+        ));
+    }
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable, "every character exists in Windows-1252");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the umlauts are single bytes, not UTF-8"
+    );
+    bytes.into_owned()
+}
+
+/// A plain UTF-8 CSV with English headers.
+fn utf8_file(people: &[Person]) -> Vec<u8> {
+    let mut text = String::from("email,name,department,locale\n");
+    for person in people {
+        text.push_str(&format!(
+            "{},{},{},{}\n",
+            person.email, person.name, person.department, person.locale
+        ));
+    }
+    text.into_bytes()
+}
+
+/// The workbook as HR saves it: German headers, a personnel number as a number and the entry
+/// date as a date cell.
+fn xlsx_file(people: &[Person]) -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Mitarbeiter").expect("name");
+    let date = Format::new().set_num_format("dd.mm.yyyy");
+    for (col, header) in [
+        "E-Mail",
+        "Name",
+        "Personalnummer",
+        "Abteilung",
+        "Eintritt",
+        "Sprache",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).expect("cell");
+    }
+    for (i, person) in people.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &person.email).expect("cell");
+        sheet.write_string(row, 1, &person.name).expect("cell");
+        sheet.write_number(row, 2, 1000.0 + i as f64).expect("cell");
+        sheet
+            .write_string(row, 3, &person.department)
+            .expect("cell");
+        let day = ExcelDateTime::from_ymd(2019, 1 + (i % 12) as u8, 1).expect("date");
+        sheet
+            .write_datetime_with_format(row, 4, &day, &date)
+            .expect("cell");
+        sheet.write_string(row, 5, &person.locale).expect("cell");
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+/// The workbook as LibreOffice saves it (ODS), written cell by cell: a string, a float and a
+/// date cell per person, on a sheet named "Personal".
+fn ods_file(people: &[Person]) -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+
+    fn escape(text: &str) -> String {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    }
+    fn text(value: &str) -> String {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
+            escape(value)
+        )
+    }
+    let mut rows = String::from("<table:table-row>");
+    for header in [
+        "E-Mail",
+        "Name",
+        "Personalnummer",
+        "Abteilung",
+        "Eintritt",
+        "Sprache",
+    ] {
+        rows.push_str(&text(header));
+    }
+    rows.push_str("</table:table-row>");
+    for (i, person) in people.iter().enumerate() {
+        rows.push_str("<table:table-row>");
+        rows.push_str(&text(&person.email));
+        rows.push_str(&text(&person.name));
+        let number = 1000 + i;
+        rows.push_str(&format!(
+            r#"<table:table-cell office:value-type="float" office:value="{number}"><text:p>{number}</text:p></table:table-cell>"#
+        ));
+        rows.push_str(&text(&person.department));
+        let day = format!("2019-{:02}-01", 1 + i % 12);
+        rows.push_str(&format!(
+            r#"<table:table-cell office:value-type="date" office:date-value="{day}"><text:p>{day}</text:p></table:table-cell>"#
+        ));
+        rows.push_str(&text(&person.locale));
+        rows.push_str("</table:table-row>");
+    }
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Personal">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    // The mimetype comes first and uncompressed, as the OpenDocument package rules want.
+    for (name, body) in [
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", content.as_str()),
+    ] {
+        zip.start_file(name, stored).expect("zip entry");
+        zip.write_all(body.as_bytes()).expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+/// What an organisation is, without ids and times: employees and departments.
+async fn organisation(
+    db: &DatabaseConnection,
+) -> (
+    Vec<(String, String, String, String, bool)>,
+    Vec<(String, String)>,
+) {
+    let departments = departments(db).await;
+    let path_of: HashMap<i32, String> = departments
+        .iter()
+        .map(|department| (department.id, department.path.clone()))
+        .collect();
+    let mut people: Vec<_> = employees(db)
+        .await
+        .into_iter()
+        .map(|employee| {
+            (
+                employee.email,
+                employee.name,
+                path_of[&employee.department_id].clone(),
+                employee.locale,
+                employee.active,
+            )
+        })
+        .collect();
+    people.sort();
+    let mut departments: Vec<_> = departments
+        .into_iter()
+        .map(|department| (department.path, department.name))
+        .collect();
+    departments.sort();
+    (people, departments)
+}
+
+#[rocket::async_test]
+async fn the_same_organisation_from_windows_1252_utf8_xlsx_and_ods_is_the_same() {
+    let people = company(96);
+    let files = [
+        ("windows-1252", windows_1252_file(&people)),
+        ("utf-8", utf8_file(&people)),
+        ("xlsx", xlsx_file(&people)),
+        ("ods", ods_file(&people)),
+    ];
+    let mut organisations = Vec::new();
+    for (label, file) in &files {
+        let t = TestApp::spawn().await;
+        let db = &t.app.db;
+        let dry = import_ok(
+            db,
+            file,
+            &ImportOptions {
+                dry_run: true,
+                ..options()
+            },
+        )
+        .await;
+        assert_eq!(dry.created, 96, "{label}");
+        let read = dry
+            .read
+            .as_ref()
+            .expect("the report says how it read the file");
+        match *label {
+            "windows-1252" => {
+                assert_eq!(read.format, "csv");
+                assert_eq!(read.encoding.as_deref(), Some("windows-1252"));
+                assert_eq!(read.delimiter.as_deref(), Some(";"));
+                let columns: Vec<(&str, &str)> = read
+                    .columns
+                    .iter()
+                    .map(|c| (c.field.as_str(), c.header.as_str()))
+                    .collect();
+                assert_eq!(
+                    columns,
+                    [
+                        ("email", "E-Mail"),
+                        ("first_name", "Vorname"),
+                        ("last_name", "Nachname"),
+                        ("department", "Abteilung"),
+                        ("locale", "Sprache"),
+                    ]
+                );
+                assert_eq!(read.ignored_columns, ["Personalnummer", "Kostenstelle"]);
+            }
+            "utf-8" => {
+                assert_eq!(read.encoding.as_deref(), Some("UTF-8"));
+                assert_eq!(read.delimiter.as_deref(), Some(","));
+                assert!(read.ignored_columns.is_empty());
+            }
+            "ods" => {
+                assert_eq!(read.format, "ods");
+                assert_eq!(read.sheet.as_deref(), Some("Personal"));
+                assert_eq!(read.ignored_columns, ["Personalnummer", "Eintritt"]);
+            }
+            _ => {
+                assert_eq!(read.format, "xlsx");
+                assert_eq!(read.sheet.as_deref(), Some("Mitarbeiter"));
+                assert_eq!(
+                    (read.encoding.as_deref(), read.delimiter.as_deref()),
+                    (None, None)
+                );
+                assert_eq!(read.ignored_columns, ["Personalnummer", "Eintritt"]);
+            }
+        }
+        assert!(
+            employees(db).await.is_empty(),
+            "{label}: a dry run writes nothing"
+        );
+        let report = import_ok(db, file, &options()).await;
+        assert_eq!((report.created, report.rows), (96, 96), "{label}");
+        organisations.push((label, organisation(db).await));
+    }
+    let (_, first) = &organisations[0];
+    assert_eq!(first.0.len(), 96);
+    assert_eq!(first.1.len(), 12);
+    assert!(
+        first
+            .0
+            .iter()
+            .any(|(_, name, path, _, _)| name == "Sören Müller"
+                && path == "Vertrieb / Außendienst / Süd"),
+        "umlauts intact: {:?}",
+        &first.0[..3]
+    );
+    assert!(
+        first
+            .0
+            .iter()
+            .any(|(_, name, _, _, _)| name.contains("Strauß"))
+    );
+    assert!(
+        first
+            .1
+            .iter()
+            .any(|(path, _)| path == "Technik / Betrieb / Rechenzentrum Köln")
+    );
+    for (label, organisation) in &organisations[1..] {
+        assert_eq!(organisation, first, "{label} differs from windows-1252");
+    }
 }

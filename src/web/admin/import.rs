@@ -12,7 +12,7 @@ use rocket::{State, get, post};
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::org::import::{self, ImportOptions, ImportReport};
+use crate::org::import::{self, DeclaredFormat, ImportOptions, ImportReport};
 use crate::org::pending_import::{self, PendingOptions};
 use crate::templates::Templates;
 use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
@@ -29,8 +29,18 @@ pub struct Upload<'r> {
     /// One `OLD=NEW` per line.
     #[field(default = String::new())]
     renames: String,
+    /// The CSV's encoding; empty detects it.
+    #[field(default = String::new())]
+    encoding: String,
+    /// The spreadsheet's sheet; empty reads the first.
+    #[field(default = String::new())]
+    sheet: String,
+    /// Unusual headers, one `FIELD=HEADER` per line.
+    #[field(default = String::new())]
+    mapping: String,
 }
 
+/// `KEY=VALUE` lines (renames, column mapping); the offending line when one is not.
 fn parse_renames(text: &str) -> Result<Vec<(String, String)>, String> {
     text.lines()
         .map(str::trim)
@@ -59,7 +69,8 @@ fn render(
 
 fn blank() -> serde_json::Value {
     json!({ "report": null, "pending": null, "applied": false, "error": null, "file_name": null,
-            "deactivate_missing": false, "renames": "" })
+            "deactivate_missing": false, "renames": "", "encoding": "", "sheet": "",
+            "mapping": "" })
 }
 
 #[get("/admin/import")]
@@ -77,22 +88,44 @@ pub async fn preview(
 ) -> AppResult<Page> {
     let principal = &admin.0.principal;
     let upload = upload.into_inner();
-    let file_name = upload
+    // Rocket keeps the name without its extension; the part's content type tells a
+    // spreadsheet (and the content decides in the end).
+    let declared = upload
+        .file
+        .content_type()
+        .map(|content_type| DeclaredFormat::from_content_type(&content_type.to_string()));
+    let extension = match declared {
+        Some(DeclaredFormat::Spreadsheet) => "xlsx",
+        _ => "csv",
+    };
+    let mut file_name = upload
         .file
         .name()
-        .map(|name| format!("{name}.csv"))
-        .unwrap_or_else(|| "upload.csv".to_owned());
+        .map(|name| format!("{name}.{extension}"))
+        .unwrap_or_else(|| format!("upload.{extension}"));
     let mut again = blank();
     again["deactivate_missing"] = json!(upload.deactivate_missing);
     again["renames"] = json!(upload.renames);
-    let renames = match parse_renames(&upload.renames) {
-        Ok(renames) => renames,
-        Err(line) => {
+    again["encoding"] = json!(upload.encoding);
+    again["sheet"] = json!(upload.sheet);
+    again["mapping"] = json!(upload.mapping);
+    let (renames, mapping) = match (
+        parse_renames(&upload.renames),
+        parse_renames(&upload.mapping),
+    ) {
+        (Ok(renames), Ok(mapping)) => (renames, mapping),
+        (Err(line), _) => {
             again["error"] = json!(format!("`{line}`: OLD=NEW"));
             return Ok(render(templates, principal, &csrf, again)?
                 .with_status(Status::UnprocessableEntity));
         }
+        (_, Err(line)) => {
+            again["error"] = json!(format!("`{line}`: FIELD=HEADER"));
+            return Ok(render(templates, principal, &csrf, again)?
+                .with_status(Status::UnprocessableEntity));
+        }
     };
+    let non_empty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
     if upload.file.len() > MAX_BYTES {
         return Err(AppError::BadRequest("the file is too large".into()));
     }
@@ -108,8 +141,24 @@ pub async fn preview(
     let options = PendingOptions {
         deactivate_missing: upload.deactivate_missing,
         renames,
+        encoding: non_empty(&upload.encoding),
+        sheet: non_empty(&upload.sheet),
+        mapping,
+        declared,
     };
     let report = run(app, &content, &options, true).await?;
+    if let Some(read) = &report.read
+        && read.format != "csv"
+        && !file_name.ends_with(&format!(".{}", read.format))
+    {
+        file_name = format!(
+            "{}.{}",
+            file_name
+                .rsplit_once('.')
+                .map_or(file_name.as_str(), |(stem, _)| stem),
+            read.format
+        );
+    }
     again["report"] = json!(report);
     again["file_name"] = json!(file_name);
     if !report.is_ok() {
@@ -141,8 +190,12 @@ async fn run(
         deactivate_missing: options.deactivate_missing,
         renames: options.renames.clone(),
         default_locale: app.settings.default_locale,
+        encoding: options.encoding.clone(),
+        sheet: options.sheet.clone(),
+        mapping: options.mapping.clone(),
+        declared: options.declared,
     };
-    import::import_csv(&app.db, content, &options, &import::ignore_progress).await
+    import::import_employees(&app.db, content, &options, &import::ignore_progress).await
 }
 
 #[post("/admin/import/<id>/apply", data = "<form>")]

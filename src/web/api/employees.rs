@@ -1,35 +1,49 @@
-//! `POST /api/v1/employees/import`: an HR system pushes its CSV export.
+//! `POST /api/v1/employees/import`: an HR system pushes its CSV export or a spreadsheet.
+
+use std::collections::HashMap;
 
 use rocket::data::{Data, ToByteUnit};
-use rocket::http::Status;
+use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;
 use rocket::{State, post};
 
 use super::openapi::ApiError;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::org::import::{self as employee_import, ImportOptions, ImportReport};
+use crate::org::import::{self as employee_import, DeclaredFormat, ImportOptions, ImportReport};
 use crate::web::guards::ApiAdmin;
 
 /// The largest file accepted: 100,000 employees take about 6 MiB.
 pub const MAX_IMPORT_MIB: u64 = 64;
 
-/// Imports employees from a CSV file (`email,name,department,locale`; `,` or `;`). The whole
-/// file is applied or nothing.
+/// Imports employees from a CSV file (UTF-8, UTF-16 with BOM or Windows-1252; `;`, `,` or tab)
+/// or a spreadsheet (XLSX, ODS: post it with its own content type). Headers in German or English
+/// (`E-Mail`, `Vorname`, `Nachname`, `Abteilung`, `Sprache`, …); other columns are ignored and
+/// listed in the report. The whole file is applied or nothing.
 ///
-/// The report is the answer either way: 200 when applied (or a clean dry run), 422 with every
-/// bad line when the file was rejected and nothing written.
-#[utoipa::path(operation_id = "import_employees", tag = "employees", request_body(content = String, content_type = "text/csv"), responses((status = 200, body = ImportReport), (status = 422, description = "Rejected: every bad line with its number; nothing written", body = ImportReport), (status = 400, description = "Unreadable upload or option", body = ApiError), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError)))]
+/// Options: `encoding` (CSV: utf-8, utf-16le, utf-16be, windows-1252; detected by default),
+/// `sheet` (spreadsheets: the first by default), `map.FIELD=HEADER` for unusual headers
+/// (`map.email=Dienstliche E-Mail`; fields email, name, first_name, last_name, department,
+/// locale).
+///
+/// The report is the answer either way and says how the file was read (`read`): 200 when
+/// applied (or a clean dry run), 422 with every bad line when the file was rejected and nothing
+/// written.
+#[utoipa::path(operation_id = "import_employees", tag = "employees", request_body(content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/vnd.oasis.opendocument.spreadsheet"))), params(("map" = Option<HashMap<String, String>>, Query, style = DeepObject, description = "Unusual headers: `map.email=Dienstliche E-Mail`")), responses((status = 200, body = ImportReport), (status = 422, description = "Rejected: every bad line with its number; nothing written", body = ImportReport), (status = 400, description = "Unreadable upload or option", body = ApiError), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError)))]
 #[post(
-    "/employees/import?<dry_run>&<deactivate_missing>&<rename>",
-    format = "text/csv",
+    "/employees/import?<dry_run>&<deactivate_missing>&<rename>&<encoding>&<sheet>&<map>",
     data = "<body>"
 )]
-pub async fn import_csv(
+#[allow(clippy::too_many_arguments)]
+pub async fn import_employees(
     _admin: ApiAdmin,
     dry_run: Option<bool>,
     deactivate_missing: Option<bool>,
     rename: Vec<String>,
+    encoding: Option<String>,
+    sheet: Option<String>,
+    map: HashMap<String, String>,
+    content_type: Option<&ContentType>,
     body: Data<'_>,
     app: &State<App>,
 ) -> AppResult<(Status, Json<ImportReport>)> {
@@ -56,8 +70,17 @@ pub async fn import_csv(
         deactivate_missing: deactivate_missing.unwrap_or(false),
         renames,
         default_locale: app.settings.default_locale,
+        encoding,
+        sheet,
+        mapping: {
+            let mut mapping: Vec<(String, String)> = map.into_iter().collect();
+            mapping.sort();
+            mapping
+        },
+        declared: content_type
+            .map(|content_type| DeclaredFormat::from_content_type(&content_type.to_string())),
     };
-    let report = employee_import::import_csv(
+    let report = employee_import::import_employees(
         &app.db,
         &bytes.into_inner(),
         &options,

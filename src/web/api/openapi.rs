@@ -37,7 +37,7 @@ pub struct ApiError {
         super::schedules::list,
         super::schedules::create,
         super::schedules::remove,
-        super::employees::import_csv,
+        super::employees::import_employees,
         super::reports::results,
         super::reports::results_csv,
         super::reports::trend,
