@@ -48,6 +48,10 @@ pub struct Settings {
     pub smtp_timeout_seconds: u32,
     /// `smtp_ca_file`: CA certificates trusted for the SMTP server besides the webpki roots.
     pub smtp_ca: Option<crate::mail::smtp::CaFile>,
+    /// Mails per minute for the whole deployment; `None`: as fast as the relay takes them.
+    pub mail_rate_per_minute: Option<u32>,
+    /// Mails per day (in `timezone`) for the whole deployment; `None`: no daily quota.
+    pub mail_daily_limit: Option<u32>,
 }
 
 /// A setting that cannot be used, named by its key so that one log line says what to fix.
@@ -181,6 +185,9 @@ impl Settings {
             ));
         }
 
+        let mail_rate_per_minute = positive_limit(figment, "mail_rate_per_minute")?;
+        let mail_daily_limit = positive_limit(figment, "mail_daily_limit")?;
+
         let smtp_ca = read_opt::<PathBuf>(figment, "smtp_ca_file")?
             .filter(|path| !path.as_os_str().is_empty())
             .map(|path| crate::mail::smtp::CaFile::load(&path))
@@ -209,6 +216,8 @@ impl Settings {
             smtp_pool_size,
             smtp_timeout_seconds,
             smtp_ca,
+            mail_rate_per_minute,
+            mail_daily_limit,
         })
     }
 
@@ -300,6 +309,19 @@ fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         key,
         message: message.into(),
+    }
+}
+
+/// A limit that is either unset (no limit) or a whole number of at least 1: 0 would stop all
+/// mail, which is not what anybody means by a limit.
+fn positive_limit(figment: &Figment, key: &'static str) -> Result<Option<u32>, ConfigError> {
+    match read_opt::<i64>(figment, key)? {
+        None => Ok(None),
+        Some(value) if (1..=i64::from(u32::MAX)).contains(&value) => Ok(Some(value as u32)),
+        Some(value) => Err(invalid(
+            key,
+            format!("must be a whole number of at least 1, or unset for no limit (got {value})"),
+        )),
     }
 }
 
@@ -431,6 +453,20 @@ mod tests {
     }
 
     #[test]
+    fn mail_limits_are_unset_by_default_and_read_when_given() {
+        let settings = with(&[]).unwrap();
+        assert_eq!(settings.mail_rate_per_minute, None);
+        assert_eq!(settings.mail_daily_limit, None);
+        let settings = with(&[
+            ("mail_rate_per_minute", "30"),
+            ("mail_daily_limit", "10000"),
+        ])
+        .unwrap();
+        assert_eq!(settings.mail_rate_per_minute, Some(30));
+        assert_eq!(settings.mail_daily_limit, Some(10_000));
+    }
+
+    #[test]
     fn a_value_of_the_wrong_type_names_its_key() {
         let err = with(&[("anonymity_threshold", "many")]).unwrap_err();
         assert_eq!(err.key, "anonymity_threshold");
@@ -449,6 +485,12 @@ mod tests {
             ("smtp_pool_size", "0"),
             ("smtp_timeout_seconds", "0"),
             ("smtp_ca_file", "/nonexistent/ca.pem"),
+            ("mail_rate_per_minute", "0"),
+            ("mail_rate_per_minute", "-5"),
+            ("mail_rate_per_minute", "fast"),
+            ("mail_daily_limit", "0"),
+            ("mail_daily_limit", "-1"),
+            ("mail_daily_limit", "lots"),
         ] {
             let err = with(&[(key, value)]).unwrap_err();
             assert_eq!(err.key, key, "{err}");

@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod department;
 pub mod employee;
 pub mod invitation;
+pub mod mail_pacing;
 pub mod outbox_mail;
 pub mod pending_import;
 pub mod question;

@@ -11,6 +11,7 @@ mod m20261127_000002_question_catalog;
 mod m20261127_000003_pending_imports;
 mod m20261127_000004_mail_outbox;
 mod m20261127_000005_round_results;
+mod m20261127_000006_mail_pacing;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_pending_imports::Migration),
             Box::new(m20261127_000004_mail_outbox::Migration),
             Box::new(m20261127_000005_round_results::Migration),
+            Box::new(m20261127_000006_mail_pacing::Migration),
         ]
     }
 }

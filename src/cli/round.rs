@@ -4,6 +4,7 @@ use chrono::Utc;
 use clap::Subcommand;
 
 use crate::app::App;
+use crate::mail::pace::MailPace;
 use crate::survey::round::{self, RoundDraft, RoundView};
 
 #[derive(Subcommand)]
@@ -31,6 +32,9 @@ pub enum RoundCommand {
     List,
     /// Show one round.
     Show { id: i32 },
+    /// A round's invitations: queued, sent, retrying, failed, and when the last one is expected
+    /// to leave at the current pace (and whether the relay is holding the sending back).
+    Status { id: i32 },
     /// Close an open round now.
     Close { id: i32 },
     /// Cancel a scheduled or open round; an open round's responses are deleted with it.
@@ -124,6 +128,15 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?;
             print_detail(&view);
         }
+        RoundCommand::Status { id } => {
+            let view = round::get(&app.db, &app.settings, id)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, now)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            print_status(&view, &pace, app.settings.timezone);
+        }
         RoundCommand::Close { id } => {
             let changed = round::close(&app.db, id, now)
                 .await
@@ -163,6 +176,50 @@ fn print_detail(view: &RoundView) {
         "  answered:    {} of {} invited",
         view.participation.answered, view.participation.invited
     );
+}
+
+fn print_status(view: &RoundView, pace: &MailPace, tz: chrono_tz::Tz) {
+    let local = |at| crate::survey::local_time::format_local_with_zone(at, tz);
+    println!(
+        "round {}: {} ({})",
+        view.id,
+        view.title,
+        view.state.as_str()
+    );
+    println!("  invitations queued:   {}", pace.queued);
+    println!("  invitations sent:     {}", pace.sent);
+    println!("  invitations retrying: {}", pace.retrying);
+    println!("  invitations failed:   {}", pace.failed);
+    let mut limits = Vec::new();
+    if let Some(rate) = pace.rate_per_minute {
+        limits.push(format!("{rate} a minute"));
+    }
+    if let Some(daily) = pace.daily_limit {
+        limits.push(format!("{daily} a day"));
+    }
+    if limits.is_empty() {
+        limits.push("none".into());
+    }
+    println!("  mail limits:          {}", limits.join(", "));
+    if let (Some(rate), Some(current)) = (pace.rate_per_minute, pace.current_rate_per_minute)
+        && current < f64::from(rate)
+    {
+        println!("  current pace:         {current:.1} a minute (slowed by the relay)");
+    }
+    match pace.expected_finish {
+        Some(at) => println!("  last invitation:      expected to leave {}", local(at)),
+        None => println!("  last invitation:      nothing left to send"),
+    }
+    if let Some(since) = pace.held_back_since {
+        println!(
+            "  held back by the relay since {}{}",
+            local(since),
+            pace.relay_reply
+                .as_deref()
+                .map(|reply| format!(": {reply}"))
+                .unwrap_or_default()
+        );
+    }
 }
 
 #[cfg(test)]

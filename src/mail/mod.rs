@@ -4,6 +4,7 @@
 pub mod compose;
 pub mod digest;
 pub mod outbox;
+pub mod pace;
 pub mod smtp;
 pub mod transport;
 pub mod worker;

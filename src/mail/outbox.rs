@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ExprTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use serde::Serialize;
 
@@ -17,6 +18,7 @@ use crate::db;
 use crate::entities::{employee, invitation, outbox_mail, round, round_reminder};
 use crate::error::AppResult;
 use crate::mail::compose::new_message_id;
+use crate::mail::pace::{self, Limits, Pace};
 use crate::survey::round::RoundState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,18 +148,63 @@ pub async fn enqueue_invitations(
     .await
 }
 
+/// How much earlier than strictly needed a paced reminder is queued: the scheduler looks every
+/// 20 s, and may look late.
+const REMINDER_MARGIN: Duration = Duration::minutes(1);
+
 /// Queues the reminders that are due: each reminder of an open round once, to those who have
-/// not answered. A due reminder of a round that is no longer open is only marked done.
+/// not answered. A due reminder of a round that is no longer open is only marked done. With
+/// mail limits a reminder is due as soon as waiting any longer would carry its last mail past
+/// its time at the current pace (mail queued before it counted in), so that the reminder of
+/// 09:00 has reached everyone by 09:00.
 pub async fn enqueue_due_reminders(
     db: &DatabaseConnection,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let due = round_reminder::Entity::find()
-        .filter(round_reminder::Column::DoneAt.is_null())
-        .filter(round_reminder::Column::RemindAt.lte(now))
+    let limits = Limits::from_settings(settings);
+    let mut pending =
+        round_reminder::Entity::find().filter(round_reminder::Column::DoneAt.is_null());
+    if limits.is_unlimited() {
+        pending = pending.filter(round_reminder::Column::RemindAt.lte(now));
+    }
+    let pending = pending
+        .order_by_asc(round_reminder::Column::RemindAt)
         .all(db)
         .await?;
+    let mut due = Vec::new();
+    if !pending.is_empty() {
+        let pace = pace::load(db, false).await?;
+        let mut ahead = outbox_mail::Entity::find()
+            .filter(outbox_mail::Column::State.is_in(["queued", "sending", "retrying"]))
+            .count(db)
+            .await?;
+        for reminder in pending {
+            if reminder.remind_at <= now {
+                due.push(reminder);
+                continue;
+            }
+            let count = invitation::Entity::find()
+                .filter(invitation::Column::RoundId.eq(reminder.round_id))
+                .filter(invitation::Column::Answered.eq(false))
+                .count(db)
+                .await?;
+            if pace::reminder_due(
+                &pace,
+                limits,
+                settings.timezone,
+                now,
+                REMINDER_MARGIN,
+                ahead,
+                count,
+                reminder.remind_at,
+            ) {
+                // Reminders queued in this pass go out after each other.
+                ahead += count;
+                due.push(reminder);
+            }
+        }
+    }
     let mut queued = 0;
     for reminder in due {
         let txn = db::begin_write(db).await?;
@@ -241,7 +288,19 @@ pub async fn claim(
     lease: Duration,
     limit: u64,
 ) -> AppResult<Vec<outbox_mail::Model>> {
-    let backend = db.get_database_backend();
+    let txn = db::begin_write(db).await?;
+    let claimed = claim_in(&txn, now, lease, limit).await?;
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+async fn claim_in(
+    txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> AppResult<Vec<outbox_mail::Model>> {
+    let backend = txn.get_database_backend();
     let (lock, p) = match backend {
         DbBackend::Postgres => ("FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
         _ => ("", ["?", "?", "?", "?"]),
@@ -258,8 +317,7 @@ pub async fn claim(
         now2 = p[2],
         limit = p[3],
     );
-    let txn = db::begin_write(db).await?;
-    let claimed = outbox_mail::Entity::find()
+    let mut claimed = outbox_mail::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(
             backend,
             sql,
@@ -270,10 +328,82 @@ pub async fn claim(
                 (limit as i64).into(),
             ],
         ))
-        .all(&txn)
+        .all(txn)
         .await?;
-    txn.commit().await?;
+    // RETURNING gives no order; slots are handed out in queue order.
+    claimed.sort_by_key(|mail| mail.id);
     Ok(claimed)
+}
+
+/// How far ahead a claim takes paced slots: the worker sleeps until each, so a claim covers a
+/// couple of seconds of sending and the next one follows without a gap.
+pub const PACE_HORIZON: Duration = Duration::seconds(2);
+
+/// Mails claimed, in queue order, with the instant each may leave (no slots: at once).
+pub struct Claimed {
+    pub mails: Vec<outbox_mail::Model>,
+    /// One per mail when the pace is limited; empty without limits.
+    pub slots: Vec<DateTime<Utc>>,
+    /// The shared pace as this claim left it.
+    pub pace: Pace,
+}
+
+/// `claim` at the deployment's pace: in the same transaction the shared pacing row is locked,
+/// as many mails are claimed as it has slots within `PACE_HORIZON`, and it is advanced past
+/// them, so that two instances never take the same slot. Without limits only the relay's
+/// hold-off is read (one single-row read per batch). Nothing is claimed during a hold-off.
+pub async fn claim_paced(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+    limits: Limits,
+    tz: chrono_tz::Tz,
+) -> AppResult<Claimed> {
+    let txn = db::begin_write(db).await?;
+    let unlimited = limits.is_unlimited();
+    let mut pace = pace::load(&txn, !unlimited).await?;
+    if pace.hold_until.is_some_and(|hold| hold > now) {
+        txn.commit().await?;
+        return Ok(Claimed {
+            mails: Vec::new(),
+            slots: Vec::new(),
+            pace,
+        });
+    }
+    if unlimited {
+        let mails = claim_in(&txn, now, lease, limit).await?;
+        txn.commit().await?;
+        return Ok(Claimed {
+            mails,
+            slots: Vec::new(),
+            pace,
+        });
+    }
+    let horizon = now + PACE_HORIZON;
+    let mut probe = pace.clone();
+    let mut slots = 0;
+    while slots < limit && probe.take_slot(limits, tz, now) <= horizon {
+        slots += 1;
+    }
+    if slots == 0 {
+        txn.commit().await?;
+        return Ok(Claimed {
+            mails: Vec::new(),
+            slots: Vec::new(),
+            pace,
+        });
+    }
+    let mails = claim_in(&txn, now, lease, slots).await?;
+    let slots: Vec<_> = mails
+        .iter()
+        .map(|_| pace.take_slot(limits, tz, now))
+        .collect();
+    if !mails.is_empty() {
+        pace::save(&txn, &pace).await?;
+    }
+    txn.commit().await?;
+    Ok(Claimed { mails, slots, pace })
 }
 
 pub async fn mark_sent(

@@ -205,6 +205,21 @@ impl Failure {
     }
 }
 
+/// How a conversation on one connection failed: the server answered with a refusal, or the
+/// connection broke (closed, reset, timed out) before it did.
+enum Sent {
+    Answered(Failure),
+    Broken(Failure),
+}
+
+impl Sent {
+    fn into_failure(self) -> Failure {
+        match self {
+            Sent::Answered(failure) | Sent::Broken(failure) => failure,
+        }
+    }
+}
+
 /// Sorts a failed conversation by what the server said. lettre gives the three digits; the
 /// enhanced status code (RFC 3463) is read from the reply text.
 pub fn classify(error: &lettre::transport::smtp::Error) -> Failure {
@@ -266,14 +281,16 @@ impl SmtpPool {
             .await
             .map_err(|_| Failure::Transient("the mail transport is shutting down".into()))?;
         // A kept connection may have been closed by the server meanwhile: one fresh retry.
+        // Not after an answer: a server that said "later" (4xx) or "less" (421, 4.7.x) means
+        // it, and asking again at once is what a throttling relay punishes.
         // Taken in its own statement: the lock must be released before the conversation, which
         // puts the connection back.
         let reused = self.idle.lock().await.pop();
         if let Some(connection) = reused {
             match self.send_on(connection, envelope, message).await {
                 Ok(reply) => return Ok(reply),
-                Err(Failure::Permanent(reply)) => return Err(Failure::Permanent(reply)),
-                Err(_) => {}
+                Err(Sent::Answered(failure)) => return Err(failure),
+                Err(Sent::Broken(_)) => {}
             }
         }
         let connection = tokio::time::timeout(self.timeout, self.connect())
@@ -284,7 +301,9 @@ impl SmtpPool {
                     self.config.host, self.timeout
                 ))
             })??;
-        self.send_on(connection, envelope, message).await
+        self.send_on(connection, envelope, message)
+            .await
+            .map_err(Sent::into_failure)
     }
 
     async fn send_on(
@@ -292,7 +311,7 @@ impl SmtpPool {
         mut connection: AsyncSmtpConnection,
         envelope: &Envelope,
         message: &[u8],
-    ) -> Result<String, Failure> {
+    ) -> Result<String, Sent> {
         match tokio::time::timeout(self.timeout, connection.send(envelope, message)).await {
             Ok(Ok(response)) => {
                 let reply = format!(
@@ -314,14 +333,18 @@ impl SmtpPool {
                 } else {
                     connection.abort().await;
                 }
-                Err(failure)
+                Err(if error.status().is_some() {
+                    Sent::Answered(failure)
+                } else {
+                    Sent::Broken(failure)
+                })
             }
             Err(_) => {
                 connection.abort().await;
-                Err(Failure::Transient(format!(
+                Err(Sent::Broken(Failure::Transient(format!(
                     "the server did not finish within {:?}",
                     self.timeout
-                )))
+                ))))
             }
         }
     }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +16,7 @@ use serde::Serialize;
 use super::compose::{self, FirstQuestion, Kind, Recipient, RoundInfo};
 use super::digest;
 use super::outbox::{self, Record};
+use super::pace::{self, Limits};
 use super::smtp::Failure;
 use super::transport::Transport;
 use crate::app::App;
@@ -48,14 +50,24 @@ pub struct Mailer {
     app: App,
     transport: Arc<Transport>,
     templates: Arc<Templates>,
+    limits: Limits,
+    /// The relay's hold-off as this process knows it (milliseconds since the epoch, 0: none),
+    /// so that mails of a batch already claimed wait too; the shared one is in `mail_pacing`.
+    hold_until_ms: AtomicI64,
+    /// Whether a mail of the current batch was throttled.
+    throttled_in_batch: AtomicBool,
 }
 
 impl Mailer {
     pub fn new(app: App, transport: Transport) -> Self {
+        let limits = Limits::from_settings(&app.settings);
         Mailer {
             app,
             transport: Arc::new(transport),
             templates: Arc::new(Templates::load()),
+            limits,
+            hold_until_ms: AtomicI64::new(0),
+            throttled_in_batch: AtomicBool::new(false),
         }
     }
 
@@ -86,17 +98,33 @@ impl Mailer {
             cancelled: outbox::cancel_unwanted(&self.app.db).await?,
             ..Delivered::default()
         };
-        let batch =
-            outbox::claim(&self.app.db, now, Duration::seconds(LEASE_SECONDS), BATCH).await?;
-        if batch.is_empty() {
+        let claimed = outbox::claim_paced(
+            &self.app.db,
+            now,
+            Duration::seconds(LEASE_SECONDS),
+            BATCH,
+            self.limits,
+            self.app.settings.timezone,
+        )
+        .await?;
+        if claimed.mails.is_empty() {
             return Ok(done);
         }
-        let rounds = self.round_infos(&batch).await?;
-        let answered = self.answered(&batch).await?;
-        let sends = batch.into_iter().map(|mail| {
+        let was_throttled = claimed.pace.is_throttled();
+        self.throttled_in_batch.store(false, Ordering::Relaxed);
+        let rounds = self.round_infos(&claimed.mails).await?;
+        let answered = self.answered(&claimed.mails).await?;
+        let mut slots = claimed.slots.into_iter();
+        let sends = claimed.mails.into_iter().map(|mail| {
             let rounds = &rounds;
             let answered = &answered;
-            async move { self.deliver_one(mail, rounds, answered, now).await }
+            let slot = slots.next();
+            async move {
+                if let Some(slot) = slot {
+                    sleep_until(slot).await;
+                }
+                self.deliver_one(mail, rounds, answered, now).await
+            }
         });
         // More in flight than the transport lets talk at once, so that its connections never
         // wait on us; outcomes are written down in small groups as they come in.
@@ -117,7 +145,19 @@ impl Mailer {
             }
         }
         outbox::record(&self.app.db, &pending, Utc::now()).await?;
+        // The relay takes mail again: the hold-off is over and the pace recovers.
+        if was_throttled && done.sent > 0 && !self.throttled_in_batch.load(Ordering::Relaxed) {
+            pace::report(&self.app.db, self.limits, Utc::now(), None, done.sent).await?;
+        }
         Ok(done)
+    }
+
+    /// The end of the relay's hold-off as this process knows it, if it lies ahead.
+    fn held_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let ms = self.hold_until_ms.load(Ordering::Relaxed);
+        (ms > now.timestamp_millis())
+            .then(|| DateTime::from_timestamp_millis(ms))
+            .flatten()
     }
 
     /// Sends one particular mail at once, whatever else is queued (`kundenpuls mail test`).
@@ -217,6 +257,13 @@ impl Mailer {
                 });
             }
         };
+        if let Some(until) = self.held_until(Utc::now()) {
+            return Ok(Record::Retry {
+                id: mail.id,
+                reply: "held back: the relay asked for less mail".into(),
+                next: until,
+            });
+        }
         match self.transport.send(&message, &mail.message_id).await {
             Ok(reply) => Ok(Record::Sent {
                 mail: Box::new(mail),
@@ -233,6 +280,22 @@ impl Mailer {
                     return Ok(Record::Failed {
                         id: mail.id,
                         reply: failure.reply().to_owned(),
+                    });
+                }
+                if let Failure::Throttled(reply) = &failure {
+                    // The relay wants less from everyone: hold the whole transport back (every
+                    // instance, through the pacing row) and try this mail after the hold-off.
+                    self.throttled_in_batch.store(true, Ordering::Relaxed);
+                    let until = pace::report(&self.app.db, self.limits, Utc::now(), Some(reply), 0)
+                        .await?
+                        .unwrap_or(now);
+                    self.hold_until_ms
+                        .fetch_max(until.timestamp_millis(), Ordering::Relaxed);
+                    tracing::warn!(mail = mail.id, reply = %reply, until = %until, "the relay throttles; holding all mail back");
+                    return Ok(Record::Retry {
+                        id: mail.id,
+                        reply: reply.clone(),
+                        next: until,
                     });
                 }
                 let next = now + backoff(mail.attempts);
@@ -317,6 +380,13 @@ impl Mailer {
             .into_iter()
             .map(|i| (i.id, i.answered))
             .collect())
+    }
+}
+
+/// Waits until a paced slot (wall clock, since slots are shared with other instances).
+async fn sleep_until(slot: DateTime<Utc>) {
+    if let Ok(wait) = (slot - Utc::now()).to_std() {
+        tokio::time::sleep(wait).await;
     }
 }
 

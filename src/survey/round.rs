@@ -263,6 +263,10 @@ pub async fn create(
     }
     let mut view = get(db, settings, record.id).await?;
     view.notes = valid.notes;
+    view.notes.extend(
+        crate::mail::pace::round_warnings(db, settings, record.id, valid.opens_at, valid.closes_at)
+            .await?,
+    );
     Ok(view)
 }
 

@@ -49,6 +49,10 @@ pub struct ScheduleView {
     /// The next three opening times, in the schedule's zone.
     pub next: Vec<String>,
     pub next_utc: Vec<DateTime<Utc>>,
+    /// Warnings given when the schedule was created (e.g. its invitations cannot all leave
+    /// within the first tenth of a round at the configured mail limits).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 fn unprocessable(message: impl Into<String>) -> AppError {
@@ -125,7 +129,8 @@ pub async fn create(
             employee::Column::DepartmentId.is_in(departments::subtree_ids(&all, &department_ids)),
         );
     }
-    if targeted.count(&txn).await? == 0 {
+    let targeted_count = targeted.count(&txn).await?;
+    if targeted_count == 0 {
         return Err(unprocessable(
             "the target has no active employees: import employees or choose other departments",
         ));
@@ -156,7 +161,20 @@ pub async fn create(
     }
     txn.commit().await?;
     tracing::info!(schedule = record.id, "schedule created");
-    get(db, record.id, Locale::En, now).await
+    let mut view = get(db, record.id, Locale::En, now).await?;
+    if let Some(opens) = view.next_utc.first().copied() {
+        let closes = opens + duration;
+        // Reminders fall in the schedule's zone, the daily quota counts in the company's.
+        view.notes = crate::mail::pace::mail_warnings(
+            crate::mail::pace::Limits::from_settings(settings),
+            settings.timezone,
+            opens,
+            closes,
+            targeted_count,
+            &crate::survey::round::default_reminders(opens, closes, tz),
+        );
+    }
+    Ok(view)
 }
 
 fn resolve(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
@@ -226,6 +244,7 @@ async fn view(
         duration_minutes: record.duration_minutes,
         pulse_size: record.pulse_size,
         departments: paths,
+        notes: Vec::new(),
     })
 }
 

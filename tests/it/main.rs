@@ -13,6 +13,7 @@ mod digest;
 mod import;
 mod import_doors;
 mod mail;
+mod mail_pace;
 mod mail_tls;
 mod reports;
 mod reports_api;

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
@@ -52,6 +53,10 @@ struct Recorder {
     /// The one user and password AUTH accepts.
     account: Option<(String, String)>,
     logins: Arc<Mutex<Vec<Login>>>,
+    /// Answer `452 4.7.0` (throttling) to every n-th recipient given; 0: never.
+    throttle_every: Arc<AtomicUsize>,
+    /// Recipients given (one per message here), throttled ones included.
+    messages: Arc<AtomicUsize>,
     current_to: Vec<String>,
     current_data: Vec<u8>,
 }
@@ -88,6 +93,14 @@ impl Handler for Recorder {
     fn rcpt(&mut self, to: &str) -> Response {
         if self.refused.lock().unwrap().contains(to) {
             return response::NO_MAILBOX;
+        }
+        // Throttling at RCPT, as relays that count messages per minute answer (mailin keeps
+        // a session in its DATA state after an error at the end of the data, so the end of
+        // the data cannot be the place).
+        let every = self.throttle_every.load(Ordering::SeqCst);
+        let seen = self.messages.fetch_add(1, Ordering::SeqCst) + 1;
+        if every > 0 && seen.is_multiple_of(every) {
+            return Response::custom(452, "4.7.0 Too many messages, slow down".into());
         }
         response::OK
     }
@@ -329,6 +342,19 @@ impl SmtpServer {
             .lock()
             .unwrap()
             .insert(address.to_owned());
+    }
+
+    /// From now on every n-th message is answered `452 4.7.0` at RCPT (the relay asks for less) and
+    /// not kept; 0 turns it off.
+    pub fn throttle_every(&self, n: usize) {
+        self.recorder.throttle_every.store(n, Ordering::SeqCst);
+    }
+
+    /// How many messages were throttled so far.
+    pub fn throttled(&self) -> usize {
+        let every = self.recorder.throttle_every.load(Ordering::SeqCst);
+        let seen = self.recorder.messages.load(Ordering::SeqCst);
+        seen.checked_div(every).unwrap_or(0)
     }
 
     pub fn received(&self) -> Vec<Received> {

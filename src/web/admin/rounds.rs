@@ -289,6 +289,7 @@ async fn round_page(
             "questions": questions,
             "participation": participation,
             "mail": crate::mail::outbox::send_log(&app.db, id).await?,
+            "pace": pace_view(app, id).await?,
             "threshold": threshold,
             "can_edit": scheduled,
             "can_close": open,
@@ -299,6 +300,27 @@ async fn round_page(
             "flash": extra.flash,
         }),
     )
+}
+
+/// The round's invitations by state and their ETA, with times in the company's zone.
+async fn pace_view(app: &App, id: i32) -> AppResult<Value> {
+    let tz = app.settings.timezone;
+    let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, Utc::now()).await?;
+    let local = |at: Option<DateTime<Utc>>| {
+        at.map(|at| crate::survey::local_time::format_local_with_zone(at, tz))
+    };
+    Ok(json!({
+        "queued": pace.queued,
+        "sent": pace.sent,
+        "retrying": pace.retrying,
+        "failed": pace.failed,
+        "finish": local(pace.expected_finish),
+        "held_since": local(pace.held_back_since),
+        "relay_reply": pace.relay_reply,
+        "rate": pace.rate_per_minute,
+        "daily": pace.daily_limit,
+        "current_rate": pace.current_rate_per_minute.map(|r| format!("{r:.1}")),
+    }))
 }
 
 #[get("/admin/rounds/<id>")]

@@ -127,6 +127,7 @@ async fn page(
     csrf: &CsrfToken,
     form: &ScheduleForm,
     error: Option<&str>,
+    notes: &[String],
 ) -> AppResult<Page> {
     let schedules = schedule::list(&app.db, principal.locale, Utc::now()).await?;
     let departments: Vec<department::TreeEntry> = department::tree_with_headcounts(&app.db)
@@ -147,6 +148,7 @@ async fn page(
             "departments": departments,
             "timezone": app.settings.timezone.name(),
             "error": error,
+            "notes": notes,
         }),
     )
 }
@@ -165,6 +167,7 @@ pub async fn index(
         &csrf,
         &ScheduleForm::blank(),
         None,
+        &[],
     )
     .await
 }
@@ -184,9 +187,22 @@ pub async fn create(
         Err(message) => Err(AppError::Unprocessable(message)),
     };
     match result {
-        Ok(_) => Ok(Ok(Redirect::to("/admin/schedules"))),
+        Ok(view) if view.notes.is_empty() => Ok(Ok(Redirect::to("/admin/schedules"))),
+        // Created, with a warning (the mail limits): shown at once rather than lost in a
+        // redirect.
+        Ok(view) => Ok(Err(page(
+            app,
+            templates,
+            principal,
+            &csrf,
+            &ScheduleForm::blank(),
+            None,
+            &view.notes,
+        )
+        .await?)),
         Err(AppError::Unprocessable(message)) => {
-            let refused = page(app, templates, principal, &csrf, &form, Some(&message)).await?;
+            let refused =
+                page(app, templates, principal, &csrf, &form, Some(&message), &[]).await?;
             Ok(Err(refused.with_status(Status::UnprocessableEntity)))
         }
         Err(other) => Err(other),

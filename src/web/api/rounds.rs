@@ -10,6 +10,7 @@ use super::openapi::ApiError;
 use crate::app::App;
 use crate::error::AppResult;
 use crate::mail::outbox::{SendLog, send_log};
+use crate::mail::pace::{MailPace, round_status};
 use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
 use crate::web::guards::{ApiAdmin, ApiCaller};
 
@@ -72,6 +73,7 @@ pub async fn show(_caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Js
     Ok(Json(RoundDetail {
         round: round::get(&app.db, &app.settings, id).await?,
         mail: send_log(&app.db, id).await?,
+        pace: round_status(&app.db, &app.settings, id, Utc::now()).await?,
     }))
 }
 
@@ -115,6 +117,9 @@ pub struct RoundDetail {
     #[serde(flatten)]
     pub round: RoundView,
     pub mail: SendLog,
+    /// The invitations by state, when the last one is expected to leave at the current pace,
+    /// and whether the relay is holding the sending back.
+    pub pace: MailPace,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
