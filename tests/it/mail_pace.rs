@@ -366,3 +366,51 @@ async fn a_relay_that_keeps_saying_later_holds_the_mail_queued_and_hr_sees_why()
     assert!(page.contains("Vom Mailserver gebremst seit"), "{page}");
     assert!(page.contains("4.7.0 Too many messages"), "{page}");
 }
+
+#[rocket::async_test]
+async fn a_relay_that_drops_the_connection_before_confirming_gets_the_same_message_id_again() {
+    let server = SmtpServer::start_dropping_first_confirmation();
+    let t = app_with(&server.url(), 2, &[]).await;
+    let view = open_round(&t, 14).await;
+    assert_eq!(view.participation.invited, 4);
+    let worker = mailer(&t);
+    // The dropped mail is retried (at once on a fresh connection, or after its backoff).
+    let mut now = Utc::now();
+    for _ in 0..5 {
+        let done = worker.deliver_all(now).await.unwrap();
+        assert_eq!(done.failed, 0);
+        if invitation_states(&t).await.iter().all(|s| s == "sent") {
+            break;
+        }
+        now += Duration::hours(1);
+    }
+    let states = invitation_states(&t).await;
+    assert!(states.iter().all(|s| s == "sent"), "{states:?}");
+
+    // The relay kept the unconfirmed copy and got the mail again: two copies, one Message-ID,
+    // so the duplicate is recognisable and counted as one mail.
+    let ids: Vec<String> = server
+        .received()
+        .iter()
+        .map(|mail| mail.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), 4, "{ids:?}");
+    let stored: HashSet<String> = outbox_mail::Entity::find()
+        .filter(outbox_mail::Column::Kind.eq("invitation"))
+        .all(&t.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| format!("<{}>", row.message_id.trim_matches(['<', '>'])))
+        .collect();
+    let received: HashSet<String> = unique
+        .iter()
+        .map(|id| format!("<{}>", id.trim_matches(['<', '>'])))
+        .collect();
+    assert_eq!(
+        received, stored,
+        "every copy carries its outbox row's Message-ID"
+    );
+}

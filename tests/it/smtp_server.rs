@@ -312,6 +312,46 @@ impl SmtpServer {
         }
     }
 
+    /// A relay that keeps the first message it is given but drops the connection instead of
+    /// confirming it: a plain front before a mailin-embedded server that swallows the server's
+    /// first `250` after the end of a message's data and closes both sides.
+    pub fn start_dropping_first_confirmation() -> SmtpServer {
+        let backend = Self::serve(Self::any_port(), Recorder::default(), None);
+        let listener = Self::any_port();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let backend_port = backend.port;
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Its own runtime on its own thread, like the TLS front.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let dropped = dropped.clone();
+                    tokio::spawn(async move {
+                        let Ok(server) =
+                            tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
+                        else {
+                            return;
+                        };
+                        drop_first_confirmation(client, server, dropped).await;
+                    });
+                }
+            });
+        });
+        SmtpServer {
+            port,
+            recorder: backend.recorder,
+        }
+    }
+
     fn serve(listener: TcpListener, recorder: Recorder, tls: Option<SslConfig>) -> SmtpServer {
         let port = listener.local_addr().unwrap().port();
         let mut server = Server::new(recorder.clone());
@@ -365,4 +405,60 @@ impl SmtpServer {
     pub fn logins(&self) -> Vec<Login> {
         self.recorder.logins.lock().unwrap().clone()
     }
+}
+
+/// Passes one conversation through; the first `250` that answers the end of a message's data
+/// (in any conversation: `dropped`) is not passed on, and the connection is closed instead.
+async fn drop_first_confirmation(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let data_ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen_end = data_ended.clone();
+    let upstream = tokio::spawn(async move {
+        let mut buffer = [0u8; 8192];
+        let mut tail: Vec<u8> = Vec::new();
+        loop {
+            let Ok(n) = client_read.read(&mut buffer).await else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            // Noted before it is passed on, so that the answer cannot arrive first.
+            tail.extend_from_slice(&buffer[..n]);
+            if tail.windows(5).any(|w| w == b"\r\n.\r\n") {
+                seen_end.store(true, Ordering::SeqCst);
+            }
+            let keep = tail.len().saturating_sub(4);
+            tail.drain(..keep);
+            if server_write.write_all(&buffer[..n]).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut replies = BufReader::new(&mut server_read);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match replies.read_line(&mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if line.starts_with("250 ")
+            && data_ended.swap(false, Ordering::SeqCst)
+            && !dropped.swap(true, Ordering::SeqCst)
+        {
+            break;
+        }
+        if client_write.write_all(line.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    upstream.abort();
 }
