@@ -2503,4 +2503,115 @@ mod tests {
         assert_eq!(parent_path("A"), None);
         assert_eq!(last_part("A / B / C"), "C");
     }
+
+    /// Fuzzing the reading of files HR uploads: whatever the bytes, the import ends in a report,
+    /// never a panic, and what it accepts is valid. Seeds: the files in tests/fuzz/import (real
+    /// export shapes and bad ones) and an XLSX written here; proptest mutates them.
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn seeds() -> Vec<Vec<u8>> {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz/import");
+            let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(dir)
+                .expect("the seed corpus")
+                .map(|entry| std::fs::read(entry.expect("entry").path()).expect("a seed"))
+                .collect();
+            assert!(seeds.len() >= 5, "the corpus is in the repository");
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (row, cells) in [
+                ["E-Mail", "Name", "Abteilung", "Sprache"],
+                [
+                    "jürgen.groß@example.de",
+                    "Jürgen Groß",
+                    "Vertrieb / Süd",
+                    "Deutsch",
+                ],
+                ["anna@example.com", "Anna Smith", "Technik", "English"],
+            ]
+            .iter()
+            .enumerate()
+            {
+                for (col, cell) in cells.iter().enumerate() {
+                    sheet
+                        .write_string(row as u32, col as u16, *cell)
+                        .expect("cell");
+                }
+            }
+            sheet.write_number(3, 0, 42.5).expect("cell");
+            seeds.push(book.save_to_buffer().expect("xlsx"));
+            seeds
+        }
+
+        /// What must hold for any input: no panic (the call returns), every error says
+        /// something, and accepted rows are valid employees.
+        fn holds(bytes: &[u8]) -> Result<(), TestCaseError> {
+            let parsed = parse_file(bytes, &ImportOptions::new(Locale::De), &ignore_progress);
+            for error in &parsed.errors {
+                prop_assert!(!error.message.trim().is_empty(), "{error:?}");
+            }
+            if parsed.errors.is_empty() {
+                prop_assert!(parsed.employees.len() as u64 <= parsed.rows);
+                for row in &parsed.employees {
+                    prop_assert!(row.email.contains('@'), "{row:?}");
+                    prop_assert!(!row.name.trim().is_empty(), "{row:?}");
+                    prop_assert!(!row.department.trim().is_empty(), "{row:?}");
+                }
+            }
+            Ok(())
+        }
+
+        /// Byte edits: (position, byte, 0 = overwrite / 1 = insert / 2 = delete).
+        fn mutate(seed: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
+            let mut bytes = seed.to_vec();
+            for &(at, byte, kind) in edits {
+                let at = if bytes.is_empty() {
+                    0
+                } else {
+                    at % bytes.len()
+                };
+                match kind {
+                    0 if !bytes.is_empty() => bytes[at] = byte,
+                    2 if !bytes.is_empty() => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, byte),
+                }
+            }
+            bytes
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_bytes_end_in_a_report(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                holds(&bytes)?;
+            }
+
+            #[test]
+            fn mutated_exports_end_in_a_report(
+                seed in proptest::sample::select(seeds()),
+                edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 1..12),
+            ) {
+                holds(&mutate(&seed, &edits))?;
+            }
+
+            #[test]
+            fn cells_of_any_text_end_in_a_report(
+                cells in proptest::collection::vec("[a-zA-Z0-9äöüßÄÖÜ@.,;\t\"\r\n /-]{0,24}", 0..40),
+                delimiter in proptest::sample::select(vec![",", ";", "\t"]),
+            ) {
+                let mut text = ["E-Mail", "Vorname", "Nachname", "Abteilung", "Sprache"].join(delimiter);
+                for row in cells.chunks(5) {
+                    text.push('\n');
+                    text.push_str(&row.join(delimiter));
+                }
+                holds(text.as_bytes())?;
+                let (windows_1252, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+                holds(&windows_1252)?;
+            }
+        }
+    }
 }

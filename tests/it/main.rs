@@ -10,6 +10,7 @@ mod api;
 mod cli;
 mod dashboard;
 mod digest;
+mod fuzz;
 mod import;
 mod import_doors;
 mod mail;
