@@ -638,6 +638,31 @@ mod tests {
         assert!(pace.held_back_since().is_none());
     }
 
+    #[test]
+    fn a_throttle_after_taken_mail_starts_again_at_the_shortest_hold_off() {
+        let l = limits(Some(60), None);
+        let now = at("2026-11-27T09:00:00Z");
+        let mut pace = Pace::default();
+        let first = pace.throttled(l, now, "452 4.7.0");
+        assert_eq!(first, now + Duration::seconds(2));
+        // A relay that refuses every fifth mail: four taken, then "less" again. Without the
+        // relief in between the hold-off would double each time.
+        for round in 1..=10 {
+            let later = now + Duration::seconds(10 * round);
+            pace.relieved(4);
+            assert_eq!(
+                pace.throttled(l, later, "452 4.7.0"),
+                later + Duration::seconds(2),
+                "episode {round}"
+            );
+        }
+        // "Less" twice in a row doubles it.
+        assert_eq!(
+            pace.throttled(l, now + Duration::seconds(200), "452 4.7.0"),
+            now + Duration::seconds(200 + 8)
+        );
+    }
+
     const BERLIN: Tz = chrono_tz::Europe::Berlin;
 
     fn limits(rate: Option<u32>, daily: Option<u32>) -> Limits {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
@@ -56,6 +56,10 @@ pub struct Mailer {
     hold_until_ms: AtomicI64,
     /// Whether a mail of the current batch was throttled.
     throttled_in_batch: AtomicBool,
+    /// Mails the relay took since this process last reported to the pace: a throttling answer
+    /// after some taken mails is a new episode, not one more in a row (else a relay that
+    /// refuses every fifth mail would see hold-offs double without end).
+    taken_since_report: AtomicU64,
 }
 
 impl Mailer {
@@ -68,6 +72,7 @@ impl Mailer {
             limits,
             hold_until_ms: AtomicI64::new(0),
             throttled_in_batch: AtomicBool::new(false),
+            taken_since_report: AtomicU64::new(0),
         }
     }
 
@@ -85,7 +90,7 @@ impl Mailer {
                 }
                 Ok(_) => tokio::time::sleep(StdDuration::from_secs(1)).await,
                 Err(err) => {
-                    tracing::error!(error = %err, "mail worker");
+                    tracing::error!(error = ?err, "mail worker");
                     tokio::time::sleep(StdDuration::from_secs(5)).await;
                 }
             }
@@ -123,7 +128,20 @@ impl Mailer {
                 if let Some(slot) = slot {
                     sleep_until(slot).await;
                 }
-                self.deliver_one(mail, rounds, answered, now).await
+                let (id, attempts) = (mail.id, mail.attempts);
+                // One mail's trouble (a database hiccup while composing or reporting) must not
+                // end the batch: the outcomes of mails already handed to the server would be
+                // lost and sent again when their lease runs out.
+                self.deliver_one(mail, rounds, answered, now)
+                    .await
+                    .unwrap_or_else(|err| {
+                        tracing::error!(mail = id, error = ?err, "mail not handled; tried again later");
+                        Record::Retry {
+                            id,
+                            reply: format!("not handled: {err}"),
+                            next: Utc::now() + backoff(attempts),
+                        }
+                    })
             }
         });
         // More in flight than the transport lets talk at once, so that its connections never
@@ -131,7 +149,6 @@ impl Mailer {
         let mut outcomes = futures::stream::iter(sends).buffer_unordered(IN_FLIGHT);
         let mut pending = Vec::with_capacity(RECORD_EVERY);
         while let Some(record) = outcomes.next().await {
-            let record = record?;
             match &record {
                 Record::Sent { .. } => done.sent += 1,
                 Record::Retry { .. } => done.retrying += 1,
@@ -147,7 +164,8 @@ impl Mailer {
         outbox::record(&self.app.db, &pending, Utc::now()).await?;
         // The relay takes mail again: the hold-off is over and the pace recovers.
         if was_throttled && done.sent > 0 && !self.throttled_in_batch.load(Ordering::Relaxed) {
-            pace::report(&self.app.db, self.limits, Utc::now(), None, done.sent).await?;
+            let taken = self.taken_since_report.swap(0, Ordering::Relaxed);
+            pace::report(&self.app.db, self.limits, Utc::now(), None, taken).await?;
         }
         Ok(done)
     }
@@ -265,10 +283,13 @@ impl Mailer {
             });
         }
         match self.transport.send(&message, &mail.message_id).await {
-            Ok(reply) => Ok(Record::Sent {
-                mail: Box::new(mail),
-                reply,
-            }),
+            Ok(reply) => {
+                self.taken_since_report.fetch_add(1, Ordering::Relaxed);
+                Ok(Record::Sent {
+                    mail: Box::new(mail),
+                    reply,
+                })
+            }
             Err(Failure::Permanent(reply)) => {
                 tracing::warn!(mail = mail.id, reply = %reply, "mail refused for good");
                 Ok(Record::Failed { id: mail.id, reply })
@@ -286,9 +307,17 @@ impl Mailer {
                     // The relay wants less from everyone: hold the whole transport back (every
                     // instance, through the pacing row) and try this mail after the hold-off.
                     self.throttled_in_batch.store(true, Ordering::Relaxed);
-                    let until = pace::report(&self.app.db, self.limits, Utc::now(), Some(reply), 0)
-                        .await?
-                        .unwrap_or(now);
+                    let taken = self.taken_since_report.swap(0, Ordering::Relaxed);
+                    // In a task of its own: this future is polled by the batch's stream, which
+                    // is not polled while the batch writes outcomes down; a write transaction
+                    // left open here would hold SQLite's lock against that very write.
+                    let (db, limits, said) = (self.app.db.clone(), self.limits, reply.clone());
+                    let until = tokio::spawn(async move {
+                        pace::report(&db, limits, Utc::now(), Some(&said), taken).await
+                    })
+                    .await
+                    .map_err(crate::error::AppError::internal)??
+                    .unwrap_or(now);
                     self.hold_until_ms
                         .fetch_max(until.timestamp_millis(), Ordering::Relaxed);
                     tracing::warn!(mail = mail.id, reply = %reply, until = %until, "the relay throttles; holding all mail back");
