@@ -1,5 +1,6 @@
 //! The command line: the same services as the web, for operators and HR scripts.
 
+mod demo;
 mod import;
 mod mail;
 mod round;
@@ -55,6 +56,8 @@ enum Command {
     /// Recurring rounds: create, list, delete.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
+    /// Fill an empty database with a made-up company and a year of results; prints a login.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Subcommand)]
@@ -189,6 +192,10 @@ async fn run(command: Command, settings: Settings, figment: Figment) -> anyhow::
         Command::Schedule(command) => {
             let app = App::start(settings).await?;
             schedule::run(&app, command).await
+        }
+        Command::Demo(args) => {
+            let app = App::start(settings).await?;
+            demo::run(&app, args).await
         }
     }
 }

@@ -9,6 +9,7 @@ mod admin_workflows;
 mod api;
 mod cli;
 mod dashboard;
+mod demo;
 mod digest;
 mod fuzz;
 mod import;
