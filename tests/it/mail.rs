@@ -20,14 +20,24 @@ use crate::smtp_server::SmtpServer;
 const ORG: &[&str] = &["Vertrieb", "Technik"];
 
 async fn app_with(smtp_url: &str, extra: &[(&str, Value)]) -> TestApp {
+    app_with_staff(smtp_url, 3, extra).await
+}
+
+/// The app sending through `smtp_url`, with `per_department` employees in each of two
+/// departments (shared with the relay-pace tests).
+pub(crate) async fn app_with_staff(
+    smtp_url: &str,
+    per_department: usize,
+    extra: &[(&str, Value)],
+) -> TestApp {
     let mut overrides = vec![("smtp_url", Value::from(smtp_url.to_owned()))];
     overrides.extend(extra.iter().cloned());
     let t = TestApp::spawn_with(&overrides).await;
-    seed_org(&t.app.db, ORG, 3).await;
+    seed_org(&t.app.db, ORG, per_department).await;
     t
 }
 
-fn mailer(t: &TestApp) -> Mailer {
+pub(crate) fn mailer(t: &TestApp) -> Mailer {
     Mailer::new(
         t.app.clone(),
         Transport::from_settings(&t.app.settings).unwrap(),
@@ -41,7 +51,8 @@ fn local(offset: Duration) -> String {
         .to_string()
 }
 
-async fn open_round(t: &TestApp, days: i64) -> RoundView {
+/// A round over everyone, open since a minute ago for `days`.
+pub(crate) async fn open_round(t: &TestApp, days: i64) -> RoundView {
     let draft = RoundDraft {
         title: "Puls November".into(),
         opens_at: local(Duration::minutes(-1)),

@@ -8,56 +8,13 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{Duration, Utc};
 use kundenpuls::entities::outbox_mail;
 use kundenpuls::mail::pace::{self, Limits, Pace};
-use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
-use kundenpuls::survey::round::{self, RoundDraft, RoundView};
 use rocket::figment::value::Value;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{TestApp, seed_org};
+use crate::helpers::TestApp;
+use crate::mail::{app_with_staff, mailer, open_round};
 use crate::smtp_server::SmtpServer;
-
-const ORG: &[&str] = &["Vertrieb", "Technik"];
-
-async fn app_with(smtp_url: &str, per_department: usize, extra: &[(&str, Value)]) -> TestApp {
-    let mut overrides = vec![("smtp_url", Value::from(smtp_url.to_owned()))];
-    overrides.extend(extra.iter().cloned());
-    let t = TestApp::spawn_with(&overrides).await;
-    seed_org(&t.app.db, ORG, per_department).await;
-    t
-}
-
-fn mailer(t: &TestApp) -> Mailer {
-    Mailer::new(
-        t.app.clone(),
-        Transport::from_settings(&t.app.settings).unwrap(),
-    )
-}
-
-fn local(offset: Duration) -> String {
-    (Utc::now() + offset)
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-async fn open_round(t: &TestApp, days: i64) -> RoundView {
-    let draft = RoundDraft {
-        title: "Puls November".into(),
-        opens_at: local(Duration::minutes(-1)),
-        closes_at: local(Duration::days(days)),
-        ..RoundDraft::default()
-    };
-    round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
-        &draft,
-        Utc::now(),
-    )
-    .await
-    .expect("round opens")
-}
 
 async fn invitation_states(t: &TestApp) -> Vec<String> {
     outbox_mail::Entity::find()
@@ -74,7 +31,7 @@ async fn invitation_states(t: &TestApp) -> Vec<String> {
 async fn a_relay_that_throttles_every_fifth_mail_gets_each_mail_once_and_none_fails() {
     let server = SmtpServer::start();
     server.throttle_every(5);
-    let t = app_with(
+    let t = app_with_staff(
         &server.url(),
         10,
         &[("mail_rate_per_minute", Value::from(600u32))],
@@ -140,7 +97,7 @@ async fn a_relay_that_throttles_every_fifth_mail_gets_each_mail_once_and_none_fa
 #[rocket::async_test]
 async fn the_eta_of_an_unsent_round_is_the_plan_at_the_configured_rate() {
     let server = SmtpServer::start();
-    let t = app_with(
+    let t = app_with_staff(
         &server.url(),
         5,
         &[("mail_rate_per_minute", Value::from(60u32))],
@@ -167,7 +124,7 @@ async fn the_eta_of_an_unsent_round_is_the_plan_at_the_configured_rate() {
 #[rocket::async_test]
 async fn the_daily_quota_holds_back_the_rest_until_local_midnight_and_hr_is_warned() {
     let server = SmtpServer::start();
-    let t = app_with(&server.url(), 3, &[("mail_daily_limit", Value::from(2u32))]).await;
+    let t = app_with_staff(&server.url(), 3, &[("mail_daily_limit", Value::from(2u32))]).await;
     // A week: its first tenth is under 17 hours; the sixth invitation waits for the second
     // midnight from now, at least 24 hours away.
     let view = open_round(&t, 7).await;
@@ -205,7 +162,7 @@ async fn the_daily_quota_holds_back_the_rest_until_local_midnight_and_hr_is_warn
 #[rocket::async_test]
 async fn without_limits_nothing_waits_and_no_warning_is_given() {
     let server = SmtpServer::start();
-    let t = app_with(&server.url(), 3, &[]).await;
+    let t = app_with_staff(&server.url(), 3, &[]).await;
     let view = open_round(&t, 1).await;
     assert!(view.notes.is_empty(), "{:?}", view.notes);
     let done = mailer(&t).deliver_all(Utc::now()).await.unwrap();
@@ -235,7 +192,7 @@ async fn remind_once_at(t: &TestApp, round_id: i32, at: chrono::DateTime<Utc>) {
 #[rocket::async_test]
 async fn a_paced_reminder_is_queued_early_enough_that_its_last_mail_leaves_on_time() {
     let server = SmtpServer::start();
-    let t = app_with(
+    let t = app_with_staff(
         &server.url(),
         10,
         &[("mail_rate_per_minute", Value::from(60u32))],
@@ -270,7 +227,7 @@ async fn a_paced_reminder_is_queued_early_enough_that_its_last_mail_leaves_on_ti
 #[rocket::async_test]
 async fn two_workers_on_one_database_share_one_pace() {
     let server = SmtpServer::start();
-    let t = app_with(
+    let t = app_with_staff(
         &server.url(),
         10,
         &[("mail_rate_per_minute", Value::from(600u32))],
@@ -314,7 +271,7 @@ async fn two_workers_on_one_database_share_one_pace() {
 async fn a_relay_that_keeps_saying_later_holds_the_mail_queued_and_hr_sees_why() {
     let server = SmtpServer::start();
     server.throttle_every(1);
-    let t = app_with(
+    let t = app_with_staff(
         &server.url(),
         3,
         &[("mail_rate_per_minute", Value::from(600u32))],
@@ -370,7 +327,7 @@ async fn a_relay_that_keeps_saying_later_holds_the_mail_queued_and_hr_sees_why()
 #[rocket::async_test]
 async fn a_relay_that_drops_the_connection_before_confirming_gets_the_same_message_id_again() {
     let server = SmtpServer::start_dropping_first_confirmation();
-    let t = app_with(&server.url(), 2, &[]).await;
+    let t = app_with_staff(&server.url(), 2, &[]).await;
     let view = open_round(&t, 14).await;
     assert_eq!(view.participation.invited, 4);
     let worker = mailer(&t);
