@@ -322,6 +322,17 @@ async fn a_relay_that_keeps_saying_later_holds_the_mail_queued_and_hr_sees_why()
         .unwrap();
     assert!(page.contains("Vom Mailserver gebremst seit"), "{page}");
     assert!(page.contains("4.7.0 Too many messages"), "{page}");
+    // The slowed pace is shown beside the configured one, in whole mails a minute.
+    let current = status
+        .current_rate_per_minute
+        .expect("a rate is configured");
+    assert!(current <= 300.0, "{status:?}");
+    assert!(
+        page.contains(&format!(
+            "der Mailserver lässt derzeit {current:.0} pro Minute zu"
+        )),
+        "{page}"
+    );
 }
 
 #[rocket::async_test]

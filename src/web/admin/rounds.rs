@@ -319,7 +319,13 @@ async fn pace_view(app: &App, id: i32) -> AppResult<Value> {
         "relay_reply": pace.relay_reply,
         "rate": pace.rate_per_minute,
         "daily": pace.daily_limit,
-        "current_rate": pace.current_rate_per_minute.map(|r| format!("{r:.1}")),
+        // Only while the relay has slowed us below the configured rate; whole mails per
+        // minute are precise enough for HR and need no decimal separator of either language.
+        "current_rate": pace
+            .current_rate_per_minute
+            .zip(pace.rate_per_minute)
+            .filter(|(current, rate)| *current < f64::from(*rate))
+            .map(|(current, _)| format!("{:.0}", current.max(1.0))),
     }))
 }
 
