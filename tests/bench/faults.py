@@ -62,7 +62,6 @@ class Relay:
     """A storing SMTP server: every accepted message is counted by its Message-ID."""
 
     def __init__(self, throttle_every=0):
-        from aiosmtpd.controller import Controller
         self.port = free_port()
         self.ids = {}
         self.links = []
@@ -93,13 +92,17 @@ class Relay:
                             relay.links += re.findall(r"https?://\S+/s/[A-Za-z0-9_-]+", text)
                 return "250 OK"
 
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        self.handler = Handler()
+        self.start_again()
 
     def stop(self):
         self.controller.stop()
 
     def start_again(self):
+        # A stopped aiosmtpd controller cannot start again (its event loop is closed): a new
+        # one on the same port, with the same counts.
+        from aiosmtpd.controller import Controller
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def distinct(self):
@@ -343,14 +346,21 @@ def two_instances(binary):
         second = Service(binary, db.url, relay)
         first.cli("migrate")
         first.cli("import", "employees", str(employees_csv(count)))
-        # A schedule whose rounds open every minute: both schedulers plan and open them.
-        first.cli("schedule", "create", "--title", "Minutenpuls", "--cron", "* * * * *",
-                  "--duration", "1m", "--departments", "Bereich 0 / Team 0")
+        # A daily schedule (at most one round a day) whose next opening is two minutes away:
+        # both schedulers plan and open it.
+        from zoneinfo import ZoneInfo
+        at = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(minutes=2)
+        first.cli("schedule", "create", "--title", "Tagespuls", "--cron",
+                  f"{at.minute} {at.hour} * * *", "--duration", "12h",
+                  "--departments", "Bereich 0 / Team 0")
         first.start()
         second.start()
         open_round(first, "Puls")
-        # Two minutes: the one-off round's fan-out and at least one scheduled opening.
-        time.sleep(125)
+        # The one-off round's fan-out, then the scheduled opening (the scheduler looks every
+        # 20 s) and its fan-out.
+        wait_for(lambda: db.scalar("SELECT count(*) FROM rounds WHERE schedule_id IS NOT NULL "
+                                   "AND state = 'open'") >= 1, 240, "the scheduled round opens")
+        time.sleep(30)
         wait_for(lambda: db.scalar("SELECT count(*) FROM mail_outbox WHERE kind = 'invitation' "
                                    "AND state NOT IN ('sent', 'failed', 'cancelled')") == 0,
                  300, "every invitation is sent")
@@ -365,7 +375,7 @@ def two_instances(binary):
         doubled = db.scalar("SELECT count(*) FROM (SELECT period_key FROM rounds WHERE schedule_id "
                             "IS NOT NULL GROUP BY period_key HAVING count(*) > 1) AS d")
         row = result("two instances on one PostgreSQL: fan-out + scheduled openings", expected,
-                     relay, db, rounds=f"{periods} scheduled, {doubled} doubled",
+                     relay, db, rounds=f"{periods} scheduled round(s), {doubled} doubled",
                      note=f"{expected} invitations sent over the one-off round and the scheduled "
                           f"ones, {cancelled} cancelled at a close")
         return row
