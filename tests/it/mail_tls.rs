@@ -12,11 +12,11 @@ use kundenpuls::mail::outbox;
 use kundenpuls::mail::smtp::{CaFile, Failure, SmtpConfig, SmtpPool};
 use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
-use kundenpuls::survey::round::{self, RoundDraft, RoundView};
 use lettre::address::Envelope;
 use rocket::figment::value::Value;
 
-use crate::helpers::{TestApp, TestDb, seed_org};
+use crate::helpers::{TestApp, TestDb};
+use crate::mail::{app_with_staff, mailer, open_round};
 use crate::smtp_server::{Login, SmtpServer, TestCa};
 
 const USER: &str = "kundenpuls@corp.example";
@@ -32,49 +32,18 @@ fn starttls_url(server: &SmtpServer, password: &str) -> String {
     )
 }
 
+/// The app sending through `smtp_url`, trusting `ca` as an `smtp_ca_file` when given.
 async fn app_with(smtp_url: &str, ca: Option<&TestCa>, per_department: usize) -> TestApp {
-    let mut overrides = vec![("smtp_url", Value::from(smtp_url.to_owned()))];
-    if let Some(ca) = ca {
-        overrides.push((
-            "smtp_ca_file",
-            Value::from(ca.ca_file.display().to_string()),
-        ));
-    }
-    let t = TestApp::spawn_with(&overrides).await;
-    seed_org(&t.app.db, &["Vertrieb", "Technik"], per_department).await;
-    t
-}
-
-fn mailer(t: &TestApp) -> Mailer {
-    Mailer::new(
-        t.app.clone(),
-        Transport::from_settings(&t.app.settings).unwrap(),
-    )
-}
-
-fn local(offset: Duration) -> String {
-    (Utc::now() + offset)
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-async fn open_round(t: &TestApp) -> RoundView {
-    let draft = RoundDraft {
-        title: "Puls TLS".into(),
-        opens_at: local(Duration::minutes(-1)),
-        closes_at: local(Duration::days(14)),
-        ..RoundDraft::default()
-    };
-    round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
-        &draft,
-        Utc::now(),
-    )
-    .await
-    .expect("round opens")
+    let extra: Vec<(&str, Value)> = ca
+        .map(|ca| {
+            (
+                "smtp_ca_file",
+                Value::from(ca.ca_file.display().to_string()),
+            )
+        })
+        .into_iter()
+        .collect();
+    app_with_staff(smtp_url, per_department, &extra).await
 }
 
 /// One mail straight through a pool, as the worker sends it.
@@ -113,7 +82,7 @@ async fn starttls_with_the_company_ca_and_the_right_password_delivers_every_invi
         Some(1),
         "smtp_ca_file is read at start-up"
     );
-    let view = open_round(&t).await;
+    let view = open_round(&t, 14).await;
     assert_eq!(view.participation.invited, 4);
 
     let done = mailer(&t).deliver_all(Utc::now()).await.unwrap();
@@ -177,7 +146,7 @@ async fn a_wrong_password_is_a_setup_problem_that_is_retried_not_a_refused_addre
 
     // What the worker makes of it: every mail waits, none is marked as undeliverable.
     let t = app_with(&starttls_url(&server, "falsch"), Some(&ca), 1).await;
-    let view = open_round(&t).await;
+    let view = open_round(&t, 14).await;
     let done = mailer(&t).deliver_all(Utc::now()).await.unwrap();
     assert_eq!((done.sent, done.retrying, done.failed), (0, 2, 0));
     let log = outbox::send_log(&t.app.db, view.id).await.unwrap();
@@ -232,7 +201,7 @@ async fn without_smtp_ca_file_the_internal_ca_is_refused_and_no_password_is_sent
 
     let t = app_with(&starttls_url(&server, PASSWORD), None, 1).await;
     assert!(t.app.settings.smtp_ca.is_none());
-    let view = open_round(&t).await;
+    let view = open_round(&t, 14).await;
     let done = mailer(&t).deliver_all(Utc::now()).await.unwrap();
     assert_eq!((done.sent, done.retrying, done.failed), (0, 2, 0));
     let log = outbox::send_log(&t.app.db, view.id).await.unwrap();
@@ -266,7 +235,7 @@ async fn smtps_with_the_company_ca_delivers_and_without_it_is_refused() {
     assert!(reply.starts_with("250"), "{reply}");
 
     let t = app_with(&url, Some(&ca), 1).await;
-    open_round(&t).await;
+    open_round(&t, 14).await;
     let done = mailer(&t).deliver_all(Utc::now()).await.unwrap();
     assert_eq!((done.sent, done.failed), (2, 0));
     let received = server.received();
