@@ -3,20 +3,19 @@
 //! links), the service answers with a page or a redirect, never a server error, and stores a
 //! response exactly when it redirected to the thank-you page. Rate limits are off for the run.
 
-use chrono::{Duration, Utc};
 use kundenpuls::answer::form::{Item, Scale};
 use kundenpuls::answer::link::load_items;
-use kundenpuls::entities::{invitation, response};
+use kundenpuls::entities::response;
 use kundenpuls::invite;
-use kundenpuls::survey::round::{self, RoundDraft};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use rocket::figment::value::Value;
 use rocket::http::{ContentType, Status};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::helpers::{TestApp, csrf_in, seed_org};
+use crate::survey::{invitations, open_round};
 
 const CASES: usize = 240;
 
@@ -139,29 +138,11 @@ async fn whatever_is_posted_to_a_survey_link_gets_a_page_never_a_server_error() 
     ])
     .await;
     seed_org(&t.app.db, &["Vertrieb", "Technik"], CASES / 2 + 10).await;
-    let now = Utc::now();
-    let round = round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
-        &RoundDraft {
-            title: "Fuzz".to_owned(),
-            opens_at: (now - Duration::hours(1)).to_rfc3339(),
-            closes_at: (now + Duration::days(7)).to_rfc3339(),
-            ..Default::default()
-        },
-        now,
-    )
-    .await
-    .expect("round created");
-    let invitations = invitation::Entity::find()
-        .filter(invitation::Column::RoundId.eq(round.id))
-        .all(&t.app.db)
-        .await
-        .unwrap();
+    let round_id = open_round(&t).await;
+    let invitations = invitations(&t, round_id).await;
     assert!(invitations.len() > CASES);
-    let items = load_items(&t.app.db, round.id).await.unwrap();
-    let first = invite::token(&t.app.secrets.token_key, round.id, &invitations[0].id);
+    let items = load_items(&t.app.db, round_id).await.unwrap();
+    let first = invite::token(&t.app.secrets.token_key, round_id, &invitations[0].id);
     let page = t.client.get(format!("/s/{first}")).dispatch().await;
     assert_eq!(page.status(), Status::Ok);
     let csrf = csrf_in(&page.into_string().await.unwrap());
@@ -176,7 +157,7 @@ async fn whatever_is_posted_to_a_survey_link_gets_a_page_never_a_server_error() 
     let mut statuses = std::collections::BTreeMap::new();
     for (n, invitation) in invitations.iter().take(CASES).enumerate() {
         let case = strategy.new_tree(&mut runner).unwrap().current();
-        let mut link = invite::token(&t.app.secrets.token_key, round.id, &invitation.id);
+        let mut link = invite::token(&t.app.secrets.token_key, round_id, &invitation.id);
         if let Some((at, c)) = case.link_edit {
             let at = link
                 .char_indices()

@@ -51,6 +51,20 @@ fn local(offset: Duration) -> String {
         .to_string()
 }
 
+/// The round's admin page as HR (German) sees it, after adding and logging in an HR admin.
+pub(crate) async fn round_page_as_hr(t: &TestApp, round_id: i32) -> String {
+    t.add_staff("hr@example.de", kundenpuls::auth::Role::Admin)
+        .await;
+    t.login("hr@example.de", crate::helpers::PASSWORD).await;
+    t.client
+        .get(format!("/admin/rounds/{round_id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap()
+}
+
 /// A round over everyone, open since a minute ago for `days`.
 pub(crate) async fn open_round(t: &TestApp, days: i64) -> RoundView {
     let draft = RoundDraft {
@@ -386,17 +400,7 @@ async fn hr_sees_the_send_log_in_the_round_and_through_the_api() {
         "vertrieb.2@example.de"
     );
 
-    t.add_staff("hr@example.de", kundenpuls::auth::Role::Admin)
-        .await;
-    t.login("hr@example.de", crate::helpers::PASSWORD).await;
-    let html = t
-        .client
-        .get(format!("/admin/rounds/{}", view.id))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = round_page_as_hr(&t, view.id).await;
     assert!(
         html.contains("Versand") && html.contains("vertrieb.2@example.de"),
         "{html}"

@@ -13,7 +13,7 @@ use rocket::figment::value::Value;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::TestApp;
-use crate::mail::{app_with_staff, mailer, open_round};
+use crate::mail::{app_with_staff, mailer, open_round, round_page_as_hr};
 use crate::smtp_server::SmtpServer;
 
 async fn invitation_states(t: &TestApp) -> Vec<String> {
@@ -309,17 +309,7 @@ async fn a_relay_that_keeps_saying_later_holds_the_mail_queued_and_hr_sees_why()
     assert!(status.expected_finish.is_some(), "{status:?}");
 
     // HR's round page says so, in HR's language, with what the relay said.
-    t.add_staff("hr@example.de", kundenpuls::auth::Role::Admin)
-        .await;
-    t.login("hr@example.de", crate::helpers::PASSWORD).await;
-    let page = t
-        .client
-        .get(format!("/admin/rounds/{}", view.id))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = round_page_as_hr(&t, view.id).await;
     assert!(page.contains("Vom Mailserver gebremst seit"), "{page}");
     assert!(page.contains("4.7.0 Too many messages"), "{page}");
     // The slowed pace is shown beside the configured one, in whole mails a minute.

@@ -272,57 +272,40 @@ impl SmtpServer {
     /// AUTH (it does so only after its own STARTTLS).
     pub fn start_implicit_tls(ca: &TestCa) -> SmtpServer {
         install_crypto_provider();
-        let backend = Self::serve(Self::any_port(), Recorder::default(), None);
-        let listener = Self::any_port();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
         let acceptor = tokio_rustls::TlsAcceptor::from(ca.server_config());
-        let backend_port = backend.port;
-        // Its own runtime on its own thread: the front must keep answering while a test blocks
-        // (a CLI run) or between the tests' runtimes. It ends with the test process.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let Ok((client, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        let Ok(mut tls) = acceptor.accept(client).await else {
-                            return;
-                        };
-                        let Ok(mut plain) =
-                            tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
-                        else {
-                            return;
-                        };
-                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-                    });
-                }
-            });
-        });
-        SmtpServer {
-            port,
-            recorder: backend.recorder,
-        }
+        Self::front(move |client, mut plain| {
+            let acceptor = acceptor.clone();
+            async move {
+                let Ok(mut tls) = acceptor.accept(client).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            }
+        })
     }
 
     /// A relay that keeps the first message it is given but drops the connection instead of
     /// confirming it: a plain front before a mailin-embedded server that swallows the server's
     /// first `250` after the end of a message's data and closes both sides.
     pub fn start_dropping_first_confirmation() -> SmtpServer {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        Self::front(move |client, server| drop_first_confirmation(client, server, dropped.clone()))
+    }
+
+    /// A front on a port of its own before a plain mailin-embedded server: each client
+    /// connection is handed to `pass` with a fresh connection to that server. Its own runtime on
+    /// its own thread: the front must keep answering while a test blocks (a CLI run) or between
+    /// the tests' runtimes. It ends with the test process.
+    fn front<F, Fut>(pass: F) -> SmtpServer
+    where
+        F: Fn(tokio::net::TcpStream, tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let backend = Self::serve(Self::any_port(), Recorder::default(), None);
         let listener = Self::any_port();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let backend_port = backend.port;
-        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        // Its own runtime on its own thread, like the TLS front.
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -334,15 +317,12 @@ impl SmtpServer {
                     let Ok((client, _)) = listener.accept().await else {
                         continue;
                     };
-                    let dropped = dropped.clone();
-                    tokio::spawn(async move {
-                        let Ok(server) =
-                            tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
-                        else {
-                            return;
-                        };
-                        drop_first_confirmation(client, server, dropped).await;
-                    });
+                    let Ok(server) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
+                    else {
+                        continue;
+                    };
+                    tokio::spawn(pass(client, server));
                 }
             });
         });

@@ -31,7 +31,7 @@ use crate::helpers::{TestApp, TestDb, csrf_in, figment, form, location, seed_org
 const ORG: &[&str] = &["Vertrieb", "Vertrieb / Innendienst", "Technik"];
 
 /// An open round over the seeded organisation, opened at once.
-async fn open_round(t: &TestApp) -> i32 {
+pub(crate) async fn open_round(t: &TestApp) -> i32 {
     let now = Utc::now();
     let created = round::create(
         &t.app.db,
@@ -51,7 +51,7 @@ async fn open_round(t: &TestApp) -> i32 {
     created.id
 }
 
-async fn invitations(t: &TestApp, round_id: i32) -> Vec<invitation::Model> {
+pub(crate) async fn invitations(t: &TestApp, round_id: i32) -> Vec<invitation::Model> {
     invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(round_id))
         .all(&t.app.db)
