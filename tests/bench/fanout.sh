@@ -3,12 +3,20 @@
 # Starts postfix's smtp-sink (apt-get install postfix; only the binary is used) and the release
 # binary on SQLite (or PostgreSQL with KUNDENPULS_BENCH_PG set), imports 10,000 employees, opens a
 # round and times until the outbox reports every invitation sent; prints the service's peak
-# memory and, for comparison, smtp-source's own rate against the same sink.
+# memory (VmHWM) and, for comparison, smtp-source's own rate against the same sink.
 # Paced: KUNDENPULS_BENCH_RATE=120 (mail_rate_per_minute) also reads the ETA the API gives right
-# after the round was created and compares it with when the last invitation actually left.
+# after the round was created and compares it with when the last invitation actually left, and
+# the planned duration ((mails - 1) intervals of 60/rate s) with the measured one.
 # Usage: tests/bench/fanout.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
+#   KUNDENPULS_BENCH_MAILS=10000  KUNDENPULS_BENCH_POOL=16 (smtp_pool_size)
+#   KUNDENPULS_BENCH_RATE=<mails a minute>  KUNDENPULS_BENCH_PG=postgres://…/postgres (admin URL;
+#   a database kp_fanout_<pid> is created and dropped)
+#   KUNDENPULS_BENCH_DEADLINE=<s>  give up (exit 1) if the outbox has not sent everything by then
+#   (default 600 s, paced: twice the plan + 120 s)
+#   KUNDENPULS_BENCH_RESULTS=<file>  also append the figures as one JSON line (tests/bench/run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+here=$(pwd)
 bin=$(realpath "${1:-target/release/kundenpuls}")
 count=${KUNDENPULS_BENCH_MAILS:-10000}
 pool=${KUNDENPULS_BENCH_POOL:-16}
@@ -49,7 +57,7 @@ cd "$work"
 token=$("$bin" token create --role admin --name bench 2>/dev/null)
 "$bin" serve &
 server=$!
-pids+=($server)
+pids+=("$server")
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$web_port/health" >/dev/null && break; sleep 0.1; done
 
 opens=$(TZ=Europe/Berlin date -d '-1 minute' '+%Y-%m-%d %H:%M')
@@ -61,22 +69,47 @@ if [ -n "$rate" ]; then
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["pace"]["expected_finish"])')
   echo "ETA shown right after creating the round: $eta (rate $rate a minute)"
 fi
-while [ "$(count_sent)" -lt "$count" ]; do sleep 0.05; done
+deadline=${KUNDENPULS_BENCH_DEADLINE:-$([ -n "$rate" ] && echo $(( 2 * (count - 1) * 60 / rate + 120 )) || echo 600)}
+while [ "$(count_sent)" -lt "$count" ]; do
+  if [ $(( ($(date +%s%N) - start) / 1000000000 )) -ge "$deadline" ]; then
+    echo "gave up after $deadline s: $(count_sent) of $count invitations sent" >&2
+    exit 1
+  fi
+  sleep 0.05
+done
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-peak=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$server/status")
-printf 'kundenpuls: %d invitations sent in %d.%03d s = %d mails/s (pool %d), peak RSS %s\n' \
-  "$count" $((ms / 1000)) $((ms % 1000)) $((count * 1000 / (ms > 0 ? ms : 1))) "$pool" "$peak"
+seen_at=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+peak_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$server/status")
+printf 'kundenpuls: %d invitations sent in %d.%03d s = %d mails/s (pool %d), peak RSS %s kB\n' \
+  "$count" $((ms / 1000)) $((ms % 1000)) $((count * 1000 / (ms > 0 ? ms : 1))) "$pool" "$peak_kib"
+paced=null
 if [ -n "$rate" ]; then
-  python3 - "$eta" "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" <<'PY'
-import sys
+  # The human lines go to stderr, the JSON object to stdout (into $paced).
+  paced=$(python3 - "$eta" "$seen_at" "$count" "$rate" "$ms" <<'PY'
+import json, sys
 from datetime import datetime
-eta = datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
-seen = datetime.fromisoformat(sys.argv[2][:26] + "+00:00")
-print(f"last invitation seen sent at {seen.isoformat()}: {(seen - eta).total_seconds():+.1f} s from the ETA (polled every 50 ms)")
+eta = datetime.fromisoformat(sys.argv[1])
+seen = datetime.fromisoformat(sys.argv[2])
+count, rate, ms = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+planned = (count - 1) * 60 / rate
+deviation = (seen - eta).total_seconds()
+print(f"last invitation seen sent at {seen.isoformat()}: {deviation:+.1f} s from the ETA (polled every 50 ms)",
+      file=sys.stderr)
+print(f"planned {planned:.1f} s ({count - 1} intervals of {60 / rate:.2f} s), took {ms / 1000:.1f} s",
+      file=sys.stderr)
+print(json.dumps({"eta": sys.argv[1], "last_sent_seen": seen.isoformat(),
+                  "planned_s": round(planned, 2), "eta_deviation_s": round(deviation, 2)}))
 PY
+)
 fi
 
 start=$(date +%s%N)
 /usr/sbin/smtp-source -d -s 16 -m "$count" -l 3000 -f bench@example.de -t sink@example.de "127.0.0.1:$sink_port"
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-printf 'smtp-source (16 sessions kept open, 3 KB) against the same sink: %d mails/s\n' $((count * 1000 / (ms > 0 ? ms : 1)))
+source_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+source_rate=$((count * 1000 / (source_ms > 0 ? source_ms : 1)))
+printf 'smtp-source (16 sessions kept open, 3 KB) against the same sink: %d mails/s\n' "$source_rate"
+python3 "$here/tests/bench/json_line.py" part=fanout \
+  backend="$([ -n "${KUNDENPULS_BENCH_PG:-}" ] && echo postgres || echo sqlite)" \
+  mails="$count" pool="$pool" rate_per_minute="$rate" seconds="$(awk "BEGIN { print $ms / 1000 }")" \
+  mails_per_s="$(awk "BEGIN { printf \"%.1f\", $count * 1000 / ($ms > 0 ? $ms : 1) }")" \
+  peak_rss_kib="$peak_kib" smtp_source_per_s="$source_rate" paced:="$paced"

@@ -14,13 +14,23 @@ every message by Message-ID; aiosmtpd is installed from PyPI into a throw-away v
 For each: invitations expected, distinct Message-IDs received (lost = expected - distinct),
 copies beyond the first (duplicated), responses stored, rounds created. The goal is 0 lost,
 0 duplicated, exactly 1 response, exactly 1 round per period. Prints a Markdown table.
-Bounded: every wait has a deadline (the kill-9 scenario waits out the worker's 5-minute lease).
+Bounded: every wait has a deadline (the kill-9 scenario waits out the worker's 5-minute lease);
+a wait that runs out is reported with the scenario ("gave up"), and the script exits 1.
 PostgreSQL: KUNDENPULS_BENCH_PG (default postgres://postgres@127.0.0.1:5432/postgres).
 The survey rate limits are turned off for one-link (all 200 come from one address).
+
+Environment:
+  KUNDENPULS_BENCH_RESULTS=<file>  also append one JSON line per scenario (tests/bench/run)
+  KUNDENPULS_BENCH_QUICK=1         smaller counts and a 10 s outage, to check the script itself
+                                   (kill-9 still waits out the lease); not figures of record
+  KUNDENPULS_BENCH_VENV=<dir>      the venv with aiosmtpd, created there once and reused
 """
 
+import atexit
+import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -35,6 +45,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN = os.environ.get("KUNDENPULS_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 WORK = Path(tempfile.mkdtemp(prefix="kp-faults-"))
+atexit.register(shutil.rmtree, WORK, True)
+QUICK = os.environ.get("KUNDENPULS_BENCH_QUICK") == "1"
+# What a scenario waited for in vain; reported with its row instead of hidden in stderr.
+GAVE_UP = []
+# Everything a scenario started, so that a scenario that fails half-way leaves nothing running.
+STARTED = []
+
+
+def scaled(full, quick):
+    return quick if QUICK else full
 
 
 def ensure_aiosmtpd():
@@ -44,10 +64,16 @@ def ensure_aiosmtpd():
         return
     except ImportError:
         pass
-    env_dir = WORK / "venv"
-    venv.create(env_dir, with_pip=True)
+    given = os.environ.get("KUNDENPULS_BENCH_VENV")
+    env_dir = Path(given) if given else Path(tempfile.mkdtemp(prefix="kp-faults-venv-"))
+    if not (env_dir / "bin/python").exists():
+        venv.create(env_dir, with_pip=True)
     subprocess.run([env_dir / "bin/pip", "install", "--quiet", "--disable-pip-version-check",
                     "aiosmtpd==1.4.6"], check=True)
+    if not given:
+        # A throw-away venv: the process that replaces this one removes it when it ends.
+        os.environ["KP_FAULTS_THROWAWAY_VENV"] = str(env_dir)
+    shutil.rmtree(WORK, True)
     os.execv(env_dir / "bin/python", [str(env_dir / "bin/python"), __file__, *sys.argv[1:]])
 
 
@@ -94,9 +120,13 @@ class Relay:
 
         self.handler = Handler()
         self.start_again()
+        STARTED.append(self)
 
     def stop(self):
-        self.controller.stop()
+        try:
+            self.controller.stop()
+        except (AssertionError, RuntimeError):
+            pass  # already stopped
 
     def start_again(self):
         # A stopped aiosmtpd controller cannot start again (its event loop is closed): a new
@@ -139,6 +169,7 @@ class Service:
         log = open(WORK / f"serve-{self.port}.log", "a")
         self.process = subprocess.Popen([self.binary, "serve"], env=self.env, cwd=WORK,
                                         stdout=log, stderr=log)
+        STARTED.append(self)
         wait_for(lambda: http_ok(f"http://127.0.0.1:{self.port}/health"), 30, "the service starts")
 
     def kill(self, sig=signal.SIGTERM):
@@ -163,6 +194,7 @@ def wait_for(check, seconds, what):
             return True
         time.sleep(0.2)
     print(f"  gave up after {seconds} s waiting until {what}", file=sys.stderr)
+    GAVE_UP.append(f"{what} (after {seconds} s)")
     return False
 
 
@@ -225,34 +257,35 @@ def result(name, expected, relay, db, responses="—", rounds="—", note=""):
 
 
 def smtp_down(binary):
-    count = 2000
+    count = scaled(2000, 300)
+    outage = scaled(60, 10)
     relay, db = Relay(), Sqlite("smtp-down")
     service = Service(binary, db.url, relay)
     service.cli("migrate")
     service.cli("import", "employees", str(employees_csv(count)))
     service.start()
     open_round(service)
-    wait_for(lambda: relay.distinct() >= 300, 60, "300 invitations arrived")
+    wait_for(lambda: relay.distinct() >= count // 6, 60, f"{count // 6} invitations arrived")
     relay.stop()
     down_at = relay.distinct()
-    time.sleep(60)
+    time.sleep(outage)
     relay.start_again()
     wait_for(lambda: sent(db) >= count, 420, "every invitation is sent")
     service.kill()
     relay.stop()
-    return result("SMTP server down for 60 s mid-fan-out", count, relay, db,
+    return result(f"SMTP server down for {outage} s mid-fan-out", count, relay, db,
                   note=f"down after {down_at} had arrived")
 
 
 def kill_9(binary):
-    count = 5000
+    count = scaled(5000, 1000)
     relay, db = Relay(), Sqlite("kill-9")
     service = Service(binary, db.url, relay)
     service.cli("migrate")
     service.cli("import", "employees", str(employees_csv(count)))
     service.start()
     open_round(service)
-    wait_for(lambda: relay.distinct() >= 1000, 60, "1,000 invitations arrived")
+    wait_for(lambda: relay.distinct() >= count // 5, 60, f"{count // 5} invitations arrived")
     service.kill(signal.SIGKILL)
     killed_at = relay.distinct()
     service.start()
@@ -292,7 +325,8 @@ def one_link(binary):
         value = re.search(r'value="([^"]+)"', tag).group(1)
         fields[name] = value  # the last choice of each item: a valid answer
     body = urllib.parse.urlencode({k: v for k, v in fields.items() if v is not None}).encode()
-    barrier = threading.Barrier(200)
+    parallel = scaled(200, 50)
+    barrier = threading.Barrier(parallel)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -310,19 +344,20 @@ def one_link(binary):
         except urllib.error.HTTPError as error:
             return error.code
 
-    with concurrent.futures.ThreadPoolExecutor(200) as pool:
-        statuses = list(pool.map(post, range(200)))
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        statuses = list(pool.map(post, range(parallel)))
     service.kill()
     relay.stop()
     counts = {code: statuses.count(code) for code in sorted(set(statuses))}
     responses = db.scalar("SELECT count(*) FROM responses")
-    return {"scenario": "200 parallel submissions of one link", "expected": "—", "lost": "—",
+    return {"scenario": f"{parallel} parallel submissions of one link", "expected": "—", "lost": "—",
             "duplicated": "—", "failed": "—", "responses": responses, "rounds": "—",
-            "note": "answers: " + ", ".join(f"{n} × {code}" for code, n in counts.items())}
+            "note": "answers: " + ", ".join(f"{n} × {code}" for code, n in counts.items()),
+            "parallel": parallel, "statuses": {str(code): n for code, n in counts.items()}}
 
 
 def throttle(binary):
-    count = 200
+    count = scaled(200, 50)
     relay, db = Relay(throttle_every=5), Sqlite("throttle")
     service = Service(binary, db.url, relay)
     service.cli("migrate")
@@ -339,7 +374,7 @@ def throttle(binary):
 
 
 def two_instances(binary):
-    count = 3000
+    count = scaled(3000, 600)
     relay, db = Relay(), Postgres("two")
     try:
         first = Service(binary, db.url, relay)
@@ -378,6 +413,7 @@ def two_instances(binary):
                      relay, db, rounds=f"{periods} scheduled round(s), {doubled} doubled",
                      note=f"{expected} invitations sent over the one-off round and the scheduled "
                           f"ones, {cancelled} cancelled at a close")
+        row.update({"rounds_created": periods, "rounds_doubled": doubled})
         return row
     finally:
         db.drop()
@@ -387,23 +423,67 @@ SCENARIOS = {"smtp-down": smtp_down, "kill-9": kill_9, "one-link": one_link,
              "throttle": throttle, "two-instances": two_instances}
 
 
+def stop_started():
+    for thing in reversed(STARTED):
+        if isinstance(thing, Relay):
+            thing.stop()
+        else:
+            thing.kill(signal.SIGKILL)
+    STARTED.clear()
+
+
+def record(key, row, seconds, error=None):
+    """One JSON line per scenario for tests/bench/run; "—" (not applicable) becomes null."""
+    target = os.environ.get("KUNDENPULS_BENCH_RESULTS")
+    if not target:
+        return
+    line = {"part": "faults", "key": key, "quick": QUICK, "seconds": round(seconds, 1),
+            "gave_up": list(GAVE_UP), "error": error}
+    line.update({k: (None if v == "—" else v) for k, v in row.items()})
+    with open(target, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
 def main():
     ensure_aiosmtpd()
+    throwaway = os.environ.pop("KP_FAULTS_THROWAWAY_VENV", None)
+    if throwaway:
+        atexit.register(shutil.rmtree, throwaway, True)
+    # Under `timeout` (tests/bench/run) a SIGTERM must still drop the PostgreSQL database and
+    # remove the work directory: as an exit, finally blocks and atexit run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    atexit.register(stop_started)
     args = sys.argv[1:]
     binary = str(ROOT / "target/release/kundenpuls")
     if args and not args[0] in SCENARIOS:
         binary = str(Path(args.pop(0)).resolve())
     chosen = args or list(SCENARIOS)
+    unknown = [name for name in chosen if name not in SCENARIOS]
+    if unknown:
+        sys.exit(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
     rows = []
+    failed = False
     for name in chosen:
         print(f"== {name} ({datetime.now():%H:%M:%S})", file=sys.stderr)
-        rows.append(SCENARIOS[name](binary))
+        GAVE_UP.clear()
+        started = time.monotonic()
+        try:
+            rows.append(SCENARIOS[name](binary))
+            error = None
+        except Exception as err:  # one broken scenario must not hide the others' figures
+            error = f"{type(err).__name__}: {err}"
+            rows.append({"scenario": name, "expected": "—", "lost": "—", "duplicated": "—",
+                         "failed": "—", "responses": "—", "rounds": "—", "note": error})
+        stop_started()
+        failed = failed or bool(GAVE_UP) or error is not None
+        record(name, rows[-1], time.monotonic() - started, error)
         print(f"   {rows[-1]}", file=sys.stderr)
     print("| scenario | invitations | lost | duplicated | failed | responses | rounds | seen |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['scenario']} | {r['expected']} | {r['lost']} | {r['duplicated']} | "
               f"{r['failed']} | {r['responses']} | {r['rounds']} | {r['note']} |")
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -3,23 +3,49 @@
 # four levels, 78 closed rounds of 8 scored items (+ comment), 70 % participation. The stored
 # aggregates of rounds 1–76 are generated directly; rounds 77 and 78 get raw answers (70,000
 # responses each) and are closed by `kundenpuls round close`, which computes their aggregates
-# (the time of each close is printed). Then, against the release binary on SQLite:
-#   - GET /dashboard as a company-wide viewer,
+# (the time of each close is printed). Then, against the release binary on SQLite, each with
+# wrk and a Lua script that prints p50/p95/p99 and counts every answer that is not 2xx:
+#   - GET /dashboard as a company-wide viewer, 1 client and CONNECTIONS clients,
 #   - GET /charts/trend.svg?department=<id>&width=<w> over every department and 40 widths
-#     (4,800+ distinct pictures, so the chart cache hardly ever answers),
-#   - GET /api/v1/departments/<id>/trend over every department,
-# each with wrk and a Lua script that prints p50/p95/p99.
+#     400, 420, … 1180 (4,800+ distinct pictures, so the chart cache hardly ever answers),
+#     1 client and CONNECTIONS clients,
+#   - GET /api/v1/departments/<id>/trend over every department, CONNECTIONS clients,
+# and the server's peak memory (VmHWM) over all of it.
+# The widths lie inside what the service draws (MIN_WIDTH..MAX_WIDTH in
+# src/web/dashboard/charts.rs, 320–1600; the trend chart keeps a minimum height since 451be4a,
+# so narrow widths draw too); the script checks them against that file when it is there, since
+# a refused width would be timed as a fast 400 instead of a drawing.
 #
 # Usage: tests/bench/reports.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
 #   DURATION=10s THREADS=2 CONNECTIONS=8
+#   EMPLOYEES=100000 ROUNDS=78   smaller for a quick check of the script itself
 #   KEEP_WORK=1   keep the generated database and files (the path is printed) for a look
+#   KUNDENPULS_BENCH_RESULTS=<file>  also append the figures as JSON lines (tests/bench/run)
 # Needs: wrk (apt-get install -y wrk), python3, curl.
+# Exits non-zero if any timed request was answered with anything but 2xx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+here=$(pwd)
 bin=$(realpath "${1:-target/release/kundenpuls}")
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-8}
+EMPLOYEES=${EMPLOYEES:-100000}
+ROUNDS=${ROUNDS:-78}
+width_min=400
+width_step=20
+width_count=40
+width_max=$((width_min + (width_count - 1) * width_step))
+limits=src/web/dashboard/charts.rs
+if [ -f "$limits" ]; then
+  allowed_min=$(sed -n 's/^pub const MIN_WIDTH: u32 = \([0-9]*\);/\1/p' "$limits")
+  allowed_max=$(sed -n 's/^pub const MAX_WIDTH: u32 = \([0-9]*\);/\1/p' "$limits")
+  if [ -n "$allowed_min" ] && [ -n "$allowed_max" ] \
+    && { [ "$width_min" -lt "$allowed_min" ] || [ "$width_max" -gt "$allowed_max" ]; }; then
+    echo "chart widths $width_min–$width_max outside the service's $allowed_min–$allowed_max" >&2
+    exit 1
+  fi
+fi
 port=${PORT:-18432}
 work=$(mktemp -d)
 server=""
@@ -34,21 +60,21 @@ export ROCKET_DATABASE_URL="sqlite://$work/bench.db?mode=rwc"
 export KUNDENPULS_LOG=warn
 export ROCKET_MAIL_DIR="$work/mail"
 
-python3 - "$work/employees.csv" <<'PY'
+python3 - "$work/employees.csv" "$EMPLOYEES" <<'PY'
 import sys, random
 random.seed(7)
 depts = [f"Bereich {a} / Abteilung {b} / Team {c} / Gruppe {d}"
          for a in range(3) for b in range(4) for c in range(3) for d in range(3)][:120]
 with open(sys.argv[1], "w", encoding="utf-8") as out:
     out.write("email;name;department;locale\n")
-    for i in range(100_000):
+    for i in range(int(sys.argv[2])):
         out.write(f"person{i}@example.de;Person {i};{random.choice(depts)};{'en' if i % 4 == 0 else 'de'}\n")
 PY
 "$bin" migrate >/dev/null
 "$bin" import employees "$work/employees.csv" >/dev/null
 
 start=$(date +%s%N)
-python3 - "$work/bench.db" <<'PY'
+python3 - "$work/bench.db" "$ROUNDS" <<'PY'
 import sqlite3, sys, random, uuid, datetime
 random.seed(11)
 db = sqlite3.connect(sys.argv[1])
@@ -79,10 +105,11 @@ def score(values, reverse):
     turned = [(6 - v) if r else v for v, r in zip(values, reverse) if v is not None]
     return None if not turned else (sum(turned) / len(turned) - 1) / 4 * 100
 
-for r in range(78):
+rounds = int(sys.argv[2])
+for r in range(rounds):
     opens = start + datetime.timedelta(weeks=4 * r)
     closes = opens + datetime.timedelta(days=7)
-    raw = r >= 76
+    raw = r >= rounds - 2
     state = "open" if raw else "closed"
     cur = db.execute(
         "INSERT INTO rounds (title, state, opens_at, closes_at, created_at, closed_at) VALUES (?,?,?,?,?,?)",
@@ -167,12 +194,16 @@ print("rounds:", db.execute("SELECT count(*) FROM rounds").fetchone()[0],
                                for t in ("result_groups", "result_pillars", "result_items")),
       "| raw answers:", db.execute("SELECT count(*) FROM answers").fetchone()[0])
 PY
-echo "data generated in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+generate_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "data generated in $generate_ms ms"
 
+close_ms=()
 for id in $("$bin" round list 2>/dev/null | awk '$2 == "open" {print $1}'); do
+  responses=$(sqlite3 "$work/bench.db" "SELECT count(*) FROM responses WHERE round_id = $id")
   start=$(date +%s%N)
   "$bin" round close "$id" >/dev/null
-  echo "round close $id (70,000 responses, aggregates computed): $(( ($(date +%s%N) - start) / 1000000 )) ms"
+  close_ms+=($(( ($(date +%s%N) - start) / 1000000 )))
+  echo "round close $id ($responses responses, aggregates computed): ${close_ms[-1]} ms"
 done
 
 echo "bench-password-123" | "$bin" user add --email viewer@example.de --role viewer >/dev/null
@@ -192,20 +223,33 @@ curl -fs -b "$work/cookies" -c "$work/cookies" -o /dev/null \
   --data-urlencode "csrf=$csrf" --data-urlencode "email=viewer@example.de" \
   --data-urlencode "password=bench-password-123" "$base/login"
 cookie=$(sed "s/^#HttpOnly_//" "$work/cookies" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}')
-curl -fs -H "Cookie: $cookie" -o /dev/null -w "first /dashboard (cold): HTTP %{http_code}, %{time_total} s, %{size_download} bytes\n" "$base/dashboard"
+first=$(curl -fs -H "Cookie: $cookie" -o /dev/null -w "%{http_code} %{time_total} %{size_download}" "$base/dashboard")
+read -r first_code first_s first_bytes <<<"$first"
+echo "first /dashboard (cold): HTTP $first_code, $first_s s, $first_bytes bytes"
 curl -fs -H "Cookie: $cookie" -o "$work/trend.png" "$base/charts/trend.png"
 
+# wrk counts only >= 400 as errors; a 3xx (a lost session sends the viewer to /login) would be
+# timed as a fast success, so every answer that is not 2xx is counted here.
 cat > "$work/paths.lua" <<LUA
 local departments = {}
 for id in string.gmatch("$departments", "%d+") do departments[#departments + 1] = id end
 local kind = os.getenv("KIND")
-local n = 0
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  n = 0
+  non_2xx = 0
+  statuses = ""
+end
 request = function()
   n = n + 1
   local d = departments[(n % #departments) + 1]
   local path
   if kind == "chart" then
-    path = "/charts/trend.svg?department=" .. d .. "&width=" .. (400 + (math.floor(n / #departments) % 40) * 20)
+    local w = $width_min + (math.floor(n / #departments) % $width_count) * $width_step
+    path = "/charts/trend.svg?department=" .. d .. "&width=" .. w
   elseif kind == "api" then
     path = "/api/v1/departments/" .. d .. "/trend"
   else
@@ -213,16 +257,55 @@ request = function()
   end
   return wrk.format("GET", path)
 end
+response = function(status, headers, body)
+  if status < 200 or status > 299 then
+    non_2xx = non_2xx + 1
+    if #statuses < 200 then statuses = statuses .. status .. " " end
+  end
+end
 done = function(summary, latency, requests)
-  io.write(string.format("  %d requests, %d non-2xx/3xx, %.0f req/s, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n",
-    summary.requests, summary.errors.status, summary.requests / (summary.duration / 1e6),
+  local bad, seen = 0, ""
+  for _, thread in ipairs(threads) do
+    bad = bad + thread:get("non_2xx")
+    seen = seen .. thread:get("statuses")
+  end
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  local per_s = summary.requests / (summary.duration / 1e6)
+  io.write(string.format("  %d requests, %d non-2xx, %.0f req/s, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\\n",
+    summary.requests, bad, per_s,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+  if bad > 0 then io.write("  non-2xx statuses (first ones): " .. seen .. "\\n") end
+  local f = io.open(os.getenv("JSON_OUT"), "w")
+  f:write(string.format('{"requests": %d, "non_2xx": %d, "socket_errors": %d, "per_s": %.1f, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f}\\n',
+    summary.requests, bad, errors, per_s, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+  f:close()
 end
 LUA
-for kind in dashboard chart api; do
-  echo "$kind (wrk -t$THREADS -c$CONNECTIONS -d$DURATION):"
+non_2xx_total=0
+for run in dashboard:1 dashboard:"$CONNECTIONS" chart:1 chart:"$CONNECTIONS" api:"$CONNECTIONS"; do
+  kind=${run%%:*}
+  clients=${run#*:}
+  threads=$(( THREADS < clients ? THREADS : clients ))
+  echo "$kind, $clients client(s) (wrk -t$threads -c$clients -d$DURATION):"
   header="Cookie: $cookie"
   [ "$kind" = api ] && header="Authorization: Bearer $token"
-  KIND=$kind wrk --timeout 10s -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "$header" -s "$work/paths.lua" "$base" | grep -E 'requests,|Socket errors'
+  json="$work/$kind-$clients.json"
+  KIND=$kind JSON_OUT=$json wrk --timeout 10s -t"$threads" -c"$clients" -d"$DURATION" -H "$header" \
+    -s "$work/paths.lua" "$base" | grep -E 'requests,|non-2xx statuses|Socket errors' || true
+  bad=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["non_2xx"])' "$json" 2>/dev/null || echo 1)
+  non_2xx_total=$((non_2xx_total + bad))
+  python3 "$here/tests/bench/json_line.py" part=reports what=load kind="$kind" clients="$clients" \
+    threads="$threads" duration="$DURATION" "@$json"
 done
-echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2 / 1024 " MiB"}')"
+peak_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$server/status")
+echo "server peak RSS: $(awk "BEGIN { print $peak_kib / 1024 }") MiB"
+python3 "$here/tests/bench/json_line.py" part=reports what=setup employees="$EMPLOYEES" rounds="$ROUNDS" \
+  departments="$(tr ',' '\n' <<<"$departments" | wc -l)" generate_ms="$generate_ms" \
+  close_ms:="[$(IFS=,; echo "${close_ms[*]}")]" first_dashboard_code="$first_code" \
+  first_dashboard_s="$first_s" chart_widths="$width_min-$width_max step $width_step" \
+  peak_rss_kib="$peak_kib" non_2xx_total="$non_2xx_total"
+if [ "$non_2xx_total" -gt 0 ]; then
+  echo "$non_2xx_total timed requests were not answered with 2xx: these latencies are not valid" >&2
+  exit 1
+fi

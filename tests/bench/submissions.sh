@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark: complete survey submissions per second (POST /s/<token>, every item answered, one
-# response + its answers stored, invitation marked answered), over many distinct tokens, with
-# p50/p99 latency, and GET /health of the same server process as the ceiling. SQLite, then
-# PostgreSQL.
+# Benchmark: complete survey submissions per second over many distinct links, each handled as a
+# browser would: the form is opened first (GET /s/<token>), then posted with every item answered
+# (POST /s/<token>: one response + its answers stored, invitation marked answered). Only complete
+# GET+POST pairs count; p50/p99 are those of the POST (the GET's are printed too). GET /health
+# of the same server process in the same run is the ceiling; the server's peak memory (VmHWM)
+# is read before it stops. SQLite, then PostgreSQL.
 #
 # Usage: tests/bench/submissions.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
 #   N=100000          invitations (distinct tokens); must exceed rate × DURATION, since a token
@@ -11,7 +13,9 @@
 #   BACKENDS="sqlite postgres"
 #   KUNDENPULS_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres  (an admin URL; a database
 #                     kp_bench_<pid> is created and dropped)
-# Needs: wrk (apt-get install -y wrk), python3, sqlite3, psql, curl.
+#   KUNDENPULS_BENCH_RESULTS=<file>  also append one JSON line per backend (tests/bench/run)
+# Needs: wrk (apt-get install -y wrk; its LuaJIT ffi times the requests), python3, sqlite3, psql,
+# curl.
 #
 # How the links are found: there is no way to list survey links, by design (a token is never
 # stored, only its SHA-256). This script derives them as the mail worker does:
@@ -32,7 +36,8 @@ here=$(pwd)
 bin=$(realpath "${1:-target/release/kundenpuls}")
 N=${N:-100000}
 DURATION=${DURATION:-10s}
-THREADS=${THREADS:-2}
+# submit.lua reads it: each wrk thread keeps every THREADS-th token.
+export THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 BACKENDS=${BACKENDS:-sqlite postgres}
 pg_admin=${KUNDENPULS_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -119,29 +124,57 @@ print(urllib.parse.urlencode(pairs))
   server=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
-  # Any form page hands out a CSRF cookie and field; the pair is valid for every link.
+  # The browser's kp_csrf cookie from its first form page; every form page opened with it then
+  # carries the matching csrf field, which submit.lua takes from each page it opens.
   local first page cookie csrf
   first=$(head -1 "$work/tokens.txt")
   page=$(curl -fs -c "$work/cookies" "http://127.0.0.1:$port/s/$first")
   csrf=$(printf '%s' "$page" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
   cookie=$(awk '$6 == "kp_csrf" { print $6 "=" $7 }' "$work/cookies")
-  [ -n "$csrf" ] && [ -n "$cookie" ] || { echo "no form at the first link" >&2; exit 1; }
+  if [ -z "$csrf" ] || [ -z "$cookie" ]; then echo "no form at the first link" >&2; exit 1; fi
 
-  local invited
+  local invited items
   invited=$(wc -l < "$work/tokens.txt")
-  echo "== $backend: $invited open invitations, $(tr '&' '\n' < "$work/answers.txt" | wc -l) items per submission, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+  items=$(tr '&' '\n' < "$work/answers.txt" | wc -l)
+  echo "== $backend: $invited open invitations, $items items per submission, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
   echo "-- GET /health (ceiling, same process)"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/health" \
-    | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
-  echo "-- POST /s/<token> (complete submissions)"
-  THREADS="$THREADS" TOKENS="$work/tokens.txt" ANSWERS="$work/answers.txt" CSRF="$csrf" COOKIE="$cookie" \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/tests/bench/submit.lua" \
-    "http://127.0.0.1:$port" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors|^stored|^not stored|^ran out'
+  JSON_OUT="$work/health-$backend.json" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/tests/bench/plain.lua" \
+    "http://127.0.0.1:$port/health" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors' || true
+  echo "-- GET /s/<token>, then POST /s/<token> (complete submissions)"
+  TOKENS="$work/tokens.txt" ANSWERS="$work/answers.txt" COOKIE="$cookie" \
+    JSON_OUT="$work/submit-$backend.json" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$here/tests/bench/submit.lua" \
+    "http://127.0.0.1:$port" | grep -E 'Socket errors|^stored|^forms opened|^not stored|^ran out' || true
+  # VmHWM: the resident peak of the whole run, read while the process still exists.
+  local peak_kib
+  peak_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$server/status")
+  echo "-- server peak RSS: $((peak_kib / 1024)) MiB"
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
-  echo "-- check: $(sql "$backend" "$dbref" "SELECT count(*) FROM responses") responses, $(sql "$backend" "$dbref" "SELECT count(*) FROM invitations WHERE answered") invitations answered, $(sql "$backend" "$dbref" "SELECT count(*) FROM answers") answers"
-  grep -o 'size=[0-9]*' "$work/server-$backend.log" | cut -d= -f2 \
-    | awk '{ n++; s += $1; if ($1 > m) m = $1 } END { if (n) printf "-- writer: %d batches, mean %.1f submissions per batch, largest %d\n", n, s / n, m }'
+  local responses answered answers
+  responses=$(sql "$backend" "$dbref" "SELECT count(*) FROM responses")
+  answered=$(sql "$backend" "$dbref" "SELECT count(*) FROM invitations WHERE answered")
+  answers=$(sql "$backend" "$dbref" "SELECT count(*) FROM answers")
+  echo "-- check: $responses responses, $answered invitations answered, $answers answers"
+  local batches n_batches="" mean_batch="" max_batch=""
+  batches=$(grep -o 'size=[0-9]*' "$work/server-$backend.log" | cut -d= -f2 \
+    | awk '{ n++; s += $1; if ($1 > m) m = $1 } END { if (n) printf "%d %.1f %d", n, s / n, m }')
+  if [ -n "$batches" ]; then
+    read -r n_batches mean_batch max_batch <<<"$batches"
+    echo "-- writer: $n_batches batches, mean $mean_batch submissions per batch, largest $max_batch"
+  fi
   grep -E ' (ERROR|WARN) ' "$work/server-$backend.log" | head -5 || true
+  python3 "$here/tests/bench/json_line.py" part=submissions backend="$backend" \
+    invitations="$invited" items="$items" threads="$THREADS" connections="$CONNECTIONS" \
+    duration="$DURATION" peak_rss_kib="$peak_kib" responses="$responses" \
+    invitations_answered="$answered" answers="$answers" writer_batches="${n_batches:-}" \
+    writer_mean_batch="${mean_batch:-}" writer_max_batch="${max_batch:-}" \
+    "@$work/submit-$backend.json" \
+    health:="$(cat "$work/health-$backend.json" 2>/dev/null || echo null)"
+  if [ ! -s "$work/submit-$backend.json" ] || [ ! -s "$work/health-$backend.json" ]; then
+    echo "wrk gave no figures for $backend (see its output above)" >&2
+    exit 1
+  fi
   if [ "$backend" = postgres ]; then
     psql "$pg_admin" -qc "DROP DATABASE $pg_db WITH (FORCE)" >/dev/null; pg_db=""
   fi

@@ -341,6 +341,15 @@ pub async fn wait_for(browser: &Client, locator: Locator<'_>) -> fantoccini::ele
         .unwrap_or_else(|err| panic!("waiting for {locator:?}: {err}"))
 }
 
+/// Clicks what `locator` finds once it is there, as a person would once the page has drawn it.
+pub async fn click(browser: &Client, locator: Locator<'_>) {
+    wait_for(browser, locator)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|err| panic!("clicking {locator:?}: {err}"));
+}
+
 /// The text of the page's first `<h1>`.
 pub async fn heading(browser: &Client) -> String {
     wait_for(browser, Locator::Css("h1"))

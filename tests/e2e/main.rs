@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, Utc};
 use fantoccini::{Client, Locator};
 
-use browser::{Driver, Evidence, Screen, Source, heading, wait_for};
+use browser::{Driver, Evidence, Screen, Source, click, heading, wait_for};
 use service::{PASSWORD, Service};
 use smtp_server::{Received, SmtpServer};
 
@@ -102,11 +102,7 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
         "the survey is looked at on a phone-sized screen"
     );
     evidence.page(&phone, "survey-de", Source::Served).await;
-    wait_for(&phone, Locator::Css("a[hreflang='en']"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&phone, Locator::Css("a[hreflang='en']")).await;
     wait_for(&phone, Locator::Css("html[lang='en']")).await;
     assert_eq!(
         phone.title().await.unwrap(),
@@ -164,12 +160,11 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
 
     // HR closes the round early: everyone has answered.
     hr.goto(&service.url(&round_path)).await.unwrap();
-    let close = wait_for(
+    click(
         &hr,
         Locator::XPath("//form[contains(@action, '/close')]//button"),
     )
     .await;
-    close.click().await.unwrap();
     wait_for(
         &hr,
         Locator::XPath("//*[contains(., 'Die Runde wurde beendet.')]"),
@@ -206,11 +201,7 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     assert_eq!(responses.trim(), "6");
     chart_rendered(&viewer, "img[src='/charts/trend.svg']").await;
     evidence.page(&viewer, "dashboard", Source::Served).await;
-    wait_for(&viewer, Locator::Css("a[href^='/dashboard/rounds/']"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&viewer, Locator::Css("a[href^='/dashboard/rounds/']")).await;
     chart_rendered(&viewer, "img[src$='/participation.svg']").await;
     evidence
         .page(&viewer, "round-results", Source::Served)
@@ -269,13 +260,11 @@ async fn log_in(
         .unwrap();
     evidence.page(browser, name, Source::Served).await;
     let login = browser.current_url().await.unwrap();
-    browser
-        .find(Locator::Css("form[action='/login'] button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        browser,
+        Locator::Css("form[action='/login'] button[type='submit']"),
+    )
+    .await;
     left(browser, &login).await;
 }
 
@@ -310,14 +299,11 @@ async fn import_team(hr: &Client, service: &Service, evidence: &mut Evidence) {
         .await
         .unwrap();
     evidence.page(hr, "import-form", Source::Served).await;
-    hr.find(Locator::Css(
-        "form[action='/admin/import'] button[type='submit']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        hr,
+        Locator::Css("form[action='/admin/import'] button[type='submit']"),
+    )
+    .await;
     // The preview: read as XLSX, six new people, nothing applied yet.
     let report = wait_for(hr, Locator::Id("report-heading")).await;
     assert_eq!(
@@ -329,12 +315,7 @@ async fn import_team(hr: &Client, service: &Service, evidence: &mut Evidence) {
     assert_eq!(figure(hr, "Zeilen").await, "6");
     assert_eq!(figure(hr, "Neu").await, "6");
     evidence.page(hr, "import-preview", Source::Dom).await;
-    hr.find(Locator::Css("form[action$='/apply'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(hr, Locator::Css("form[action$='/apply'] button")).await;
     wait_for(
         hr,
         Locator::XPath("//h2[@id='report-heading'][starts-with(., 'Importiert')]"),
@@ -377,24 +358,20 @@ async fn open_round(hr: &Client, service: &Service, evidence: &mut Evidence) -> 
         .await
         .unwrap();
     }
-    hr.find(Locator::XPath(&format!(
-        "//input[@name='departments'][@value='{DEPARTMENT}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        hr,
+        Locator::XPath(&format!(
+            "//input[@name='departments'][@value='{DEPARTMENT}']"
+        )),
+    )
+    .await;
     evidence.page(hr, "round-form", Source::Dom).await;
     let form_page = hr.current_url().await.unwrap();
-    hr.find(Locator::Css(
-        "form[action='/admin/rounds'] button[type='submit']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click(
+        hr,
+        Locator::Css("form[action='/admin/rounds'] button[type='submit']"),
+    )
+    .await;
     left(hr, &form_page).await;
     let path = hr.current_url().await.unwrap().path().to_owned();
     assert!(
@@ -478,13 +455,7 @@ async fn answer(phone: &Client, likert: u8, comment: Option<&str>) -> usize {
 /// Sends the answers and waits for the thank-you page (the redirect after the POST may lead to
 /// the very address of the form, so the page's content tells, not its URL).
 async fn submit(phone: &Client) {
-    phone
-        .find(Locator::Css("form button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(phone, Locator::Css("form button[type='submit']")).await;
     wait_for(
         phone,
         Locator::XPath("//h1[. = 'Thank you!' or . = 'Vielen Dank!']"),
