@@ -247,8 +247,9 @@ def targets(doc):
         figure = f"{f.get('lost')} lost, {f.get('duplicated')} duplicated"
         ok = f.get("lost") == 0 and f.get("duplicated") == 0
         if key == "two-instances":
-            figure += f", {f.get('rounds_created')} scheduled round(s), {f.get('rounds_doubled')} doubled"
-            ok = ok and f.get("rounds_created") == 1 and f.get("rounds_doubled") == 0
+            figure += (f", {f.get('rounds_opened')} round opened for the period, "
+                       f"{f.get('rounds_doubled')} periods doubled")
+            ok = ok and f.get("rounds_opened") == 1 and f.get("rounds_doubled") == 0
         if f.get("gave_up"):
             figure += " (a wait gave up: " + "; ".join(f["gave_up"]) + ")"
         rows.append((f"fault {key}: {goal}", figure, ok))
