@@ -256,14 +256,21 @@ def result(name, expected, relay, db, responses="—", rounds="—", note=""):
             "responses": responses, "rounds": rounds, "note": note}
 
 
+def staffed_service(binary, name, employees, relay=None, env=None):
+    """A relay, a SQLite database with `employees` imported, and the service running on them."""
+    relay = relay or Relay()
+    db = Sqlite(name)
+    service = Service(binary, db.url, relay, env)
+    service.cli("migrate")
+    service.cli("import", "employees", str(employees_csv(employees)))
+    service.start()
+    return relay, db, service
+
+
 def smtp_down(binary):
     count = scaled(2000, 300)
     outage = scaled(60, 10)
-    relay, db = Relay(), Sqlite("smtp-down")
-    service = Service(binary, db.url, relay)
-    service.cli("migrate")
-    service.cli("import", "employees", str(employees_csv(count)))
-    service.start()
+    relay, db, service = staffed_service(binary, "smtp-down", count)
     open_round(service)
     wait_for(lambda: relay.distinct() >= count // 6, 60, f"{count // 6} invitations arrived")
     relay.stop()
@@ -279,11 +286,7 @@ def smtp_down(binary):
 
 def kill_9(binary):
     count = scaled(5000, 1000)
-    relay, db = Relay(), Sqlite("kill-9")
-    service = Service(binary, db.url, relay)
-    service.cli("migrate")
-    service.cli("import", "employees", str(employees_csv(count)))
-    service.start()
+    relay, db, service = staffed_service(binary, "kill-9", count)
     open_round(service)
     wait_for(lambda: relay.distinct() >= count // 5, 60, f"{count // 5} invitations arrived")
     service.kill(signal.SIGKILL)
@@ -304,12 +307,9 @@ def one_link(binary):
     import urllib.parse
     import urllib.request
 
-    relay, db = Relay(), Sqlite("one-link")
-    service = Service(binary, db.url, relay, {"ROCKET_RATE_LIMIT_TOKEN_PER_MINUTE": "0",
+    relay, db, service = staffed_service(binary, "one-link", 10,
+                                         env={"ROCKET_RATE_LIMIT_TOKEN_PER_MINUTE": "0",
                                               "ROCKET_RATE_LIMIT_SURVEY_PER_MINUTE": "0"})
-    service.cli("migrate")
-    service.cli("import", "employees", str(employees_csv(10)))
-    service.start()
     open_round(service)
     wait_for(lambda: relay.links, 60, "an invitation with its link arrived")
     link = relay.links[0]
@@ -358,11 +358,7 @@ def one_link(binary):
 
 def throttle(binary):
     count = scaled(200, 50)
-    relay, db = Relay(throttle_every=5), Sqlite("throttle")
-    service = Service(binary, db.url, relay)
-    service.cli("migrate")
-    service.cli("import", "employees", str(employees_csv(count)))
-    service.start()
+    relay, db, service = staffed_service(binary, "throttle", count, Relay(throttle_every=5))
     started = time.monotonic()
     open_round(service)
     wait_for(lambda: sent(db) >= count, 600, "every invitation is sent")

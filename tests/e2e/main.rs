@@ -45,8 +45,13 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     let logs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     std::fs::create_dir_all(&logs).expect("target");
     let service = Service::start(&smtp.url(), &STAFF, &logs.join("e2e-service.log")).await;
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     println!(
-        "release binary {} on {}",
+        "{profile} binary {} on {}",
         Service::binary().display(),
         service.base()
     );
