@@ -115,6 +115,14 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // A test that failed half-way never closed its sessions, and chromium outlives
+        // chromedriver: its processes go too, found by their profile directory.
+        for profile in &self.profiles {
+            let _ = Command::new("pkill")
+                .args(["-f", "--"])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
