@@ -4,8 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::RngCore;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 
 use crate::entities::setting;
 
@@ -54,24 +53,9 @@ async fn load_or_create(
     }
     let mut bytes = vec![0u8; len];
     rand::rng().fill_bytes(&mut bytes);
-    let inserted = setting::Entity::insert(setting::ActiveModel {
-        key: Set(key.to_owned()),
-        value: Set(encode(&bytes)),
-    })
-    .on_conflict(
-        OnConflict::column(setting::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await;
     // Another instance may have written it between our read and our insert: theirs stands.
-    let inserted = match inserted {
-        Ok(rows) => rows,
-        Err(DbErr::RecordNotInserted) => 0,
-        Err(err) => return Err(err),
-    };
-    if inserted > 0 {
+    let inserted = setting::insert_if_absent(db, key, encode(&bytes)).await?;
+    if inserted {
         tracing::info!("generated a new {key} and kept it in the database");
     }
     setting::Entity::find_by_id(key.to_owned())

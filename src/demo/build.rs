@@ -11,10 +11,9 @@ use chrono_tz::Tz;
 use rand::distr::Alphanumeric;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::company::{self, DEPARTMENTS};
@@ -364,24 +363,10 @@ async fn claim(db: &DatabaseConnection) -> anyhow::Result<()> {
     if staff::find_by_email(db, DEMO_EMAIL).await?.is_some() {
         bail!("a staff user {DEMO_EMAIL} exists already; the demo only fills an empty database");
     }
-    let inserted = setting::Entity::insert(setting::ActiveModel {
-        key: Set(MARKER.to_owned()),
-        value: Set(BUILDING.to_owned()),
-    })
-    .on_conflict(
-        OnConflict::column(setting::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await;
-    match inserted {
-        Ok(rows) if rows > 0 => Ok(()),
-        Ok(_) | Err(DbErr::RecordNotInserted) => {
-            bail!("another `kundenpuls demo` is filling this database right now")
-        }
-        Err(err) => Err(err.into()),
+    if !setting::insert_if_absent(db, MARKER, BUILDING.to_owned()).await? {
+        bail!("another `kundenpuls demo` is filling this database right now");
     }
+    Ok(())
 }
 
 /// Every mail of a demo round stays in the outbox as cancelled. The people are made up (at

@@ -1770,6 +1770,11 @@ async fn deactivate_employees(
     Ok(())
 }
 
+/// The seed mutation of the fuzz tests, shared with tests/it/fuzz.rs.
+#[cfg(test)]
+#[path = "../../tests/fuzz/mutate.rs"]
+mod seeds_mutation;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2509,6 +2514,7 @@ mod tests {
     /// export shapes and bad ones) and an XLSX written here; proptest mutates them.
     mod fuzz {
         use super::*;
+        use crate::org::import::seeds_mutation::mutate;
         use proptest::prelude::*;
 
         fn seeds() -> Vec<Vec<u8>> {
@@ -2560,26 +2566,6 @@ mod tests {
                 }
             }
             Ok(())
-        }
-
-        /// Byte edits: (position, byte, 0 = overwrite / 1 = insert / 2 = delete).
-        fn mutate(seed: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
-            let mut bytes = seed.to_vec();
-            for &(at, byte, kind) in edits {
-                let at = if bytes.is_empty() {
-                    0
-                } else {
-                    at % bytes.len()
-                };
-                match kind {
-                    0 if !bytes.is_empty() => bytes[at] = byte,
-                    2 if !bytes.is_empty() => {
-                        bytes.remove(at);
-                    }
-                    _ => bytes.insert(at, byte),
-                }
-            }
-            bytes
         }
 
         proptest! {

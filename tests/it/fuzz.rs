@@ -14,6 +14,10 @@ use rocket::figment::value::Value;
 use rocket::http::{ContentType, Status};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+#[path = "../fuzz/mutate.rs"]
+mod seeds_mutation;
+use seeds_mutation::mutate;
+
 use crate::helpers::{TestApp, csrf_in, seed_org};
 use crate::survey::{invitations, open_round};
 
@@ -63,24 +67,7 @@ fn cases(items: &[Item], csrf: &str) -> impl Strategy<Value = Case> {
         proptest::sample::select(filled),
         proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 0..3),
     )
-        .prop_map(|(seed, edits)| {
-            let mut bytes = seed.into_bytes();
-            for (at, byte, kind) in edits {
-                let at = if bytes.is_empty() {
-                    0
-                } else {
-                    at % bytes.len()
-                };
-                match kind {
-                    0 if !bytes.is_empty() => bytes[at] = byte,
-                    2 if !bytes.is_empty() => {
-                        bytes.remove(at);
-                    }
-                    _ => bytes.insert(at, byte),
-                }
-            }
-            bytes
-        });
+        .prop_map(|(seed, edits)| mutate(seed.as_bytes(), &edits));
     let csrf = csrf.to_owned();
     let field_values = proptest::collection::vec(
         (
