@@ -33,6 +33,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 // survey load reads at 100,000 invitations: there it ran 10–15 % slower than at
                 // 60,000 (tests/bench/submissions.sh); 16 MiB won back about half of that.
                 .pragma("cache_size", "-16384")
+                // Deleted rows are overwritten, not left in free pages: a round's rewritten
+                // responses and deleted invitations must not be readable from the file.
+                .pragma("secure_delete", "ON")
         });
     } else {
         options.max_connections(16).min_connections(1);

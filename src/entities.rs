@@ -17,6 +17,7 @@ pub mod round;
 pub mod round_department;
 pub mod round_question;
 pub mod round_reminder;
+pub mod round_tree;
 pub mod schedule;
 pub mod schedule_department;
 pub mod setting;

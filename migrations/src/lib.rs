@@ -12,6 +12,8 @@ mod m20261127_000003_pending_imports;
 mod m20261127_000004_mail_outbox;
 mod m20261127_000005_round_results;
 mod m20261127_000006_mail_pacing;
+mod m20261204_000007_round_tree;
+mod m20261204_000008_unlinkable_responses;
 
 pub struct Migrator;
 
@@ -25,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_mail_outbox::Migration),
             Box::new(m20261127_000005_round_results::Migration),
             Box::new(m20261127_000006_mail_pacing::Migration),
+            Box::new(m20261204_000007_round_tree::Migration),
+            Box::new(m20261204_000008_unlinkable_responses::Migration),
         ]
     }
 }

@@ -3,10 +3,13 @@
 //! stores submissions, exactly once per token and in batches (`writer`).
 //!
 //! Anonymity: a stored response keeps its round, the department of the invitation as it was at
-//! opening, the company-local date and the answers; the invitation only learns that it was
-//! answered. Nothing written links the two, and nothing here logs tokens or answers.
+//! opening and the answers, no time of any kind; the invitation only learns that it was
+//! answered. Responses are stored in groups that no query links back to an invitation
+//! (`unlink`), and nothing here logs tokens or answers.
 
 pub mod form;
 pub mod limits;
 pub mod link;
+pub mod statement;
+pub mod unlink;
 pub mod writer;

@@ -6,28 +6,26 @@
 //!
 //! Exactly once per token holds inside the batch and against other instances: one conditional
 //! `UPDATE invitations SET answered = true WHERE token_hash IN (…) AND answered = false AND the
-//! round is open RETURNING …` says which tokens won; only their responses are inserted. A failed
-//! batch is rolled back as a whole and every waiter hears of it.
+//! round is open RETURNING …` says which tokens won; only their responses are inserted, as
+//! groups that no query links back to the invitations (`unlink`). A failed batch is rolled back
+//! as a whole and every waiter hears of it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
-use rand::seq::SliceRandom;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
-    DbErr, EntityTrait,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use super::form::AnswerValue;
+use super::statement::{HASH_ROW_BYTES, runs, statement_budget};
+use super::unlink::{self, Draft};
 use crate::db;
-use crate::entities::{answer, invitation, response, round};
+use crate::entities::{invitation, round};
 
 /// Submissions per transaction at most: a transaction (and a failure) stays small, and no
 /// request waits behind an unbounded batch.
@@ -108,6 +106,7 @@ pub async fn connect(shared: &DatabaseConnection, url: &str) -> DatabaseConnecti
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .pragma("cache_size", "-65536")
+                .pragma("secure_delete", "ON")
         });
     match Database::connect(options).await {
         Ok(own) => own,
@@ -120,10 +119,11 @@ pub async fn connect(shared: &DatabaseConnection, url: &str) -> DatabaseConnecti
 
 impl Writer {
     /// Starts the writer task on the current Tokio runtime. It ends when every handle is gone.
-    pub fn start(db: DatabaseConnection, timezone: Tz) -> Writer {
+    /// `threshold` is the anonymity threshold: the size of the groups responses are stored in.
+    pub fn start(db: DatabaseConnection, threshold: u32) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let counters = Arc::new(Counters::default());
-        tokio::spawn(run(db, timezone, jobs, counters.clone()));
+        tokio::spawn(run(db, threshold, jobs, counters.clone()));
         Writer { queue, counters }
     }
 
@@ -148,17 +148,14 @@ impl Writer {
 
 async fn run(
     db: DatabaseConnection,
-    timezone: Tz,
+    threshold: u32,
     mut jobs: mpsc::Receiver<Job>,
     counters: Arc<Counters>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let now = Utc::now();
-        // The company's calendar day: the only time a response keeps.
-        let today = now.with_timezone(&timezone).date_naive();
         let submissions: Vec<&Submission> = batch.iter().map(|job| &job.submission).collect();
-        let result = write_batch(&db, &submissions, today, now).await;
+        let result = write_batch(&db, &submissions, Utc::now(), threshold).await;
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters
             .submissions
@@ -200,8 +197,8 @@ async fn run(
 pub async fn write_batch(
     db: &DatabaseConnection,
     batch: &[&Submission],
-    today: NaiveDate,
     now: DateTime<Utc>,
+    threshold: u32,
 ) -> Result<Vec<bool>, DbErr> {
     let budget = statement_budget(db.get_database_backend());
     let txn = db::begin_write(db).await?;
@@ -222,46 +219,25 @@ pub async fn write_batch(
         .iter()
         .map(|s| claimed.remove(&s.token_hash))
         .collect();
-    let mut winners: Vec<(&Submission, i32, i32)> = batch
+    let winners: Vec<(&Submission, i32, i32)> = batch
         .iter()
         .zip(&won)
         .filter_map(|(s, claim)| {
             claim.map(|(round_id, department_id)| (*s, round_id, department_id))
         })
         .collect();
-    // Rows are stored in insertion order (SQLite's rowid, PostgreSQL's heap): shuffled, a
-    // batch does not keep the order in which its submissions arrived.
-    winners.shuffle(&mut rand::rng());
-    let mut responses = Vec::with_capacity(winners.len());
-    let mut answers = Vec::new();
-    for (submission, round_id, department_id) in &winners {
-        let id = uuid::Uuid::new_v4().to_string();
-        responses.push(response::ActiveModel {
-            id: Set(id.clone()),
-            round_id: Set(*round_id),
-            department_id: Set(*department_id),
-            submitted_on: Set(today),
+    // Each round's responses are written as a group (`unlink`): in random order, and together
+    // with the round's pending ones once they reach the threshold.
+    let mut rounds: BTreeMap<i32, Vec<Draft>> = BTreeMap::new();
+    for (submission, round_id, department_id) in winners {
+        rounds.entry(round_id).or_default().push(Draft {
+            round_id,
+            department_id,
+            answers: submission.answers.clone(),
         });
-        answers.extend(submission.answers.iter().map(|a| {
-            let bytes = ANSWER_ROW_BYTES + a.text.as_ref().map_or(0, String::len);
-            let row = answer::ActiveModel {
-                response_id: Set(id.clone()),
-                question_id: Set(a.question_id),
-                value: Set(a.value),
-                text: Set(a.text.clone()),
-            };
-            (row, bytes)
-        }));
     }
-    for rows in runs(responses, |_| RESPONSE_ROW_BYTES, budget) {
-        response::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for rows in runs(answers, |(_, bytes)| *bytes, budget) {
-        answer::Entity::insert_many(rows.into_iter().map(|(row, _)| row))
-            .exec_without_returning(&txn)
-            .await?;
+    for (round_id, fresh) in rounds {
+        unlink::store(&txn, round_id, fresh, threshold).await?;
     }
     txn.commit().await?;
     Ok(won.iter().map(Option::is_some).collect())
@@ -295,78 +271,4 @@ fn claim(hashes: Vec<&str>, now: DateTime<Utc>) -> UpdateStatement {
             invitation::Column::DepartmentId,
         ]))
         .to_owned()
-}
-
-/// Rows per statement at most: 4 parameters a row stays far below SQLite's 32,766.
-const MAX_ROWS_PER_STATEMENT: usize = 1_000;
-/// PostgreSQL: sqlx 0.9 leaves Nagle's algorithm on for its connections. A statement larger
-/// than the socket's free send buffer (16 KiB at first on Linux) leaves in two writes, and the
-/// second waits for the server's delayed ACK: 40 ms per statement, measured, where the whole
-/// batch takes 5. Statements below this size leave in one write.
-const PG_STATEMENT_BYTES: usize = 12 * 1024;
-/// Rough encoded sizes per row: parameters with their length words and format codes, and the
-/// row's share of the SQL text.
-const HASH_ROW_BYTES: usize = 16;
-const RESPONSE_ROW_BYTES: usize = 100;
-const ANSWER_ROW_BYTES: usize = 100;
-
-fn statement_budget(backend: DbBackend) -> usize {
-    match backend {
-        DbBackend::Postgres => PG_STATEMENT_BYTES,
-        _ => usize::MAX,
-    }
-}
-
-/// Splits `rows` into runs of at most [`MAX_ROWS_PER_STATEMENT`] whose sizes add up to at most
-/// `budget` (a single larger row makes a run of its own), keeping their order.
-fn runs<T>(rows: Vec<T>, size: impl Fn(&T) -> usize, budget: usize) -> Vec<Vec<T>> {
-    let mut runs: Vec<Vec<T>> = Vec::new();
-    let mut current: Vec<T> = Vec::new();
-    let mut bytes = 0usize;
-    for row in rows {
-        let row_bytes = size(&row);
-        let full =
-            current.len() >= MAX_ROWS_PER_STATEMENT || bytes.saturating_add(row_bytes) > budget;
-        if !current.is_empty() && full {
-            runs.push(std::mem::take(&mut current));
-            bytes = 0;
-        }
-        bytes = bytes.saturating_add(row_bytes);
-        current.push(row);
-    }
-    if !current.is_empty() {
-        runs.push(current);
-    }
-    runs
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_keep_order_and_respect_rows_and_bytes() {
-        let rows: Vec<usize> = (0..2_500).collect();
-        let unbounded = runs(rows.clone(), |_| 10, usize::MAX);
-        assert_eq!(
-            unbounded.iter().map(Vec::len).collect::<Vec<_>>(),
-            [1_000, 1_000, 500]
-        );
-        assert_eq!(unbounded.concat(), rows);
-
-        let small = runs(rows.clone(), |_| 100, 1_000);
-        assert!(small.iter().all(|run| run.len() == 10));
-        assert_eq!(small.concat(), rows);
-
-        let sizes = [5_000, 9_000, 20_000, 1, 1];
-        let mixed = runs(sizes.to_vec(), |size| *size, 12_000);
-        assert_eq!(mixed, [vec![5_000], vec![9_000], vec![20_000], vec![1, 1]]);
-        assert!(runs(Vec::<u8>::new(), |_| 1, 10).is_empty());
-    }
-
-    #[test]
-    fn only_postgres_statements_are_kept_small() {
-        assert_eq!(statement_budget(DbBackend::Sqlite), usize::MAX);
-        assert_eq!(statement_budget(DbBackend::Postgres), PG_STATEMENT_BYTES);
-    }
 }

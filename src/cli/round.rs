@@ -116,7 +116,8 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
                     view.closes_local,
                     format!(
                         "{}/{}",
-                        view.participation.answered, view.participation.invited
+                        shown(view.participation.answered),
+                        shown(view.participation.invited)
                     ),
                     view.title
                 );
@@ -174,8 +175,14 @@ fn print_detail(view: &RoundView) {
     println!("  reminders:   {}", view.reminders_local.join(", "));
     println!(
         "  answered:    {} of {} invited",
-        view.participation.answered, view.participation.invited
+        shown(view.participation.answered),
+        shown(view.participation.invited)
     );
+}
+
+/// A count that may be hidden: fewer invited than the anonymity threshold show "–".
+fn shown(count: Option<u64>) -> String {
+    count.map_or_else(|| "–".to_owned(), |n| n.to_string())
 }
 
 fn print_status(view: &RoundView, pace: &MailPace, tz: chrono_tz::Tz) {

@@ -188,7 +188,7 @@ pub async fn build(app: &App, seed: u64, now: DateTime<Utc>) -> anyhow::Result<B
         for (day, batch) in by_day {
             let at = (opens + Duration::days(day as i64) + Duration::hours(2)).min(now);
             let batch: Vec<&writer::Submission> = batch.iter().collect();
-            let stored = writer::write_batch(db, &batch, at.with_timezone(&tz).date_naive(), at)
+            let stored = writer::write_batch(db, &batch, at, settings.anonymity_threshold)
                 .await
                 .context("cannot store the demo's answers")?;
             if stored.iter().any(|stored| !stored) {

@@ -9,8 +9,9 @@ pub struct Model {
     pub round_id: i32,
     /// The department of the invitation (as it was when the round opened).
     pub department_id: i32,
-    /// The date only: an exact time would let someone match a response to a mail log.
-    pub submitted_on: Date,
+    /// One of the newest few responses of an open round, not yet rewritten together with
+    /// enough others to be unlinkable (`answer::unlink`). No time of any kind is kept.
+    pub pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

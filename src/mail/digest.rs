@@ -308,7 +308,7 @@ pub async fn compose(
     };
     let locale = Locale::parse(&mail.locale).unwrap_or(settings.default_locale);
     let reader = Reader { scope, locale };
-    let results = match query::round_results(app, reader, round_id).await {
+    let results = match query::results_within_scope(app, reader, round_id).await {
         Ok(results) => results,
         Err(crate::error::AppError::NotFound) => {
             return cancelled(mail, "the round no longer exists");

@@ -53,6 +53,16 @@ pub fn subtree_ids(all: &[department::Model], roots: &[i32]) -> HashSet<i32> {
     found
 }
 
+/// Whether two department paths lie on one branch of the tree: one is the other or below it.
+pub fn on_one_branch(a: &str, b: &str) -> bool {
+    let below = |lower: &str, upper: &str| {
+        lower
+            .strip_prefix(upper)
+            .is_some_and(|rest| rest.starts_with(SEPARATOR))
+    };
+    a == b || below(a, b) || below(b, a)
+}
+
 /// The ids of the departments HR named by path (duplicates once), or the paths that name no
 /// current department.
 pub fn resolve_paths(all: &[department::Model], paths: &[String]) -> Result<Vec<i32>, Vec<String>> {
@@ -191,6 +201,15 @@ fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_on_one_branch_of_the_tree() {
+        assert!(on_one_branch("Vertrieb", "Vertrieb"));
+        assert!(on_one_branch("Vertrieb", "Vertrieb / Nord"));
+        assert!(on_one_branch("Vertrieb / Nord / Team", "Vertrieb"));
+        assert!(!on_one_branch("Vertrieb / Nord", "Vertrieb / Süd"));
+        assert!(!on_one_branch("Vertrieb", "Vertriebsinnendienst"));
+    }
 
     fn dept(id: i32, parent_id: Option<i32>) -> department::Model {
         department::Model {

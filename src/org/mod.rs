@@ -4,6 +4,7 @@ pub mod department;
 pub mod employees;
 pub mod import;
 pub mod pending_import;
+pub mod round_tree;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;

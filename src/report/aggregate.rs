@@ -15,7 +15,9 @@ use sea_orm::{
 };
 
 use super::stats::{Histogram, Moments, NetHistogram, PillarAnswer, respondent_score};
-use crate::entities::{answer, question, response, result_group, result_item, result_pillar};
+use crate::entities::{
+    answer, department, question, response, result_group, result_item, result_pillar,
+};
 use crate::entities::{round, round_question};
 use crate::error::{AppError, AppResult};
 use crate::survey::catalog::PILLARS;
@@ -94,10 +96,12 @@ impl Unit {
     }
 }
 
-/// A closed round's units by department id.
+/// A closed round's units by department id, and the tree they hang on: the departments as
+/// the round saw them when it opened (`org::round_tree`), never today's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoundAggregates {
     pub units: HashMap<i32, Unit>,
+    pub departments: Vec<department::Model>,
 }
 
 impl RoundAggregates {
@@ -254,7 +258,7 @@ pub async fn items_of_round(
 
 /// Computes and stores the aggregates of a round, inside the transaction that closes it (after
 /// the token hashes are erased, so no submission can still arrive).
-pub async fn write_at_close<C>(txn: &C, round_id: i32) -> AppResult<RoundAggregates>
+pub async fn write_at_close<C>(txn: &C, round_id: i32) -> AppResult<()>
 where
     C: ConnectionTrait + StreamTrait,
 {
@@ -325,8 +329,7 @@ where
     for (department, counts) in super::participation::counts_by_department(txn, round_id).await? {
         aggregates.units.entry(department).or_default().invited = counts.invited;
     }
-    store(txn, round_id, &aggregates).await?;
-    Ok(aggregates)
+    store(txn, round_id, &aggregates).await
 }
 
 /// Rows per insert statement: small enough for SQLite's parameter limit and PostgreSQL's
@@ -456,6 +459,9 @@ pub async fn load(
         .collect();
     if round_ids.is_empty() {
         return Ok(out);
+    }
+    for (id, departments) in crate::org::round_tree::of_rounds(db, round_ids).await? {
+        out.entry(id).or_default().departments = departments;
     }
     // Batched so that a long history stays within SQLite's parameter limit.
     for ids in round_ids.chunks(500) {

@@ -11,7 +11,6 @@ use sha2::{Digest, Sha256};
 use super::query::RoundResults;
 use super::stats::Shown;
 use super::trend::{TrendRound, chart_data};
-use crate::entities::department;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, text};
 use crate::survey::catalog::PILLARS;
@@ -159,26 +158,18 @@ pub fn heatmap(results: &RoundResults, locale: Locale) -> Chart {
     )
 }
 
-/// Participation per department, small units folded into their parents (participation is an
-/// output too). `counts` are the invitations per department; `scope` keeps a viewer's subtree.
+/// Participation per group the reader may see (participation is an output too: small groups
+/// count in their parent, see `report::participation`).
 pub fn participation(
-    departments: &[department::Model],
-    counts: &HashMap<i32, super::participation::Counts>,
-    scope: Option<i32>,
-    threshold: u32,
+    part: &super::participation::Participation,
     round_title: &str,
     locale: Locale,
 ) -> Chart {
-    let folded = super::dashboard::scoped_participation(departments, counts, scope, threshold);
-    let bars = folded
+    let bars = part
         .units
         .iter()
         .map(|unit| charts::ParticipationBar {
-            label: if unit.department_id.is_none() {
-                text(locale, "chart_other_units").to_owned()
-            } else {
-                unit.path.clone()
-            },
+            label: unit.path.clone(),
             answered: unit.counts.answered,
             invited: unit.counts.invited,
         })

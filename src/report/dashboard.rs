@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::aggregate;
 use super::charts::{self, Chart};
-use super::participation::{Counts, Node, Participation, counts_by_department, fold};
+use super::participation;
 use super::query::{self, Reader, RoundResults};
 use super::results::GroupReport;
 use super::stats::{HiddenReason, Interval, Shown};
@@ -353,29 +353,6 @@ fn heatmap_rows(results: &RoundResults, top: Option<i32>) -> RoundResults {
     }
 }
 
-/// Participation per department of the reader's part of the tree, small units folded into
-/// their parents (participation is an output too).
-pub fn scoped_participation(
-    all: &[department::Model],
-    counts: &HashMap<i32, Counts>,
-    scope: Option<i32>,
-    threshold: u32,
-) -> Participation {
-    let allowed = scope.map(|root| departments::subtree_ids(all, &[root]));
-    let nodes: Vec<Node> = all
-        .iter()
-        .filter(|d| allowed.as_ref().is_none_or(|a| a.contains(&d.id)))
-        .map(|d| Node {
-            id: d.id,
-            // The scope's root is the top for its viewer.
-            parent_id: d.parent_id.filter(|_| Some(d.id) != scope),
-            path: d.path.clone(),
-            own: counts.get(&d.id).copied().unwrap_or_default(),
-        })
-        .collect();
-    fold(&nodes, u64::from(threshold))
-}
-
 /// A round that is still open: participation numbers only, never figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct OpenRound {
@@ -387,28 +364,21 @@ pub struct OpenRound {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitView {
-    /// `None`: smaller units folded past the top.
-    pub department_id: Option<i32>,
+    pub department_id: i32,
     pub path: String,
     pub includes_smaller_units: bool,
     pub participation: ParticipationView,
 }
 
-async fn open_round_view(
-    app: &App,
-    all: &[department::Model],
-    reader: Reader,
-    round: &round::Model,
-) -> AppResult<OpenRound> {
-    let counts = counts_by_department(&app.db, round.id).await?;
+async fn open_round_view(app: &App, reader: Reader, round: &round::Model) -> AppResult<OpenRound> {
     let threshold = app.settings.anonymity_threshold;
-    let folded = scoped_participation(all, &counts, reader.scope, threshold);
-    let total = (folded.total.invited >= u64::from(threshold.max(1)))
-        .then(|| participation_view(folded.total.answered, folded.total.invited, reader.locale));
+    let part = participation::of_round(&app.db, round.id, reader.scope, threshold).await?;
     Ok(OpenRound {
         round: query::label(round, app.settings.timezone),
-        total,
-        units: folded
+        total: part
+            .total
+            .map(|c| participation_view(c.answered, c.invited, reader.locale)),
+        units: part
             .units
             .iter()
             .map(|u| UnitView {
@@ -425,11 +395,7 @@ async fn open_round_view(
     })
 }
 
-async fn open_rounds(
-    app: &App,
-    all: &[department::Model],
-    reader: Reader,
-) -> AppResult<Vec<OpenRound>> {
+async fn open_rounds(app: &App, reader: Reader) -> AppResult<Vec<OpenRound>> {
     let rounds = round::Entity::find()
         .filter(round::Column::State.eq("open"))
         .order_by_asc(round::Column::OpensAt)
@@ -437,7 +403,7 @@ async fn open_rounds(
         .await?;
     let mut out = Vec::new();
     for round in &rounds {
-        let view = open_round_view(app, all, reader, round).await?;
+        let view = open_round_view(app, reader, round).await?;
         if view.total.is_some() || !view.units.is_empty() {
             out.push(view);
         }
@@ -473,7 +439,7 @@ pub async fn overview(app: &App, reader: Reader) -> AppResult<Overview> {
         .rev()
         .map(|r| query::label(r, tz))
         .collect();
-    let open = open_rounds(app, &all, reader).await?;
+    let open = open_rounds(app, reader).await?;
     let mut out = Overview {
         top,
         round: None,
@@ -628,7 +594,7 @@ pub async fn department_page(
     if round.state == "open" {
         let mut scoped = reader;
         scoped.scope = Some(department_id);
-        page.open = Some(open_round_view(app, &all, scoped, &round).await?);
+        page.open = Some(open_round_view(app, scoped, &round).await?);
     }
     let results = query::round_results(app, reader, round.id).await?;
     let depth = Some(depth_of(&department.path));
@@ -697,7 +663,7 @@ pub async fn round_page(app: &App, reader: Reader, round_id: i32) -> AppResult<R
         .map(|g| group_view(g, depth, reader.locale))
         .collect();
     let open = if round.state == "open" {
-        Some(open_round_view(app, &all, reader, &round).await?)
+        Some(open_round_view(app, reader, &round).await?)
     } else {
         None
     };
@@ -751,16 +717,12 @@ pub async fn participation_chart(app: &App, reader: Reader, round_id: i32) -> Ap
         .one(&app.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let all = departments::all(&app.db).await?;
-    let counts = counts_by_department(&app.db, round_id).await?;
-    Ok(charts::participation(
-        &all,
-        &counts,
-        reader.scope,
-        app.settings.anonymity_threshold,
-        &round.title,
-        reader.locale,
-    ))
+    if !query::reaches(app, reader, round_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let threshold = app.settings.anonymity_threshold;
+    let part = participation::of_round(&app.db, round_id, reader.scope, threshold).await?;
+    Ok(charts::participation(&part, &round.title, reader.locale))
 }
 
 #[cfg(test)]

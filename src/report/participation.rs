@@ -1,17 +1,20 @@
-//! Participation per department — answered ÷ invited of the same snapshot — shown only for
-//! units with at least `anonymity_threshold` invited. Smaller units are folded into their
-//! parent, and units folded up past the top level form one "other" group; when that group is
-//! itself too small, the smallest shown top-level unit joins it, so that "company total minus
-//! the units shown" never reveals a small group.
+//! Participation per department — answered ÷ invited of the same snapshot — is a figure like
+//! any other (DECISIONS.md "Anonymity in every output"): a group (a department with its whole
+//! subtree, or the company) shows it only when at least `anonymity_threshold` were invited, and
+//! the same complementary suppression as every result (`suppress`) hides one more group where
+//! "parent minus the groups shown" would single out a small one. It is computed over the whole
+//! tree of the round, the same for every reader, and only then cut to a reader's part: what one
+//! reader sees is a part of what another sees, and no two outputs can be subtracted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
-use crate::entities::{department, invitation};
+use super::results::tree_nodes;
+use super::suppress::Tree;
+use crate::entities::{department, invitation, result_group};
 use crate::error::AppResult;
-use crate::org::department as departments;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -19,119 +22,108 @@ pub struct Counts {
     pub answered: u64,
 }
 
-impl Counts {
-    fn add(&mut self, other: Counts) {
-        self.invited += other.invited;
-        self.answered += other.answered;
-    }
-}
-
+/// A group below the reader's top whose participation may be shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unit {
-    /// `None` for the group of small units folded past the top level.
-    pub department_id: Option<i32>,
+    pub department_id: i32,
     pub path: String,
+    /// The department with its whole subtree.
     pub counts: Counts,
-    /// Whether smaller units below it are counted in it.
+    /// Whether departments below it that are not shown on their own are counted in it.
     pub includes_smaller_units: bool,
 }
 
+/// The participation a reader may see of one round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Participation {
-    pub total: Counts,
+    /// The reader's top (the company, or a scoped reader's department) when it may be shown.
+    pub total: Option<Counts>,
+    /// Whether anyone in the reader's part was invited at all.
+    pub invited_any: bool,
+    /// The groups below the top that may be shown, by path.
     pub units: Vec<Unit>,
 }
 
-/// A department of the tree with the invitations made directly to it.
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub id: i32,
-    pub parent_id: Option<i32>,
-    pub path: String,
-    pub own: Counts,
-}
-
-/// Folds the tree bottom-up as described in the module documentation. Pure, for tests.
-pub fn fold(nodes: &[Node], threshold: u64) -> Participation {
-    let by_id: HashMap<i32, &Node> = nodes.iter().map(|n| (n.id, n)).collect();
-    let mut children: HashMap<Option<i32>, Vec<i32>> = HashMap::new();
-    for node in nodes {
-        // A parent outside the list (retired, or not in this round) counts as the top.
-        let parent = node.parent_id.filter(|p| by_id.contains_key(p));
-        children.entry(parent).or_default().push(node.id);
-    }
-    let mut shown: BTreeMap<String, Unit> = BTreeMap::new();
-    let mut other = Counts::default();
-    for root in children.get(&None).cloned().unwrap_or_default() {
-        let carried = fold_node(root, &by_id, &children, threshold, &mut shown);
-        other.add(carried);
-    }
-    let total = nodes.iter().fold(Counts::default(), |mut sum, n| {
-        sum.add(n.own);
-        sum
-    });
-    // Complementary suppression at the top: a small "other" would be the total minus the
-    // units shown, so the smallest shown top-level unit joins it until it is big enough.
-    let top_level: Vec<i32> = children.get(&None).cloned().unwrap_or_default();
-    while other.invited > 0 && other.invited < threshold {
-        let smallest = shown
-            .values()
-            .filter(|unit| unit.department_id.is_some_and(|id| top_level.contains(&id)))
-            .min_by_key(|unit| unit.counts.invited)
-            .map(|unit| unit.path.clone());
-        let Some(path) = smallest else {
-            break;
-        };
-        if let Some(unit) = shown.remove(&path) {
-            other.add(unit.counts);
-        }
-    }
-    let mut units: Vec<Unit> = shown
-        .into_values()
-        .filter(|unit| unit.counts.invited > 0)
+/// The participation of the round whose tree is `tree` and whose own counts per department are
+/// `own`, as a reader limited to `scope` may see it. Pure, for tests.
+pub fn visible(
+    tree: &[department::Model],
+    own: &HashMap<i32, Counts>,
+    scope: Option<i32>,
+    threshold: u32,
+) -> Participation {
+    let index = Tree::new(&tree_nodes(tree));
+    let invited_own: Vec<u64> = index
+        .ids()
+        .iter()
+        .map(|id| own.get(id).map_or(0, |c| c.invited))
         .collect();
-    if other.invited >= threshold {
-        units.push(Unit {
-            department_id: None,
-            path: String::new(),
-            counts: other,
-            includes_smaller_units: true,
-        });
-    }
-    Participation { total, units }
-}
-
-/// Returns what the node passes up to its parent: nothing if it is shown, else its counts.
-fn fold_node(
-    id: i32,
-    by_id: &HashMap<i32, &Node>,
-    children: &HashMap<Option<i32>, Vec<i32>>,
-    threshold: u64,
-    shown: &mut BTreeMap<String, Unit>,
-) -> Counts {
-    let node = by_id[&id];
-    let mut counts = node.own;
-    let mut includes_smaller_units = false;
-    for child in children.get(&Some(id)).into_iter().flatten() {
-        let carried = fold_node(*child, by_id, children, threshold, shown);
-        if carried.invited > 0 {
-            includes_smaller_units = true;
+    let answered_own: Vec<u64> = index
+        .ids()
+        .iter()
+        .map(|id| own.get(id).map_or(0, |c| c.answered))
+        .collect();
+    let invited = index.subtree_sums(&invited_own);
+    let answered = index.subtree_sums(&answered_own);
+    let shown = index.visible(&invited_own, threshold, None);
+    let at = |i: usize| Counts {
+        invited: invited[i],
+        answered: answered[i],
+    };
+    let (total, invited_any, part) = match scope {
+        None => {
+            let company = Counts {
+                invited: own.values().map(|c| c.invited).sum(),
+                answered: own.values().map(|c| c.answered).sum(),
+            };
+            let everyone: Vec<usize> = (0..index.len()).collect();
+            (
+                shown.company.then_some(company),
+                company.invited > 0,
+                everyone,
+            )
         }
-        counts.add(carried);
-    }
-    if counts.invited >= threshold {
-        shown.insert(
-            node.path.clone(),
+        Some(root) => match index.position(root) {
+            Some(r) => {
+                let below = crate::org::department::subtree_ids(tree, &[root]);
+                let part: Vec<usize> = below
+                    .iter()
+                    .filter(|id| **id != root)
+                    .filter_map(|id| index.position(*id))
+                    .collect();
+                (
+                    shown.departments.contains(&root).then_some(at(r)),
+                    invited[r] > 0,
+                    part,
+                )
+            }
+            // A department the round did not know: nothing of the round is the reader's.
+            None => (None, false, Vec::new()),
+        },
+    };
+    let paths: HashMap<i32, &str> = tree.iter().map(|d| (d.id, d.path.as_str())).collect();
+    let mut units: Vec<Unit> = part
+        .into_iter()
+        .filter(|&i| invited[i] > 0 && shown.departments.contains(&index.ids()[i]))
+        .map(|i| {
+            let id = index.ids()[i];
+            let hidden_child = index
+                .children_of(i)
+                .iter()
+                .any(|&c| invited[c] > 0 && !shown.departments.contains(&index.ids()[c]));
             Unit {
-                department_id: Some(id),
-                path: node.path.clone(),
-                counts,
-                includes_smaller_units,
-            },
-        );
-        Counts::default()
-    } else {
-        counts
+                department_id: id,
+                path: paths.get(&id).copied().unwrap_or_default().to_owned(),
+                counts: at(i),
+                includes_smaller_units: hidden_child,
+            }
+        })
+        .collect();
+    units.sort_by(|a, b| a.path.cmp(&b.path));
+    Participation {
+        total,
+        invited_any,
+        units,
     }
 }
 
@@ -140,6 +132,23 @@ pub async fn counts_by_department(
     db: &impl ConnectionTrait,
     round_id: i32,
 ) -> AppResult<HashMap<i32, Counts>> {
+    // A closed round's invitations are deleted at close; its counts are in its aggregates.
+    let closed = result_group::Entity::find()
+        .filter(result_group::Column::RoundId.eq(round_id))
+        .all(db)
+        .await?;
+    if !closed.is_empty() {
+        return Ok(closed
+            .into_iter()
+            .map(|row| {
+                let counts = Counts {
+                    invited: row.invited.max(0) as u64,
+                    answered: row.responses.max(0) as u64,
+                };
+                (row.department_id, counts)
+            })
+            .collect());
+    }
     // Grouped in the database: a round of 100,000 invitations is a few rows here.
     let grouped = |answered_only: bool| {
         let mut query = invitation::Entity::find()
@@ -163,37 +172,46 @@ pub async fn counts_by_department(
     Ok(own)
 }
 
-/// Participation of one round per department of its snapshot.
+/// Participation of one round as a reader limited to `scope` may see it, over the round's tree.
 pub async fn of_round(
     db: &impl ConnectionTrait,
     round_id: i32,
+    scope: Option<i32>,
     threshold: u32,
 ) -> AppResult<Participation> {
     let own = counts_by_department(db, round_id).await?;
-    let all: Vec<department::Model> = departments::all(db).await?;
-    let nodes: Vec<Node> = all
-        .iter()
-        .map(|d| Node {
-            id: d.id,
-            parent_id: d.parent_id,
-            path: d.path.clone(),
-            own: own.get(&d.id).copied().unwrap_or_default(),
-        })
-        .collect();
-    Ok(fold(&nodes, u64::from(threshold)))
+    let tree = crate::org::round_tree::of_round(db, round_id).await?;
+    Ok(visible(&tree, &own, scope, threshold))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
-    fn node(id: i32, parent_id: Option<i32>, path: &str, invited: u64, answered: u64) -> Node {
-        Node {
+    fn dept(id: i32, parent_id: Option<i32>, path: &str) -> department::Model {
+        department::Model {
             id,
             parent_id,
-            path: path.into(),
-            own: Counts { invited, answered },
+            name: path.rsplit(" / ").next().unwrap().to_owned(),
+            path: path.to_owned(),
+            created_at: Utc::now(),
+            retired_at: None,
         }
+    }
+
+    fn counts(list: &[(i32, u64, u64)]) -> HashMap<i32, Counts> {
+        list.iter()
+            .map(|(id, invited, answered)| {
+                (
+                    *id,
+                    Counts {
+                        invited: *invited,
+                        answered: *answered,
+                    },
+                )
+            })
+            .collect()
     }
 
     fn paths(participation: &Participation) -> Vec<(&str, u64)> {
@@ -204,87 +222,122 @@ mod tests {
             .collect()
     }
 
+    /// Vertrieb (no members of its own) with Nord 6 and Süd 3; Technik 8.
+    fn sales() -> Vec<department::Model> {
+        vec![
+            dept(1, None, "Vertrieb"),
+            dept(2, Some(1), "Vertrieb / Nord"),
+            dept(3, Some(1), "Vertrieb / Süd"),
+            dept(4, None, "Technik"),
+        ]
+    }
+
     #[test]
-    fn units_at_or_above_the_threshold_are_shown_as_they_are() {
-        let p = fold(&[node(1, None, "A", 5, 2), node(2, None, "B", 7, 7)], 5);
-        assert_eq!(paths(&p), vec![("A", 5), ("B", 7)]);
+    fn groups_at_or_above_the_threshold_are_shown_with_their_subtree() {
+        let p = visible(
+            &sales(),
+            &counts(&[(2, 6, 6), (3, 6, 2), (4, 8, 1)]),
+            None,
+            5,
+        );
+        assert_eq!(
+            paths(&p),
+            vec![
+                ("Technik", 8),
+                ("Vertrieb", 12),
+                ("Vertrieb / Nord", 6),
+                ("Vertrieb / Süd", 6)
+            ]
+        );
         assert_eq!(
             p.total,
-            Counts {
-                invited: 12,
+            Some(Counts {
+                invited: 20,
                 answered: 9
-            }
+            })
         );
     }
 
     #[test]
-    fn a_small_child_is_folded_into_its_parent() {
-        let p = fold(
-            &[
-                node(1, None, "Vertrieb", 6, 3),
-                node(2, Some(1), "Vertrieb / Innendienst", 2, 2),
-            ],
-            5,
-        );
-        assert_eq!(paths(&p), vec![("Vertrieb", 8)]);
-        assert!(p.units[0].includes_smaller_units);
-        assert_eq!(p.units[0].counts.answered, 5);
+    fn a_scoped_reader_cannot_subtract_a_small_team() {
+        // The attack of the trust issue: Vertrieb 9/9 and Nord 6/6 would give Süd 3/3.
+        let own = counts(&[(2, 6, 6), (3, 3, 3), (4, 8, 1)]);
+        let p = visible(&sales(), &own, Some(1), 5);
+        assert_eq!(p.total.map(|c| c.invited), Some(9));
+        assert!(paths(&p).is_empty(), "{p:?}");
+        // The same for the company and for a reader rooted at Nord: what one sees is part of
+        // what the other sees.
+        let company = visible(&sales(), &own, None, 5);
+        assert_eq!(paths(&company), vec![("Technik", 8), ("Vertrieb", 9)]);
+        assert!(company.units[1].includes_smaller_units);
+        let north = visible(&sales(), &own, Some(2), 5);
+        assert_eq!(north.total, None, "Nord is hidden for everyone");
     }
 
     #[test]
-    fn small_units_fold_up_level_by_level() {
-        let p = fold(
-            &[
-                node(1, None, "A", 0, 0),
-                node(2, Some(1), "A / B", 3, 1),
-                node(3, Some(2), "A / B / C", 3, 1),
-                node(4, None, "D", 9, 4),
-            ],
-            5,
-        );
-        assert_eq!(paths(&p), vec![("A / B", 6), ("D", 9)]);
+    fn a_small_company_shows_nothing() {
+        let p = visible(&sales(), &counts(&[(3, 3, 1)]), None, 5);
+        assert_eq!(p.total, None);
+        assert!(p.invited_any);
+        assert!(p.units.is_empty());
     }
 
     #[test]
-    fn a_small_top_level_group_takes_the_smallest_shown_unit_with_it() {
-        // E (2 invited) is too small even at the top; showing A, B and D would reveal it as
-        // total − shown. The smallest top-level unit (B) joins it in "other".
-        let p = fold(
-            &[
-                node(1, None, "A", 9, 0),
-                node(2, None, "B", 5, 0),
-                node(3, None, "D", 7, 0),
-                node(4, None, "E", 2, 1),
-            ],
-            5,
-        );
-        assert_eq!(paths(&p), vec![("A", 9), ("D", 7), ("", 7)]);
-        let shown: u64 = p.units.iter().map(|u| u.counts.invited).sum();
-        assert_eq!(shown, p.total.invited, "nothing is left to subtract");
+    fn a_department_the_round_did_not_know_sees_nothing() {
+        let p = visible(&sales(), &counts(&[(2, 6, 6)]), Some(99), 5);
+        assert_eq!(p.total, None);
+        assert!(!p.invited_any);
     }
 
     #[test]
-    fn no_shown_figure_stems_from_fewer_than_threshold_people() {
-        let nodes: Vec<Node> = (1..=30)
+    fn no_shown_figure_can_be_subtracted_down_to_fewer_than_the_threshold() {
+        let tree: Vec<department::Model> = (1..=30)
             .map(|i| {
-                node(
+                let parent = if i > 5 { Some((i % 5) + 1) } else { None };
+                dept(i, parent, &format!("d{i}"))
+            })
+            .collect();
+        let own: HashMap<i32, Counts> = (1..=30)
+            .map(|i| {
+                (
                     i,
-                    if i > 5 { Some((i % 5) + 1) } else { None },
-                    &format!("d{i}"),
-                    (i % 7) as u64,
-                    0,
+                    Counts {
+                        invited: (i % 7) as u64,
+                        answered: 0,
+                    },
                 )
             })
             .collect();
-        for threshold in [3, 5, 10] {
-            let p = fold(&nodes, threshold);
-            assert!(p.units.iter().all(|u| u.counts.invited >= threshold));
-            let shown: u64 = p.units.iter().map(|u| u.counts.invited).sum();
-            let rest = p.total.invited - shown;
-            assert!(
-                rest == 0 || rest >= threshold,
-                "threshold {threshold}: a remainder of {rest} is exposed"
-            );
+        for threshold in [3u32, 5, 10] {
+            let p = visible(&tree, &own, None, threshold);
+            let t = u64::from(threshold);
+            assert!(p.units.iter().all(|u| u.counts.invited >= t));
+            // Every shown group minus its shown children is nobody or at least the threshold.
+            let shown: HashMap<i32, u64> = p
+                .units
+                .iter()
+                .map(|u| (u.department_id, u.counts.invited))
+                .collect();
+            let mut parents: Vec<(Option<i32>, u64)> = p
+                .units
+                .iter()
+                .map(|u| (Some(u.department_id), u.counts.invited))
+                .collect();
+            if let Some(total) = p.total {
+                parents.push((None, total.invited));
+            }
+            for (parent, count) in parents {
+                let children: u64 = tree
+                    .iter()
+                    .filter(|d| d.parent_id == parent)
+                    .filter_map(|d| shown.get(&d.id))
+                    .sum();
+                let rest = count - children;
+                assert!(
+                    rest == 0 || rest >= t,
+                    "threshold {threshold}: {parent:?} leaves {rest} to subtract"
+                );
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use serde::Serialize;
 
 use super::aggregate::{self, RoundAggregates};
+use super::participation;
 use super::results::{self, GroupReport, Inputs, Thresholds};
 use super::stats::{HiddenReason, Shown};
 use super::trend::{self, RoundLabel, TrendRound};
@@ -16,6 +17,7 @@ use crate::entities::{answer, department, question, response, round, round_quest
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department as departments;
+use crate::survey::round::{Participation, RoundState, RoundView};
 
 /// Who is asking: `scope` limits a viewer to a department subtree.
 #[derive(Debug, Clone, Copy)]
@@ -107,7 +109,21 @@ async fn questions_of(app: &App, round_id: i32) -> AppResult<Vec<question::Model
     Ok(questions)
 }
 
+/// A round that did not reach a scoped reader is answered as if it did not exist.
 pub async fn round_results(app: &App, reader: Reader, round_id: i32) -> AppResult<RoundResults> {
+    if !reaches(app, reader, round_id).await? {
+        return Err(AppError::NotFound);
+    }
+    results_within_scope(app, reader, round_id).await
+}
+
+/// [`round_results`] without asking whether the round reached the reader: the groups of a round
+/// that did not are simply none. For the digest, which tells such a viewer so.
+pub async fn results_within_scope(
+    app: &App,
+    reader: Reader,
+    round_id: i32,
+) -> AppResult<RoundResults> {
     let round = round::Entity::find_by_id(round_id)
         .one(&app.db)
         .await?
@@ -132,19 +148,39 @@ pub async fn round_results(app: &App, reader: Reader, round_id: i32) -> AppResul
         .chain(previous.map(|p| p.id))
         .collect();
     let aggregates = app.reports.get(&app.db, &wanted).await?;
-    let all = departments::all(&app.db).await?;
+    let current = &aggregates[&round_id];
+    // The tree as the round saw it: later renames and moves change nothing here.
+    let tree = &current.departments;
     let questions = questions_of(app, round_id).await?;
     let groups = results::build(&Inputs {
-        departments: &all,
+        departments: tree,
         questions: &questions,
-        current: &aggregates[&round_id],
+        current,
         previous: previous.map(|p| aggregates[&p.id].as_ref()),
         thresholds: t,
         locale: reader.locale,
     });
     out.previous = previous.map(|p| label(p, tz));
-    out.groups = results::within_scope(groups, reader.scope, &all);
+    out.groups = results::within_scope(groups, reader.scope, tree);
     Ok(out)
+}
+
+/// Whether the round reached the reader's scope: for a department-scoped viewer, a round that
+/// invited nobody in its subtree (as the round saw the tree) is answered as if it did not exist.
+pub async fn reaches(app: &App, reader: Reader, round_id: i32) -> AppResult<bool> {
+    let Some(scope) = reader.scope else {
+        return Ok(true);
+    };
+    let tree = crate::org::round_tree::of_round(&app.db, round_id).await?;
+    if tree.is_empty() {
+        // Not opened yet: there is nothing of it to see but its title.
+        return Ok(true);
+    }
+    let members = departments::subtree_ids(&tree, &[scope]);
+    let counts = participation::counts_by_department(&app.db, round_id).await?;
+    Ok(members
+        .iter()
+        .any(|id| counts.get(id).is_some_and(|c| c.invited > 0)))
 }
 
 /// The latest closed round, if any.
@@ -165,9 +201,9 @@ pub async fn trend(app: &App, reader: Reader, group: Option<i32>) -> AppResult<V
         .map(|r| (label(r, tz), aggregates[&r.id].as_ref()))
         .collect();
     Ok(trend::build(
-        &all,
         &rounds,
         group,
+        reader.scope,
         app.settings.anonymity_threshold,
     ))
 }
@@ -193,9 +229,12 @@ pub async fn comments(
     if let Shown::Hidden { reason } = report.comments {
         return Ok(Shown::hidden(reason));
     }
+    // The group as the round saw it, like every figure of the round.
+    let aggregates = app.reports.get(&app.db, &[round_id]).await?;
+    let tree = &aggregates[&round_id].departments;
     let members: Vec<i32> = match group {
-        None => all.iter().map(|d| d.id).collect(),
-        Some(id) => departments::subtree_ids(&all, &[id]).into_iter().collect(),
+        None => tree.iter().map(|d| d.id).collect(),
+        Some(id) => departments::subtree_ids(tree, &[id]).into_iter().collect(),
     };
     let mut texts: Vec<String> = Vec::new();
     for chunk in members.chunks(500) {
@@ -224,6 +263,63 @@ pub async fn comments(
     }
     texts.sort();
     Ok(Shown::Shown(texts))
+}
+
+/// The rounds a viewer may see, with participation as the viewer may see it (never the send
+/// log: that is for admins). A company-wide viewer sees every round; a department-scoped one
+/// the rounds that reached its subtree: those that invited anyone there (over the round's own
+/// tree), and scheduled ones whose target includes it. Participation follows the suppression
+/// of `report::participation`, over the whole tree of the round and then cut to the scope.
+pub async fn rounds_for_viewer(
+    app: &App,
+    reader: Reader,
+    rounds: Vec<RoundView>,
+) -> AppResult<Vec<RoundView>> {
+    let scope_path = match reader.scope {
+        None => None,
+        Some(id) => Some(
+            departments::all(&app.db)
+                .await?
+                .into_iter()
+                .find(|d| d.id == id)
+                .map(|d| d.path)
+                .ok_or(AppError::NotFound)?,
+        ),
+    };
+    let threshold = app.settings.anonymity_threshold;
+    let mut out = Vec::with_capacity(rounds.len());
+    for mut view in rounds {
+        if view.state == RoundState::Scheduled {
+            let reaches = match &scope_path {
+                None => true,
+                Some(scope) => {
+                    view.departments.is_empty()
+                        || view
+                            .departments
+                            .iter()
+                            .any(|target| departments::on_one_branch(target, scope))
+                }
+            };
+            if reaches {
+                view.participation = Participation {
+                    invited: None,
+                    answered: None,
+                };
+                out.push(view);
+            }
+            continue;
+        }
+        let part = participation::of_round(&app.db, view.id, reader.scope, threshold).await?;
+        if !part.invited_any {
+            continue;
+        }
+        view.participation = Participation {
+            invited: part.total.map(|c| c.invited),
+            answered: part.total.map(|c| c.answered),
+        };
+        out.push(view);
+    }
+    Ok(out)
 }
 
 /// Department names by id, for labels.

@@ -92,6 +92,27 @@ impl Tree {
         self.index.get(&id).copied()
     }
 
+    /// `own[i]` summed over each department's subtree, in tree order.
+    pub fn subtree_sums(&self, own: &[u64]) -> Vec<u64> {
+        let mut subtree = own.to_vec();
+        subtree.resize(self.ids.len(), 0);
+        for &i in &self.post_order {
+            let below: u64 = self.children[i].iter().map(|&c| subtree[c]).sum();
+            subtree[i] += below;
+        }
+        subtree
+    }
+
+    /// The department ids in tree order (the order of [`Tree::counts`]).
+    pub fn ids(&self) -> &[i32] {
+        &self.ids
+    }
+
+    /// Positions of a department's children.
+    pub fn children_of(&self, position: usize) -> &[usize] {
+        &self.children[position]
+    }
+
     /// Counts by department id, as a vector in tree order.
     pub fn counts(&self, own: &HashMap<i32, u64>) -> Vec<u64> {
         self.ids
@@ -105,12 +126,7 @@ impl Tree {
     pub fn visible(&self, own: &[u64], threshold: u32, allowed: Option<&Visible>) -> Visible {
         let threshold = u64::from(threshold.max(1));
         let n = self.ids.len();
-        let mut subtree = own.to_vec();
-        subtree.resize(n, 0);
-        for &i in &self.post_order {
-            let below: u64 = self.children[i].iter().map(|&c| subtree[c]).sum();
-            subtree[i] += below;
-        }
+        let subtree = self.subtree_sums(own);
         let company: u64 = self.top.iter().map(|&i| subtree[i]).sum();
         let company_shown = company >= threshold && allowed.is_none_or(|a| a.company);
         let mut shown = vec![false; n];

@@ -10,7 +10,7 @@ use super::stats::{
     HiddenReason, OverallIndex, PillarIndex, Shown, meets_threshold, show_overall, show_pillar,
 };
 use super::suppress::Tree;
-use crate::entities::department;
+use crate::org::department::subtree_ids;
 use crate::survey::catalog::PILLARS;
 use kundenpuls_charts as charts;
 
@@ -32,31 +32,34 @@ pub struct TrendRound {
     pub overall: Shown<OverallIndex>,
 }
 
-/// The trend of one group (`None`: the company) over these rounds, oldest first. A round in
-/// which the group had no invitations is left out rather than shown as a gap.
+/// The trend of one group (`None`: the company) over these rounds, oldest first. Each round
+/// is read over its own tree (the departments as it saw them), so a reorganisation changes no
+/// point of the past. A round in which the group had no invitations, did not exist, or lay
+/// outside the reader's `scope` is left out rather than shown as a gap.
 pub fn build(
-    departments: &[department::Model],
     rounds: &[(RoundLabel, &RoundAggregates)],
     group: Option<i32>,
+    scope: Option<i32>,
     threshold: u32,
 ) -> Vec<TrendRound> {
-    let tree = Tree::new(&tree_nodes(departments));
-    let members: Vec<i32> = match group {
-        None => departments.iter().map(|d| d.id).collect(),
-        Some(root) => crate::org::department::subtree_ids(departments, &[root])
-            .into_iter()
-            .collect(),
-    };
     rounds
         .iter()
         .filter_map(|(label, aggregates)| {
+            let departments = &aggregates.departments;
+            if let Some(root) = scope {
+                let allowed = subtree_ids(departments, &[root]);
+                if !group.is_some_and(|g| allowed.contains(&g)) {
+                    return None;
+                }
+            }
             let unit = match group {
                 None => aggregates.sum_headline(aggregates.units.keys()),
-                Some(_) => aggregates.sum_headline(&members),
+                Some(root) => aggregates.sum_headline(&subtree_ids(departments, &[root])),
             };
             if unit.invited == 0 && unit.responses == 0 {
                 return None;
             }
+            let tree = Tree::new(&tree_nodes(departments));
             let placed = placed(&tree, aggregates);
             let groups = tree.visible(&counts(&placed, |u| u.responses), threshold, None);
             let group_hidden = if !meets_threshold(unit.responses, threshold) {

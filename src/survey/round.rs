@@ -19,8 +19,8 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::db;
 use crate::entities::{
-    department, employee, invitation, question, response, round, round_department, round_question,
-    round_reminder,
+    department, employee, invitation, question, response, result_group, round, round_department,
+    round_question, round_reminder,
 };
 use crate::error::{AppError, AppResult};
 use crate::invite;
@@ -79,10 +79,26 @@ struct ValidRound {
     notes: Vec<String>,
 }
 
+/// A round's participation as numbers. Participation is a figure like any other: `answered`
+/// is shown only where at least `anonymity_threshold` were invited (DECISIONS.md "Anonymity in
+/// every output"). `invited` is the number of invitations, which the send log shows admins
+/// anyway; for a department-scoped viewer both follow the suppression of
+/// `report::participation`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Participation {
-    pub invited: u64,
-    pub answered: u64,
+    pub invited: Option<u64>,
+    pub answered: Option<u64>,
+}
+
+impl Participation {
+    /// The round's totals as an admin sees them.
+    pub fn of_totals(invited: u64, answered: u64, threshold: u32) -> Participation {
+        let shown = invited == 0 || invited >= u64::from(threshold.max(1));
+        Participation {
+            invited: Some(invited),
+            answered: shown.then_some(answered),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -467,6 +483,7 @@ pub async fn open(
         .map(|row| row.department_id)
         .collect();
     let all_departments = departments::all(&txn).await?;
+    crate::org::round_tree::freeze(&txn, id, &all_departments).await?;
     let mut query = employee::Entity::find()
         .select_only()
         .column(employee::Column::Id)
@@ -529,8 +546,16 @@ pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppR
     crate::report::aggregate::write_at_close(&txn, id).await?;
     // The leadership digest is queued with the close: one per viewer, composed at send time.
     mail::digest::enqueue_digests(&txn, id, now).await?;
+    // Last, once the aggregates hold participation: the responses are rewritten once more and
+    // the invitations, the one record of who answered, are deleted.
+    crate::answer::unlink::at_close(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(round = id, "round closed");
+    if let Err(err) = crate::answer::unlink::vacuum(db).await {
+        // The old row versions are invisible to every query already; the next autovacuum
+        // removes them from the pages.
+        tracing::warn!(round = id, error = %err, "vacuum after the close failed");
+    }
     Ok(true)
 }
 
@@ -619,19 +644,6 @@ pub async fn responses_to_delete(db: &impl ConnectionTrait, round_id: i32) -> Ap
         .await?)
 }
 
-pub async fn participation(db: &impl ConnectionTrait, round_id: i32) -> AppResult<Participation> {
-    let invited = invitation::Entity::find()
-        .filter(invitation::Column::RoundId.eq(round_id))
-        .count(db)
-        .await?;
-    let answered = invitation::Entity::find()
-        .filter(invitation::Column::RoundId.eq(round_id))
-        .filter(invitation::Column::Answered.eq(true))
-        .count(db)
-        .await?;
-    Ok(Participation { invited, answered })
-}
-
 pub async fn get(db: &DatabaseConnection, settings: &Settings, id: i32) -> AppResult<RoundView> {
     let record = find(db, id).await?;
     let mut views = views(db, settings, vec![record]).await?;
@@ -711,18 +723,27 @@ async fn views(
             Expr::cust("SUM(CASE WHEN answered THEN 1 ELSE 0 END)"),
             "answered",
         )
-        .filter(invitation::Column::RoundId.is_in(ids))
+        .filter(invitation::Column::RoundId.is_in(ids.clone()))
         .group_by(invitation::Column::RoundId)
         .into_tuple()
         .all(db)
         .await?;
-    for (round_id, invited, answered) in rows {
+    // A closed round has no invitations left: its participation is in its aggregates.
+    let closed: Vec<(i32, i64, i64)> = result_group::Entity::find()
+        .select_only()
+        .column(result_group::Column::RoundId)
+        .column_as(result_group::Column::Invited.sum(), "invited")
+        .column_as(result_group::Column::Responses.sum(), "answered")
+        .filter(result_group::Column::RoundId.is_in(ids))
+        .group_by(result_group::Column::RoundId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let threshold = settings.anonymity_threshold;
+    for (round_id, invited, answered) in rows.into_iter().chain(closed) {
         counts.insert(
             round_id,
-            Participation {
-                invited: invited.max(0) as u64,
-                answered: answered.max(0) as u64,
-            },
+            Participation::of_totals(invited.max(0) as u64, answered.max(0) as u64, threshold),
         );
     }
     Ok(records
@@ -753,10 +774,9 @@ async fn views(
                 departments,
                 questions: questions.remove(&id).unwrap_or_default(),
                 reminders,
-                participation: counts.remove(&id).unwrap_or(Participation {
-                    invited: 0,
-                    answered: 0,
-                }),
+                participation: counts
+                    .remove(&id)
+                    .unwrap_or(Participation::of_totals(0, 0, threshold)),
                 notes: Vec::new(),
             }
         })

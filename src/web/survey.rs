@@ -48,7 +48,7 @@ pub fn stage() -> AdHoc {
             .clone();
         let writer_db = writer::connect(&app.db, &app.settings.database_url).await;
         let survey = Survey {
-            writer: Writer::start(writer_db, app.settings.timezone),
+            writer: Writer::start(writer_db, app.settings.anonymity_threshold),
             limits: SurveyLimits::new(
                 app.settings.rate_limit_token_per_minute,
                 app.settings.rate_limit_survey_per_minute,

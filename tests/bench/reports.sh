@@ -115,6 +115,9 @@ for r in range(rounds):
         "INSERT INTO rounds (title, state, opens_at, closes_at, created_at, closed_at) VALUES (?,?,?,?,?,?)",
         (f"Puls {r + 1}", state, fmt(opens), fmt(closes), fmt(opens), None if raw else fmt(closes)))
     rid = cur.lastrowid
+    # The tree as the round saw it when it opened, as round::open keeps it.
+    db.execute("INSERT INTO round_tree (round_id, department_id, parent_id, name, path, created_at, retired_at) "
+               "SELECT ?, id, parent_id, name, path, created_at, retired_at FROM departments", (rid,))
     items = cores + random.sample(rotating, 4) + ["recommend", "comment"]
     for pos, k in enumerate(items):
         db.execute("INSERT INTO round_questions VALUES (?,?,?)", (rid, q[k][0], pos))
@@ -127,7 +130,7 @@ for r in range(rounds):
             inv.append((iid, rid, emp, dept, None, fmt(opens), 0, answered))
             if answered:
                 res = str(uuid.uuid4())
-                resp.append((res, rid, dept, opens.date().isoformat()))
+                resp.append((res, rid, dept, 0))
                 for k, v in respondent(mood + random.gauss(0, 0.6)).items():
                     ans.append((res, q[k][0], v, None))
                 if random.random() < 0.1:

@@ -148,7 +148,7 @@ async fn answer(t: &TestApp, round_id: i32, department_id: i32, count: u64) {
             id: Set(uuid::Uuid::new_v4().to_string()),
             round_id: Set(round_id),
             department_id: Set(department_id),
-            submitted_on: Set(Utc::now().date_naive()),
+            pending: Set(false),
         }
         .insert(&t.app.db)
         .await

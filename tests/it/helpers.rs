@@ -245,6 +245,11 @@ pub fn bearer(token: &str) -> rocket::http::Header<'static> {
 }
 
 impl TestApp {
+    /// The database the app runs on, for a second process on the same one.
+    pub fn test_db(&self) -> &TestDb {
+        &self._db
+    }
+
     /// A fresh API token of `role`.
     pub async fn token(&self, role: Role) -> String {
         kundenpuls::auth::api_token::create(&self.app.db, "test", role, None)

@@ -83,7 +83,7 @@ async fn starttls_with_the_company_ca_and_the_right_password_delivers_every_invi
         "smtp_ca_file is read at start-up"
     );
     let view = open_round(&t, 14).await;
-    assert_eq!(view.participation.invited, 4);
+    assert_eq!(view.participation.invited, Some(4));
 
     let done = mailer(&t).deliver_all(Utc::now()).await.unwrap();
     assert_eq!((done.sent, done.retrying, done.failed), (4, 0, 0));

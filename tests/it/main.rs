@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin_pages;
 mod admin_workflows;
+mod anonymity;
 mod api;
 mod cli;
 mod dashboard;

@@ -120,7 +120,7 @@ pub async fn closed_round(
                 id: Set(response_id.clone()),
                 round_id: Set(id),
                 department_id: Set(department),
-                submitted_on: Set(now.date_naive()),
+                pending: Set(false),
             }
             .insert(&app.db)
             .await

@@ -161,6 +161,7 @@ async fn list_page(
             "csrf": csrf.0,
             "nav": "rounds",
             "rounds": rounds,
+            "threshold": app.settings.anonymity_threshold,
             "form": values,
             "choices": form_choices(app, principal.locale).await?,
             "error": error,
@@ -255,7 +256,7 @@ async fn round_page(
     let view = round::get(&app.db, &app.settings, id).await?;
     let tz = app.settings.timezone;
     let threshold = app.settings.anonymity_threshold;
-    let participation = participation::of_round(&app.db, id, threshold).await?;
+    let participation = participation::of_round(&app.db, id, None, threshold).await?;
     let catalog = catalog::all(&app.db).await?;
     let by_key: HashMap<&str, QuestionView> = catalog
         .iter()

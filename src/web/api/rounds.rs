@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::openapi::ApiError;
 use crate::app::App;
-use crate::error::AppResult;
+use crate::auth::Role;
+use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{SendLog, send_log};
 use crate::mail::pace::{MailPace, round_status};
+use crate::report::query::{self, Reader};
 use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
 use crate::web::guards::{ApiAdmin, ApiCaller};
 
@@ -40,11 +42,25 @@ impl From<RoundInput> for RoundDraft {
     }
 }
 
-/// Every round, newest first, with participation as numbers.
+/// Every round, newest first, with participation as numbers. A viewer token sees the rounds
+/// that reached its scope, with participation only where enough were invited.
 #[utoipa::path(operation_id = "list_rounds", tag = "rounds", responses((status = 200, body = Vec<RoundView>), (status = 401, description = "No valid bearer token", body = ApiError)))]
 #[get("/rounds")]
-pub async fn list(_caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<RoundView>>> {
-    Ok(Json(round::list(&app.db, &app.settings).await?))
+pub async fn list(caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<RoundView>>> {
+    let rounds = round::list(&app.db, &app.settings).await?;
+    Ok(Json(visible_rounds(app, &caller, rounds).await?))
+}
+
+/// The rounds as the caller may see them: all for an admin, the viewer's part for a viewer.
+async fn visible_rounds(
+    app: &App,
+    caller: &ApiCaller,
+    rounds: Vec<RoundView>,
+) -> AppResult<Vec<RoundView>> {
+    if caller.0.role == Role::Admin {
+        return Ok(rounds);
+    }
+    query::rounds_for_viewer(app, Reader::of(&caller.0), rounds).await
 }
 
 /// Creates a round; one whose opening time has come opens at once.
@@ -67,13 +83,27 @@ pub async fn create(
     Ok((Status::Created, Json(view)))
 }
 
-#[utoipa::path(operation_id = "get_round", tag = "rounds", responses((status = 200, body = RoundDetail), (status = 401, description = "No valid bearer token", body = ApiError), (status = 404, description = "No such round", body = ApiError)))]
+/// One round; for an admin with its mail. A viewer sees a round that reached its scope, as in
+/// the list, and never the send log (it names recipients).
+#[utoipa::path(operation_id = "get_round", tag = "rounds", responses((status = 200, body = RoundDetail), (status = 401, description = "No valid bearer token", body = ApiError), (status = 404, description = "No such round, or none the token may see", body = ApiError)))]
 #[get("/rounds/<id>")]
-pub async fn show(_caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Json<RoundDetail>> {
+pub async fn show(caller: ApiCaller, id: i32, app: &State<App>) -> AppResult<Json<RoundDetail>> {
+    let view = round::get(&app.db, &app.settings, id).await?;
+    if caller.0.role != Role::Admin {
+        let round = visible_rounds(app, &caller, vec![view])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?;
+        return Ok(Json(RoundDetail {
+            round,
+            mail: None,
+            pace: None,
+        }));
+    }
     Ok(Json(RoundDetail {
-        round: round::get(&app.db, &app.settings, id).await?,
-        mail: send_log(&app.db, id).await?,
-        pace: round_status(&app.db, &app.settings, id, Utc::now()).await?,
+        round: view,
+        mail: Some(send_log(&app.db, id).await?),
+        pace: Some(round_status(&app.db, &app.settings, id, Utc::now()).await?),
     }))
 }
 
@@ -116,10 +146,13 @@ pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Jso
 pub struct RoundDetail {
     #[serde(flatten)]
     pub round: RoundView,
-    pub mail: SendLog,
+    /// Admins only: the send log names recipients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail: Option<SendLog>,
     /// The invitations by state, when the last one is expected to leave at the current pace,
-    /// and whether the relay is holding the sending back.
-    pub pace: MailPace,
+    /// and whether the relay is holding the sending back. Admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pace: Option<MailPace>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -33,9 +33,23 @@ pub struct ScheduleInput {
 #[utoipa::path(operation_id = "list_schedules", tag = "schedules", responses((status = 200, body = Vec<ScheduleView>), (status = 401, description = "No valid bearer token", body = ApiError)))]
 #[get("/schedules")]
 pub async fn list(caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<ScheduleView>>> {
-    Ok(Json(
-        schedule::list(&app.db, caller.0.locale, Utc::now()).await?,
-    ))
+    let mut schedules = schedule::list(&app.db, caller.0.locale, Utc::now()).await?;
+    // A department-scoped viewer sees the schedules that reach its part of the company.
+    if let Some(scope) = caller.0.department_id {
+        let all = crate::org::department::all(&app.db).await?;
+        let scope = all
+            .iter()
+            .find(|d| d.id == scope)
+            .map(|d| d.path.clone())
+            .unwrap_or_default();
+        schedules.retain(|s| {
+            s.departments.is_empty()
+                || s.departments
+                    .iter()
+                    .any(|target| crate::org::department::on_one_branch(target, &scope))
+        });
+    }
+    Ok(Json(schedules))
 }
 
 /// Creates a schedule; the scheduler plans its rounds.

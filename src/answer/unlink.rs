@@ -1,0 +1,223 @@
+//! Stored responses that no plain query links to the invitation they answered.
+//!
+//! The transaction that marks an invitation answered also inserts its response, so on
+//! PostgreSQL both rows carry that transaction's id (`xmin`), and on SQLite the rowid order of
+//! `responses` is the order of submission. Both would single a respondent out. So a response is
+//! written as one of a *group* of at least `anonymity_threshold` responses of its round, in
+//! random order, with fresh random ids, in one transaction:
+//!
+//! - A batch of the writer that brings enough responses of a round is such a group by itself.
+//! - Fewer are stored `pending`: the newest few of an open round. The next batch of that round
+//!   rewrites them together with its own (new ids, new rows, old rows deleted) once the group
+//!   reaches the threshold. Every response after which at least threshold − 1 others arrived
+//!   is therefore in a group of at least the threshold, and its transaction id, physical place
+//!   and id tell only that group, never which of its invitations it answered.
+//! - At close every response of the round is rewritten once more, in random order, and the
+//!   round's invitations are deleted (participation is in the aggregates by then): nothing that
+//!   names a person and says "answered" remains. SQLite runs with `secure_delete`, and
+//!   PostgreSQL's dead row versions are vacuumed after the close.
+//!
+//! Every step is one transaction with the write it belongs to: a process killed in between
+//! leaves the responses as they were before the step, each exactly once.
+
+use std::collections::HashMap;
+
+use rand::seq::SliceRandom;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::form::AnswerValue;
+use super::statement::{ANSWER_ROW_BYTES, RESPONSE_ROW_BYTES, runs, statement_budget};
+use crate::entities::{answer, invitation, outbox_mail, response};
+
+/// A response about to be written: where it counts, and its answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub round_id: i32,
+    pub department_id: i32,
+    pub answers: Vec<AnswerValue>,
+}
+
+/// Responses rewritten per step at close: bounded memory however large the round.
+const CLOSE_CHUNK: usize = 2_000;
+
+/// Stores `fresh`, the new responses of one round, inside the caller's write transaction: as
+/// a group with the round's pending responses when together they reach `threshold`, else as
+/// pending themselves.
+pub async fn store(
+    txn: &impl ConnectionTrait,
+    round_id: i32,
+    fresh: Vec<Draft>,
+    threshold: u32,
+) -> Result<(), DbErr> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let waiting = pending(txn, round_id).await?;
+    if fresh.len() + waiting.len() < threshold.max(1) as usize {
+        return insert(txn, fresh, true).await;
+    }
+    let mut group = load(txn, &waiting).await?;
+    group.extend(fresh);
+    delete(txn, &waiting).await?;
+    insert(txn, group, false).await
+}
+
+/// The round's pending responses. On PostgreSQL they are locked: a second instance's writer
+/// waits, and then finds them gone rather than rewriting them a second time.
+async fn pending(txn: &impl ConnectionTrait, round_id: i32) -> Result<Vec<String>, DbErr> {
+    let mut query = response::Entity::find()
+        .select_only()
+        .column(response::Column::Id)
+        .filter(response::Column::RoundId.eq(round_id))
+        .filter(response::Column::Pending.eq(true));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.into_tuple().all(txn).await
+}
+
+/// Rewrites every response of a closing round in random order and deletes its invitations.
+/// Runs in the transaction that closes the round, after the aggregates are written.
+pub async fn at_close(txn: &impl ConnectionTrait, round_id: i32) -> Result<(), DbErr> {
+    // Ordered by the random ids: chunks in no relation to the order of submission.
+    let ids: Vec<String> = response::Entity::find()
+        .select_only()
+        .column(response::Column::Id)
+        .filter(response::Column::RoundId.eq(round_id))
+        .order_by_asc(response::Column::Id)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for chunk in ids.chunks(CLOSE_CHUNK) {
+        let drafts = load(txn, chunk).await?;
+        delete(txn, chunk).await?;
+        insert(txn, drafts, false).await?;
+    }
+    // The send log keeps who was mailed (its rows name the recipient); it lets go of the
+    // invitation, which alone said who answered.
+    outbox_mail::Entity::update_many()
+        .col_expr(
+            outbox_mail::Column::InvitationId,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(outbox_mail::Column::RoundId.eq(round_id))
+        .filter(outbox_mail::Column::InvitationId.is_not_null())
+        .exec(txn)
+        .await?;
+    invitation::Entity::delete_many()
+        .filter(invitation::Column::RoundId.eq(round_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Removes the dead row versions a close left behind on PostgreSQL, so that not even a look
+/// at the pages finds the old rows. Outside any transaction; SQLite overwrote them already
+/// (`secure_delete`).
+pub async fn vacuum(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("VACUUM responses, answers, invitations")
+            .await?;
+    }
+    Ok(())
+}
+
+/// The responses `ids` with their answers, as drafts.
+async fn load(txn: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<Draft>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut drafts: HashMap<String, Draft> = HashMap::with_capacity(ids.len());
+    // 500 ids a statement: within every database's parameter limit.
+    for chunk in ids.chunks(500) {
+        for row in response::Entity::find()
+            .filter(response::Column::Id.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            drafts.insert(
+                row.id,
+                Draft {
+                    round_id: row.round_id,
+                    department_id: row.department_id,
+                    answers: Vec::new(),
+                },
+            );
+        }
+        for row in answer::Entity::find()
+            .filter(answer::Column::ResponseId.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            if let Some(draft) = drafts.get_mut(&row.response_id) {
+                draft.answers.push(AnswerValue {
+                    question_id: row.question_id,
+                    value: row.value,
+                    text: row.text,
+                });
+            }
+        }
+    }
+    Ok(drafts.into_values().collect())
+}
+
+async fn delete(txn: &impl ConnectionTrait, ids: &[String]) -> Result<(), DbErr> {
+    for chunk in ids.chunks(500) {
+        answer::Entity::delete_many()
+            .filter(answer::Column::ResponseId.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?;
+        response::Entity::delete_many()
+            .filter(response::Column::Id.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts `drafts` under new random ids, in random order (SQLite's rowid and PostgreSQL's
+/// heap keep the order of insertion).
+async fn insert(
+    txn: &impl ConnectionTrait,
+    mut drafts: Vec<Draft>,
+    pending: bool,
+) -> Result<(), DbErr> {
+    drafts.shuffle(&mut rand::rng());
+    let budget = statement_budget(txn.get_database_backend());
+    let mut responses = Vec::with_capacity(drafts.len());
+    let mut answers = Vec::new();
+    for draft in drafts {
+        let id = uuid::Uuid::new_v4().to_string();
+        responses.push(response::ActiveModel {
+            id: Set(id.clone()),
+            round_id: Set(draft.round_id),
+            department_id: Set(draft.department_id),
+            pending: Set(pending),
+        });
+        answers.extend(draft.answers.into_iter().map(|a| {
+            let bytes = ANSWER_ROW_BYTES + a.text.as_ref().map_or(0, String::len);
+            let row = answer::ActiveModel {
+                response_id: Set(id.clone()),
+                question_id: Set(a.question_id),
+                value: Set(a.value),
+                text: Set(a.text),
+            };
+            (row, bytes)
+        }));
+    }
+    for rows in runs(responses, |_| RESPONSE_ROW_BYTES, budget) {
+        response::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    for rows in runs(answers, |(_, bytes)| *bytes, budget) {
+        answer::Entity::insert_many(rows.into_iter().map(|(row, _)| row))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
