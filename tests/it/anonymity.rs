@@ -113,6 +113,7 @@ async fn outputs(
     ids: &HashMap<String, i32>,
     admin: &str,
     sales: &str,
+    south: &str,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut uris = vec![
@@ -130,6 +131,8 @@ async fn outputs(
     for uri in &uris[..3] {
         out.push((format!("sales {uri}"), body(t, uri, sales).await));
     }
+    // A viewer of Süd, the department that moves: its view of the old round stays too.
+    out.push((format!("süd {}", uris[0]), body(t, &uris[0], south).await));
     for group in [None, Some(ids["Vertrieb"]), Some(ids["Technik"])] {
         let reader = Reader {
             scope: None,
@@ -170,7 +173,11 @@ async fn a_reorganisation_changes_no_byte_of_a_closed_round() {
         .await
         .unwrap()
         .token;
-    let before = outputs(&t, round, &ids, &admin, &sales).await;
+    let south = api_token::create(&t.app.db, "süd", Role::Viewer, Some("Vertrieb / Süd"))
+        .await
+        .unwrap()
+        .token;
+    let before = outputs(&t, round, &ids, &admin, &sales, &south).await;
 
     // What the attack needs to see: Vertrieb with all 9, Technik's own comments only.
     let results: serde_json::Value = serde_json::from_str(&before[0].1).unwrap();
@@ -197,15 +204,15 @@ async fn a_reorganisation_changes_no_byte_of_a_closed_round() {
     // Süd moves from Vertrieb to Technik: Vertrieb would drop to 6 and Technik would gain Süd's
     // comments if the round were read over today's tree.
     reorganise(&t, "Vertrieb / Süd", "Technik / Süd").await;
-    let moved = outputs(&t, round, &ids, &admin, &sales).await;
+    let moved = outputs(&t, round, &ids, &admin, &sales, &south).await;
     assert_same(&before, &moved, "after Süd moved to Technik");
 
     // And back again (a rename chain A → B → A), then a move into a sibling of its old parent.
     reorganise(&t, "Technik / Süd", "Vertrieb / Süd").await;
-    let back = outputs(&t, round, &ids, &admin, &sales).await;
+    let back = outputs(&t, round, &ids, &admin, &sales, &south).await;
     assert_same(&before, &back, "after Süd moved back");
     reorganise(&t, "Vertrieb / Süd", "Vertrieb / Nord / Süd").await;
-    let nested = outputs(&t, round, &ids, &admin, &sales).await;
+    let nested = outputs(&t, round, &ids, &admin, &sales, &south).await;
     assert_same(&before, &nested, "after Süd moved under Nord");
 
     // A round that opens after the reorganisation sees the new tree.
@@ -754,4 +761,51 @@ async fn an_open_round_never_shows_a_small_team_by_subtraction() {
         "{}",
         chart.description()
     );
+}
+
+#[rocket::async_test]
+async fn the_demo_company_s_closed_rounds_survive_a_reorganisation() {
+    let db = crate::helpers::TestDb::new().await;
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kundenpuls"))
+        .arg("demo")
+        .current_dir(db.dir.path())
+        .env_remove("ROCKET_PROFILE")
+        .env("ROCKET_DATABASE_URL", &db.url)
+        .env("KUNDENPULS_LOG", "off")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the binary runs");
+    assert!(status.success());
+    let t = TestApp::spawn_on(db, &[]).await;
+    let closed = kundenpuls::report::aggregate::closed_rounds(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(closed.len(), 12);
+    let tops = ["Vertrieb", "Kundenservice", "Vertrieb / Außendienst"];
+    let read = async |t: &TestApp| -> Vec<String> {
+        let reader = Reader {
+            scope: None,
+            locale: Locale::De,
+        };
+        let mut out = Vec::new();
+        for round in &closed {
+            let results = query::round_results(&t.app, reader, round.id)
+                .await
+                .unwrap();
+            out.push(serde_json::to_string(&results).unwrap());
+        }
+        let all = kundenpuls::org::department::all(&t.app.db).await.unwrap();
+        for path in tops {
+            let id = all.iter().find(|d| d.path == path).unwrap().id;
+            let trend = query::trend(&t.app, reader, Some(id)).await.unwrap();
+            out.push(serde_json::to_string(&trend).unwrap());
+        }
+        out
+    };
+    let before = read(&t).await;
+    reorganise(&t, "Vertrieb / Außendienst / Süd", "Kundenservice / Süd").await;
+    let after = read(&t).await;
+    for (n, (was, is)) in before.iter().zip(&after).enumerate() {
+        assert!(was == is, "output {n} changed after the reorganisation");
+    }
 }
