@@ -34,6 +34,11 @@ impl App {
         db::migrate(&db)
             .await
             .context("cannot migrate the database")?;
+        // Rounds closed before responses were stored in unlinkable groups (an upgrade) are
+        // settled once, before any door opens.
+        crate::answer::unlink::settle_closed_rounds(&db)
+            .await
+            .context("cannot settle the responses of closed rounds")?;
         let secrets = Secrets::load_or_create(&db)
             .await
             .context("cannot read the deployment secrets")?;

@@ -26,12 +26,12 @@ use rand::seq::SliceRandom;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::form::AnswerValue;
 use super::statement::{ANSWER_ROW_BYTES, RESPONSE_ROW_BYTES, runs, statement_budget};
-use crate::entities::{answer, invitation, outbox_mail, response};
+use crate::entities::{answer, invitation, outbox_mail, response, round};
 
 /// A response about to be written: where it counts, and its answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +113,40 @@ pub async fn at_close(txn: &impl ConnectionTrait, round_id: i32) -> Result<(), D
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Settles closed rounds that still hold invitations: rounds closed before responses were
+/// stored this way (an upgraded database). Each is rewritten and cleared like a close does it,
+/// in a transaction of its own; nothing to do is one query.
+pub async fn settle_closed_rounds(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let rounds: Vec<i32> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::RoundId)
+        .distinct()
+        .join(
+            JoinType::InnerJoin,
+            invitation::Entity::belongs_to(round::Entity)
+                .from(invitation::Column::RoundId)
+                .to(round::Column::Id)
+                .into(),
+        )
+        .filter(round::Column::State.eq("closed"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for round_id in &rounds {
+        let txn = crate::db::begin_write(db).await?;
+        at_close(&txn, *round_id).await?;
+        txn.commit().await?;
+        tracing::info!(
+            round = round_id,
+            "responses of a closed round rewritten, invitations deleted"
+        );
+    }
+    if !rounds.is_empty() {
+        vacuum(db).await?;
+    }
+    Ok(rounds.len())
 }
 
 /// Removes the dead row versions a close left behind on PostgreSQL, so that not even a look

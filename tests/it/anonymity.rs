@@ -809,3 +809,42 @@ async fn the_demo_company_s_closed_rounds_survive_a_reorganisation() {
         assert!(was == is, "output {n} changed after the reorganisation");
     }
 }
+
+#[rocket::async_test]
+async fn a_round_closed_before_the_upgrade_is_settled_at_the_next_start() {
+    let t = TestApp::spawn().await;
+    org(&t).await;
+    let round = closed_round(&t, "Oktober", 0, &[("Technik", technik())]).await;
+    // As a database from before the upgrade holds it: the invitations of the closed round are
+    // still there, one marked answered.
+    let employee = employee::Entity::find()
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    invitation::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        round_id: Set(round),
+        employee_id: Set(employee.id),
+        department_id: Set(employee.department_id),
+        token_hash: Set(None),
+        sent_at: Set(None),
+        reminders_sent: Set(1),
+        answered: Set(true),
+    }
+    .insert(&t.app.db)
+    .await
+    .unwrap();
+    let answers = answer_multiset(&t, round).await;
+
+    let restarted = kundenpuls::app::App::start((*t.app.settings).clone())
+        .await
+        .unwrap();
+    let left = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(round))
+        .count(&restarted.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert_eq!(answer_multiset(&t, round).await, answers, "nothing lost");
+}
