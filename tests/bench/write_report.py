@@ -443,6 +443,19 @@ Hand-run measurements from before this suite, on the same 2-core development mac
 what they still tell. They are not comparable one to one with the figures above (other load,
 other binaries, and submissions were then posted without opening the form first).
 
+**Responses stored as unlinkable groups (2026-12-04), before and after.** Release binaries of
+1cb887c (before) and of the anonymity change (after), run in turns in one session on this
+machine (load ≈ 2, busier than the run above). Submissions (`submissions.sh`, N=100000,
+DURATION=10s, form opened then posted): SQLite 2,108/s before, 2,084/s after (POST p99 44.9 /
+42.5 ms; writer batches 25.7 / 25.8 on average); PostgreSQL 15 1,350/s before, 1,466/s after.
+Under load a batch of about 26 is a group of at least the threshold by itself, so no pending
+rows are rewritten; what is left is one indexed look-up of the round's pending rows per batch,
+within the spread of runs. `round close` of 70,000 raw responses (`reports.sh`, SQLite): 3.3 s
+before, 10.5 s after: every response and its answers are rewritten (read at once, deleted by
+round, written back in the order of their new random ids) and the invitations deleted, in the
+closing transaction. A first version that rewrote in chunks of 2,000 at random index places took
+15 s. On SQLite the close holds the write lock for that long; PostgreSQL has no such lock.
+
 **The figures of record before this suite (2026-11-27, hand runs, load ≈ 2).** Submissions
 (then: POST only, no form opened first) 5,405/s on SQLite (p50 9.3 ms, p99 22.7 ms; 3,260–4,182/s
 at load 5–7) and 2,381/s on PostgreSQL 15 (p50 25.9 ms, p99 51.9 ms). Fan-out of 10,000: 2,008
