@@ -933,6 +933,7 @@ async fn the_privacy_page_says_what_is_kept_in_plain_german_and_english() {
     for text in [
         "Abteilung",
         "auch das Datum",
+        "automatische Löschfrist gibt es nicht",
         "IP-Adresse",
         "mindestens 7",
         "ab 12",
@@ -954,6 +955,7 @@ async fn the_privacy_page_says_what_is_kept_in_plain_german_and_english() {
     for text in [
         "department",
         "not even the date",
+        "no automatic deletion period",
         "IP address",
         "at least 7",
         "from 12",
