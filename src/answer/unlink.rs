@@ -168,25 +168,48 @@ pub async fn vacuum(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Every response of a round with its answers, as drafts, streamed in one pass.
+/// Responses read back as drafts, by their old ids.
+#[derive(Default)]
+struct Loading(HashMap<String, Draft>);
+
+impl Loading {
+    fn response(&mut self, row: response::Model) {
+        let draft = Draft {
+            round_id: row.round_id,
+            department_id: row.department_id,
+            answers: Vec::new(),
+        };
+        self.0.insert(row.id, draft);
+    }
+
+    fn answer(&mut self, row: answer::Model) {
+        if let Some(draft) = self.0.get_mut(&row.response_id) {
+            draft.answers.push(AnswerValue {
+                question_id: row.question_id,
+                value: row.value,
+                text: row.text,
+            });
+        }
+    }
+
+    fn drafts(self) -> Vec<Draft> {
+        self.0.into_values().collect()
+    }
+}
+
+/// Every response of a round with its answers, as drafts, the answers streamed in one pass.
 async fn load_round<C>(txn: &C, round_id: i32) -> Result<Vec<Draft>, DbErr>
 where
     C: ConnectionTrait + StreamTrait,
 {
-    let mut drafts: HashMap<String, Draft> = response::Entity::find()
+    let mut loading = Loading::default();
+    for row in response::Entity::find()
         .filter(response::Column::RoundId.eq(round_id))
         .all(txn)
         .await?
-        .into_iter()
-        .map(|row| {
-            let draft = Draft {
-                round_id: row.round_id,
-                department_id: row.department_id,
-                answers: Vec::new(),
-            };
-            (row.id, draft)
-        })
-        .collect();
+    {
+        loading.response(row);
+    }
     let mut rows = answer::Entity::find()
         .join(
             JoinType::InnerJoin,
@@ -199,23 +222,14 @@ where
         .stream(txn)
         .await?;
     while let Some(row) = rows.try_next().await? {
-        if let Some(draft) = drafts.get_mut(&row.response_id) {
-            draft.answers.push(AnswerValue {
-                question_id: row.question_id,
-                value: row.value,
-                text: row.text,
-            });
-        }
+        loading.answer(row);
     }
-    Ok(drafts.into_values().collect())
+    Ok(loading.drafts())
 }
 
 /// The responses `ids` with their answers, as drafts.
 async fn load(txn: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<Draft>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut drafts: HashMap<String, Draft> = HashMap::with_capacity(ids.len());
+    let mut loading = Loading::default();
     // 500 ids a statement: within every database's parameter limit.
     for chunk in ids.chunks(500) {
         for row in response::Entity::find()
@@ -223,30 +237,17 @@ async fn load(txn: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<Draft>, 
             .all(txn)
             .await?
         {
-            drafts.insert(
-                row.id,
-                Draft {
-                    round_id: row.round_id,
-                    department_id: row.department_id,
-                    answers: Vec::new(),
-                },
-            );
+            loading.response(row);
         }
         for row in answer::Entity::find()
             .filter(answer::Column::ResponseId.is_in(chunk.iter().cloned()))
             .all(txn)
             .await?
         {
-            if let Some(draft) = drafts.get_mut(&row.response_id) {
-                draft.answers.push(AnswerValue {
-                    question_id: row.question_id,
-                    value: row.value,
-                    text: row.text,
-                });
-            }
+            loading.answer(row);
         }
     }
-    Ok(drafts.into_values().collect())
+    Ok(loading.drafts())
 }
 
 async fn delete(txn: &impl ConnectionTrait, ids: &[String]) -> Result<(), DbErr> {

@@ -24,7 +24,7 @@ use sea_orm::{
 };
 
 use crate::helpers::{TestApp, bearer, seed_org};
-use crate::results_fixture::{Respondent, closed_round, commenting, same};
+use crate::results_fixture::{Respondent, closed_round, commenting, company_draft, same};
 
 /// Vertrieb has no members of its own: Nord 6 and Süd 3 (below the threshold of 5); Technik 6.
 async fn org(t: &TestApp) -> HashMap<String, i32> {
@@ -237,24 +237,7 @@ async fn a_reorganisation_changes_no_byte_of_a_closed_round() {
 async fn open_round(t: &TestApp) -> (i32, Vec<invitation::Model>, Vec<question::Model>) {
     let app = &t.app;
     let now = Utc::now();
-    let local = |at: chrono::DateTime<Utc>| {
-        at.with_timezone(&app.settings.timezone)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    };
-    let draft = RoundDraft {
-        title: "Dezember".to_owned(),
-        opens_at: local(now + Duration::hours(1)),
-        closes_at: local(now + Duration::days(7)),
-        departments: Vec::new(),
-        questions: Some(
-            crate::results_fixture::ITEMS
-                .iter()
-                .map(|k| (*k).to_owned())
-                .collect(),
-        ),
-        pulse_size: None,
-    };
+    let draft = company_draft(t, "Dezember");
     let id = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
         .await
         .expect("round created")

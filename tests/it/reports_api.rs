@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use kundenpuls::auth::{Role, api_token};
 use kundenpuls::entities::employee;
-use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::survey::round;
 use rocket::http::Status;
 use rocket::local::asynchronous::LocalResponse;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::helpers::{PASSWORD, TestApp, bearer, location, seed_org};
-use crate::results_fixture::{ITEMS, closed_round, same};
+use crate::results_fixture::{closed_round, company_draft, same};
 
 const BOM: &str = "\u{feff}";
 
@@ -322,19 +322,7 @@ async fn a_round_that_has_not_closed_has_its_state_and_no_groups() {
     org(&t).await;
     let app = &t.app;
     let now = Utc::now();
-    let local = |at: chrono::DateTime<Utc>| {
-        at.with_timezone(&app.settings.timezone)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    };
-    let draft = RoundDraft {
-        title: "November".into(),
-        opens_at: local(now + Duration::hours(1)),
-        closes_at: local(now + Duration::days(7)),
-        departments: Vec::new(),
-        questions: Some(ITEMS.iter().map(|k| (*k).to_owned()).collect()),
-        pulse_size: None,
-    };
+    let draft = company_draft(&t, "November");
     let id = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
         .await
         .unwrap()

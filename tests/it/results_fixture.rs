@@ -45,6 +45,24 @@ pub fn commenting(likert: u8, comment: &str) -> Respondent {
     }
 }
 
+/// A round over the whole company asking [`ITEMS`], opening in an hour and closing in a week.
+pub fn company_draft(t: &TestApp, title: &str) -> RoundDraft {
+    let now = Utc::now();
+    let local = |at: chrono::DateTime<Utc>| {
+        at.with_timezone(&t.app.settings.timezone)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    RoundDraft {
+        title: title.to_owned(),
+        opens_at: local(now + Duration::hours(1)),
+        closes_at: local(now + Duration::days(7)),
+        departments: Vec::new(),
+        questions: Some(ITEMS.iter().map(|k| (*k).to_owned()).collect()),
+        pulse_size: None,
+    }
+}
+
 /// Creates, opens and closes a round over the whole company (everyone active in the seeded
 /// org is invited), with `respondents` per department path. `weeks_ago` orders rounds in time.
 pub async fn closed_round(
@@ -55,20 +73,7 @@ pub async fn closed_round(
 ) -> i32 {
     let app = &t.app;
     let now = Utc::now();
-    let draft = RoundDraft {
-        title: title.to_owned(),
-        opens_at: (now + Duration::hours(1))
-            .with_timezone(&app.settings.timezone)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string(),
-        closes_at: (now + Duration::days(7))
-            .with_timezone(&app.settings.timezone)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string(),
-        departments: Vec::new(),
-        questions: Some(ITEMS.iter().map(|k| (*k).to_owned()).collect()),
-        pulse_size: None,
-    };
+    let draft = company_draft(t, title);
     let view = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
         .await
         .expect("round created");
