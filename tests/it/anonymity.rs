@@ -68,6 +68,21 @@ fn technik() -> Vec<Respondent> {
         .collect()
 }
 
+/// October, closed: everyone answered, Süd's three and Technik's six with comments.
+async fn october(t: &TestApp, weeks_ago: i64) -> i32 {
+    closed_round(
+        t,
+        "Oktober",
+        weeks_ago,
+        &[
+            ("Vertrieb / Nord", same(6, 4, 9)),
+            ("Vertrieb / Süd", south()),
+            ("Technik", technik()),
+        ],
+    )
+    .await
+}
+
 /// HR's employee file as it stands, with `from` renamed to `to` and the rename declared, as
 /// `kundenpuls import --rename "FROM=TO"` would be given.
 async fn reorganise(t: &TestApp, from: &str, to: &str) {
@@ -157,17 +172,7 @@ fn assert_same(before: &[(String, String)], after: &[(String, String)], when: &s
 async fn a_reorganisation_changes_no_byte_of_a_closed_round() {
     let t = TestApp::spawn_with(&[("comment_threshold", Value::from(5u32))]).await;
     let ids = org(&t).await;
-    let round = closed_round(
-        &t,
-        "Oktober",
-        0,
-        &[
-            ("Vertrieb / Nord", same(6, 4, 9)),
-            ("Vertrieb / Süd", south()),
-            ("Technik", technik()),
-        ],
-    )
-    .await;
+    let round = october(&t, 0).await;
     let admin = t.token(Role::Admin).await;
     let sales = api_token::create(&t.app.db, "sales", Role::Viewer, Some("Vertrieb"))
         .await
@@ -563,17 +568,7 @@ async fn a_close_killed_at_any_moment_keeps_every_response_exactly_once() {
 async fn a_scoped_viewer_sees_nothing_of_another_department_on_any_route() {
     let t = TestApp::spawn().await;
     let ids = org(&t).await;
-    let company_round = closed_round(
-        &t,
-        "Oktober",
-        1,
-        &[
-            ("Vertrieb / Nord", same(6, 4, 9)),
-            ("Vertrieb / Süd", south()),
-            ("Technik", technik()),
-        ],
-    )
-    .await;
+    let company_round = october(&t, 1).await;
     // A round for Technik alone, open.
     let app = &t.app;
     let now = Utc::now();
