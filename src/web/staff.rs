@@ -25,9 +25,16 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Where to go after login: only a path on this site, never another host.
+/// Where to go after login: only a path on this site, never another host. Only visible ASCII
+/// passes: browsers drop tabs and line breaks from a location, so `/\t/evil.example` would
+/// become `//evil.example`, and Rocket cannot build a redirect to such a path at all.
 fn safe_next(next: Option<&str>) -> Option<&str> {
-    next.filter(|next| next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
+    next.filter(|next| {
+        next.starts_with('/')
+            && !next.starts_with("//")
+            && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+            && rocket::http::uri::Origin::parse(next).is_ok()
+    })
 }
 
 fn home_of(role: Role) -> &'static str {
@@ -146,6 +153,13 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), None);
         assert_eq!(safe_next(Some("https://evil.example")), None);
         assert_eq!(safe_next(Some("/\\evil.example")), None);
+        assert_eq!(safe_next(Some("/\t/evil.example")), None);
+        assert_eq!(safe_next(Some("/\n/evil.example")), None);
+        assert_eq!(safe_next(Some("/ /x")), None);
+        assert_eq!(
+            safe_next(Some("/dashboard/rounds/3?round=2")),
+            Some("/dashboard/rounds/3?round=2")
+        );
         assert_eq!(safe_next(None), None);
     }
 }
