@@ -9,8 +9,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::config::IpNet;
-
 pub struct SurveyLimits {
     by_token: Option<DefaultKeyedRateLimiter<String>>,
     by_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
@@ -66,45 +64,12 @@ impl SurveyLimits {
     }
 }
 
-/// The client's address for rate limiting: the peer, unless the peer is a trusted proxy; then
-/// the right-most address in `X-Forwarded-For` that is not itself a trusted proxy (the entries
-/// left of it were written by the client and prove nothing).
-pub fn client_address(
-    peer: Option<IpAddr>,
-    forwarded_for: Option<&str>,
-    trusted: &[IpNet],
-) -> Option<IpAddr> {
-    let peer = peer?.to_canonical();
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(peer) {
-        return Some(peer);
-    }
-    let mut client = peer;
-    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
-        match hop.trim().parse::<IpAddr>() {
-            Ok(ip) => {
-                client = ip.to_canonical();
-                if !is_trusted(client) {
-                    break;
-                }
-            }
-            // Garbage in the header: the last hop we could read is the best we know.
-            Err(_) => break,
-        }
-    }
-    Some(client)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ip(value: &str) -> IpAddr {
         value.parse().unwrap()
-    }
-
-    fn nets(values: &[&str]) -> Vec<IpNet> {
-        values.iter().map(|v| v.parse().unwrap()).collect()
     }
 
     #[test]
@@ -130,49 +95,5 @@ mod tests {
         let limits = SurveyLimits::new(0, 0);
         assert!((0..20_000).all(|n| limits.allow_token("a")
             && limits.allow_client(Some(ip(if n % 2 == 0 { "::1" } else { "10.0.0.1" })))));
-    }
-
-    #[test]
-    fn forwarded_for_counts_only_from_trusted_proxies() {
-        let header = Some("198.51.100.7, 10.0.0.2");
-        assert_eq!(
-            client_address(Some(ip("203.0.113.9")), header, &[]),
-            Some(ip("203.0.113.9")),
-            "no trusted proxies: the header is ignored"
-        );
-        let trusted = nets(&["10.0.0.0/8"]);
-        assert_eq!(
-            client_address(Some(ip("203.0.113.9")), header, &trusted),
-            Some(ip("203.0.113.9")),
-            "an untrusted peer cannot choose its address"
-        );
-        assert_eq!(
-            client_address(Some(ip("10.0.0.1")), header, &trusted),
-            Some(ip("198.51.100.7")),
-            "skips trusted hops from the right"
-        );
-        assert_eq!(
-            client_address(
-                Some(ip("10.0.0.1")),
-                Some("1.1.1.1, 198.51.100.7"),
-                &trusted
-            ),
-            Some(ip("198.51.100.7")),
-            "what the client wrote left of the proxy's entry does not count"
-        );
-        assert_eq!(
-            client_address(Some(ip("10.0.0.1")), None, &trusted),
-            Some(ip("10.0.0.1"))
-        );
-        assert_eq!(
-            client_address(Some(ip("10.0.0.1")), Some("nonsense, 10.0.0.3"), &trusted),
-            Some(ip("10.0.0.3"))
-        );
-        assert_eq!(
-            client_address(Some(ip("::ffff:10.0.0.1")), Some("2001:db8::5"), &trusted),
-            Some(ip("2001:db8::5")),
-            "IPv4-mapped peers are matched as IPv4"
-        );
-        assert_eq!(client_address(None, header, &trusted), None);
     }
 }

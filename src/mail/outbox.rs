@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     ExprTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::db;
 use crate::entities::{employee, invitation, outbox_mail, round, round_reminder};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::mail::compose::new_message_id;
 use crate::mail::pace::{self, Limits, Pace};
 use crate::survey::round::RoundState;
@@ -217,10 +217,13 @@ pub async fn enqueue_due_reminders(
             .await?
             .rows_affected
             == 1;
-        let open = round::Entity::find_by_id(reminder.round_id)
-            .one(&txn)
-            .await?
-            .is_some_and(|r| r.state == RoundState::Open.as_str() && r.closes_at > now);
+        // Locked: a close committing after this read would find no reminder mail to forget
+        // and leave one queued per person who had not answered.
+        let open = match crate::survey::round::find_locked(&txn, reminder.round_id).await {
+            Ok(r) => r.state == RoundState::Open.as_str() && r.closes_at > now,
+            Err(AppError::NotFound) => false,
+            Err(err) => return Err(err),
+        };
         if claimed && open {
             let invitees = invitees(&txn, reminder.round_id, true).await?;
             queued += insert(
@@ -531,36 +534,34 @@ fn truncate(reply: &str) -> String {
 }
 
 /// Mail that is no longer wanted: everything still pending for rounds that are not open (except
-/// the leadership digests, which go out after the close), and reminders to people who answered
-/// meanwhile. Returns how many were cancelled.
+/// the leadership digests, which go out after the close). Reminders to people who answered
+/// meanwhile are cancelled by the worker as it takes them. Returns how many were cancelled.
 pub async fn cancel_unwanted(db: &DatabaseConnection) -> AppResult<u64> {
     let pending = [MailState::Queued.as_str(), MailState::Retrying.as_str()];
-    let not_open: Vec<i32> = round::Entity::find()
-        .select_only()
+    // One statement: which rounds are not open is decided in the same snapshot as which mails
+    // are cancelled. Read first and cancelled after, a round that opened in between (its
+    // invitations committed with it) lost all its mail.
+    let not_open = Query::select()
         .column(round::Column::Id)
-        .filter(round::Column::State.ne(RoundState::Open.as_str()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut cancelled = 0;
-    for chunk in not_open.chunks(500) {
-        cancelled += outbox_mail::Entity::update_many()
-            .col_expr(
-                outbox_mail::Column::State,
-                Expr::value(MailState::Cancelled.as_str()),
-            )
-            .col_expr(
-                outbox_mail::Column::LastReply,
-                Expr::value("the round is no longer open"),
-            )
-            .filter(outbox_mail::Column::State.is_in(pending))
-            // The leadership digest is for closed rounds: it is wanted after the close.
-            .filter(outbox_mail::Column::Kind.ne(super::digest::KIND))
-            .filter(outbox_mail::Column::RoundId.is_in(chunk.to_vec()))
-            .exec(db)
-            .await?
-            .rows_affected;
-    }
+        .from(round::Entity)
+        .and_where(round::Column::State.ne(RoundState::Open.as_str()))
+        .to_owned();
+    let cancelled = outbox_mail::Entity::update_many()
+        .col_expr(
+            outbox_mail::Column::State,
+            Expr::value(MailState::Cancelled.as_str()),
+        )
+        .col_expr(
+            outbox_mail::Column::LastReply,
+            Expr::value("the round is no longer open"),
+        )
+        .filter(outbox_mail::Column::State.is_in(pending))
+        // The leadership digest is for closed rounds: it is wanted after the close.
+        .filter(outbox_mail::Column::Kind.ne(super::digest::KIND))
+        .filter(outbox_mail::Column::RoundId.in_subquery(not_open))
+        .exec(db)
+        .await?
+        .rows_affected;
     Ok(cancelled)
 }
 

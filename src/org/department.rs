@@ -22,6 +22,58 @@ pub fn normalize_path(path: &str) -> Option<String> {
     Some(parts.join(SEPARATOR))
 }
 
+/// Levels a department path may have: deeper than any organisation chart, and a bound on
+/// everything that walks or stores a path (each level stores its whole path).
+pub const MAX_DEPTH: usize = 12;
+/// Characters of one department's name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A path as HR may give it: normalized, at most [`MAX_DEPTH`] levels of at most
+/// [`MAX_NAME_CHARS`] characters, no control characters. The error says what is wrong.
+pub fn checked_path(raw: &str) -> Result<String, String> {
+    if let Some(c) = raw.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "the department holds a control character (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    let shown = shorten(raw, 60);
+    let path = normalize_path(raw).ok_or_else(|| {
+        format!("`{shown}` is not a department path: a part between `/` is empty")
+    })?;
+    let depth = path.split(SEPARATOR).count();
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "`{shown}` has {depth} levels; a department path has at most {MAX_DEPTH}"
+        ));
+    }
+    if let Some(long) = path
+        .split(SEPARATOR)
+        .find(|part| part.chars().count() > MAX_NAME_CHARS)
+    {
+        return Err(format!(
+            "the department name `{}` has {} characters; at most {MAX_NAME_CHARS} are allowed",
+            shorten(long, 40),
+            long.chars().count()
+        ));
+    }
+    Ok(path)
+}
+
+/// The levels of a normalized path.
+pub fn depth(path: &str) -> usize {
+    path.split(SEPARATOR).count()
+}
+
+/// At most `chars` characters of `text`, with `…` where it was cut: hostile input is named in
+/// an error without being echoed whole.
+pub fn shorten(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 pub async fn find_by_path(
     db: &impl ConnectionTrait,
     path: &str,
@@ -158,44 +210,52 @@ pub fn tree(all: &[department::Model], direct: &HashMap<i32, u64>) -> Vec<TreeEn
                 .then(a.id.cmp(&b.id))
         });
     }
-    let mut entries = Vec::with_capacity(all.len());
+    // Depth first in sibling order, with a stack of our own: a stored tree of any depth (an old
+    // database may hold a chain of thousands of levels) cannot overflow the thread's stack.
+    let mut entries: Vec<TreeEntry> = Vec::with_capacity(all.len());
+    let mut parents: Vec<Option<usize>> = Vec::with_capacity(all.len());
     let mut visited = HashSet::new();
-    for root in children.get(&None).into_iter().flatten() {
-        walk(root, 0, &children, direct, &mut visited, &mut entries);
+    let mut stack: Vec<(&department::Model, usize, Option<usize>)> = children
+        .get(&None)
+        .into_iter()
+        .flatten()
+        .rev()
+        .map(|root| (*root, 0, None))
+        .collect();
+    while let Some((department, depth, parent)) = stack.pop() {
+        // A cycle in the parent links would otherwise be walked forever.
+        if !visited.insert(department.id) {
+            continue;
+        }
+        let own = direct.get(&department.id).copied().unwrap_or(0);
+        let index = entries.len();
+        entries.push(TreeEntry {
+            id: department.id,
+            name: department.name.clone(),
+            path: department.path.clone(),
+            depth,
+            retired: department.retired_at.is_some(),
+            direct: own,
+            subtree: own,
+        });
+        parents.push(parent);
+        for child in children
+            .get(&Some(department.id))
+            .into_iter()
+            .flatten()
+            .rev()
+        {
+            stack.push((child, depth + 1, Some(index)));
+        }
+    }
+    // Every entry comes after its parent: from the end, each subtree is complete when it is
+    // added to its parent.
+    for index in (0..entries.len()).rev() {
+        if let Some(parent) = parents[index] {
+            entries[parent].subtree += entries[index].subtree;
+        }
     }
     entries
-}
-
-/// Appends `department` and its subtree to `entries`; returns the subtree's head count.
-fn walk(
-    department: &department::Model,
-    depth: usize,
-    children: &HashMap<Option<i32>, Vec<&department::Model>>,
-    direct: &HashMap<i32, u64>,
-    visited: &mut HashSet<i32>,
-    entries: &mut Vec<TreeEntry>,
-) -> u64 {
-    // A cycle in the parent links would otherwise recurse forever.
-    if !visited.insert(department.id) {
-        return 0;
-    }
-    let own = direct.get(&department.id).copied().unwrap_or(0);
-    let index = entries.len();
-    entries.push(TreeEntry {
-        id: department.id,
-        name: department.name.clone(),
-        path: department.path.clone(),
-        depth,
-        retired: department.retired_at.is_some(),
-        direct: own,
-        subtree: own,
-    });
-    let mut below = 0;
-    for child in children.get(&Some(department.id)).into_iter().flatten() {
-        below += walk(child, depth + 1, children, direct, visited, entries);
-    }
-    entries[index].subtree += below;
-    own + below
 }
 
 #[cfg(test)]
@@ -264,6 +324,25 @@ mod tests {
     }
 
     #[test]
+    fn a_chain_of_a_hundred_thousand_levels_is_walked_without_recursion() {
+        // A thread with a small stack: recursion over this chain would overflow it at once.
+        let entries = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(|| {
+                let all: Vec<_> = (1..=100_000)
+                    .map(|id| dept(id, (id > 1).then(|| id - 1)))
+                    .collect();
+                tree(&all, &HashMap::from([(100_000, 3)]))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(entries.len(), 100_000);
+        assert_eq!(entries[99_999].depth, 99_999);
+        assert!(entries.iter().all(|e| e.subtree == 3));
+    }
+
+    #[test]
     fn a_department_whose_parent_is_missing_is_shown_at_the_top() {
         let entries = tree(&[dept(2, Some(99))], &HashMap::new());
         assert_eq!(entries.len(), 1);
@@ -280,6 +359,24 @@ mod tests {
             normalize_path("Geschäftsführung").as_deref(),
             Some("Geschäftsführung")
         );
+    }
+
+    #[test]
+    fn paths_deeper_longer_or_with_control_characters_are_refused() {
+        let twelve = ["Ebene"; MAX_DEPTH].join("/");
+        assert_eq!(depth(&checked_path(&twelve).unwrap()), MAX_DEPTH);
+        let deep = vec!["E"; 10_000].join("/");
+        let err = checked_path(&deep).unwrap_err();
+        assert!(err.contains("10000 levels") && err.len() < 200, "{err}");
+        let long = "x".repeat(MAX_NAME_CHARS + 1);
+        assert!(checked_path(&long).unwrap_err().contains("101 characters"));
+        assert!(checked_path("Vertrieb\0/Nord").is_err());
+        assert!(
+            checked_path("Vertrieb\u{1b}[31m")
+                .unwrap_err()
+                .contains("U+001B")
+        );
+        assert_eq!(checked_path(" Vertrieb/Süd ").unwrap(), "Vertrieb / Süd");
     }
 
     #[test]

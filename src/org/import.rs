@@ -33,10 +33,21 @@ use crate::auth::staff::{is_plausible_email, normalize_email};
 use crate::entities::{department, employee};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::org::department::{SEPARATOR, normalize_path};
+use crate::org::department::{SEPARATOR, checked_path, depth, normalize_path, shorten};
+
+mod spreadsheet;
 
 /// Bound parameters per statement stay below this: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_BIND_PARAMETERS: usize = 30_000;
+
+/// Characters in one cell or field. Real exports stay far below it; a longer cell is hostile or
+/// broken, and is refused before its text reaches a message.
+pub const MAX_CELL_CHARS: usize = 10_000;
+/// Columns of a table: an HR export has a few dozen.
+pub const MAX_COLUMNS: usize = 1_000;
+/// Cells of a table (empty ones between filled ones included): 100,000 employees with 20
+/// columns. This bounds the memory of an import whatever the file packs.
+pub const MAX_CELLS: usize = 2_000_000;
 
 /// How often validation reports progress, in rows.
 const VALIDATION_PROGRESS_EVERY: usize = 1_000;
@@ -390,7 +401,7 @@ fn read_input(input: &[u8], options: &ImportOptions) -> Result<(RawTable, FileRe
         ));
     }
     if input.starts_with(ZIP_MAGIC) || input.starts_with(OLE_MAGIC) {
-        return read_spreadsheet(input, options.sheet.as_deref());
+        return spreadsheet::read(input, options.sheet.as_deref());
     }
     if options.declared == Some(DeclaredFormat::Spreadsheet) && !input.is_empty() {
         return Err(LineError::new(
@@ -504,6 +515,60 @@ struct RawRow {
     fields: Vec<String>,
 }
 
+/// Counts what a table holds while it is read, so that an oversized file is refused at the row
+/// where it goes over, before more of it is held.
+#[derive(Default)]
+struct TableGuard {
+    cells: usize,
+}
+
+impl TableGuard {
+    /// Checks one row of `fields` read at `line`.
+    fn admit<S: AsRef<str>>(&mut self, line: u64, fields: &[S]) -> Result<(), LineError> {
+        for field in fields {
+            check_cell_length(line, field.as_ref())?;
+        }
+        self.admit_width(line, fields.len())
+    }
+
+    /// Checks a row `width` cells wide, read at `line`, whose cells were checked already.
+    fn admit_width(&mut self, line: u64, width: usize) -> Result<(), LineError> {
+        if width > MAX_COLUMNS {
+            return Err(LineError::new(
+                line,
+                format!("the row has {width} columns; an employee file has at most {MAX_COLUMNS}"),
+            ));
+        }
+        self.cells += width;
+        if self.cells > MAX_CELLS {
+            return Err(LineError::new(
+                line,
+                format!(
+                    "the file has more than {MAX_CELLS} cells up to this row; an employee file \
+                     of 100,000 people with 20 columns has no more"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A cell longer than [`MAX_CELL_CHARS`] is refused, naming its line.
+fn check_cell_length(line: u64, field: &str) -> Result<(), LineError> {
+    // Bytes first: most fields are short, and counting characters costs a pass.
+    if field.len() > MAX_CELL_CHARS && field.chars().count() > MAX_CELL_CHARS {
+        return Err(LineError::new(
+            line,
+            format!(
+                "a cell has {} characters; cells of an employee file have at most \
+                 {MAX_CELL_CHARS}",
+                field.chars().count()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl RawTable {
     /// The first non-blank row is the header; `None` when every row is blank.
     fn from_rows(rows: impl IntoIterator<Item = RawRow>) -> Option<RawTable> {
@@ -549,13 +614,18 @@ fn read_table(text: &str) -> Result<(RawTable, u8), LineError> {
         .from_reader(body.as_bytes());
     let mut lines = LineCounter::new(body, first_line);
     let mut rows = Vec::new();
+    let mut guard = TableGuard::default();
     for record in reader.records() {
         let record = record.map_err(|err| csv_error(err, first_line))?;
         let line = record
             .position()
             .map_or(0, |position| lines.line_of_record_at(position.byte()));
-        let fields: Vec<String> = record.iter().map(str::to_owned).collect();
-        rows.push(RawRow { line, fields });
+        let fields: Vec<&str> = record.iter().collect();
+        guard.admit(line, &fields)?;
+        rows.push(RawRow {
+            line,
+            fields: fields.into_iter().map(str::to_owned).collect(),
+        });
     }
     let table = RawTable::from_rows(rows).ok_or_else(empty_file)?;
     Ok((table, delimiter))
@@ -645,95 +715,6 @@ fn detect_delimiter(text: &str) -> u8 {
         b';'
     } else {
         b','
-    }
-}
-
-/// Stages 1–2 (spreadsheets): the first sheet, or the one HR named, as a table whose row numbers
-/// are the ones Excel shows. Numbers and dates in cells become text (`17`, `2024-03-01`).
-fn read_spreadsheet(
-    input: &[u8],
-    wanted: Option<&str>,
-) -> Result<(RawTable, FileReading), LineError> {
-    use calamine::{Reader, Sheets};
-
-    let mut book =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(input)).map_err(|_| {
-            LineError::new(
-                0,
-                "the file looks like a spreadsheet or another packed file but cannot be read as \
-                 XLSX, ODS or XLS",
-            )
-        })?;
-    let format = match &book {
-        Sheets::Xlsx(_) => "xlsx",
-        Sheets::Ods(_) => "ods",
-        Sheets::Xls(_) => "xls",
-        Sheets::Xlsb(_) => "xlsb",
-    };
-    let names = book.sheet_names();
-    let quoted = |names: &[String]| {
-        names
-            .iter()
-            .map(|name| format!("`{name}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let sheet = match wanted.map(str::trim).filter(|name| !name.is_empty()) {
-        None => names.first().cloned().ok_or_else(empty_file)?,
-        Some(wanted) => names
-            .iter()
-            .find(|name| name.as_str() == wanted)
-            .or_else(|| {
-                names
-                    .iter()
-                    .find(|name| name.trim().to_lowercase() == wanted.to_lowercase())
-            })
-            .cloned()
-            .ok_or_else(|| {
-                LineError::new(
-                    0,
-                    format!(
-                        "the file has no sheet `{wanted}`; its sheets are {}",
-                        quoted(&names)
-                    ),
-                )
-            })?,
-    };
-    let range = book
-        .worksheet_range(&sheet)
-        .map_err(|err| LineError::new(0, format!("the sheet `{sheet}` cannot be read: {err}")))?;
-    let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
-    let rows = range.rows().enumerate().map(|(index, cells)| RawRow {
-        line: first_row + index as u64 + 1,
-        fields: cells.iter().map(cell_text).collect(),
-    });
-    let table = RawTable::from_rows(rows).ok_or_else(empty_file)?;
-    let reading = FileReading {
-        format: format.into(),
-        sheet: Some(sheet),
-        ..FileReading::default()
-    };
-    Ok((table, reading))
-}
-
-/// A cell as text: whole numbers without `.0` (personnel numbers), dates as ISO dates.
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
-        Data::Int(value) => value.to_string(),
-        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
-            format!("{}", *value as i64)
-        }
-        Data::Float(value) => value.to_string(),
-        Data::Bool(value) => value.to_string(),
-        Data::DateTime(value) => match value.as_datetime() {
-            Some(at) if at.time() == chrono::NaiveTime::MIN => at.date().to_string(),
-            Some(at) => at.to_string(),
-            None => value.as_f64().to_string(),
-        },
-        Data::Error(error) => error.to_string(),
     }
 }
 
@@ -892,12 +873,19 @@ fn map_columns(
     line: u64,
     mapping: &[(String, String)],
 ) -> Result<ColumnMap, LineError> {
+    // The headers as a reader can take them in: the first 20, each shortened, and how many
+    // more (a hostile header row has a thousand cells of ten thousand characters).
     let found = || {
-        header
+        const SHOWN: usize = 20;
+        let mut listed: Vec<String> = header
             .iter()
-            .map(|cell| format!("`{}`", cell.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .take(SHOWN)
+            .map(|cell| format!("`{}`", shorten(cell.trim(), 40)))
+            .collect();
+        if header.len() > SHOWN {
+            listed.push(format!("and {} more", header.len() - SHOWN));
+        }
+        listed.join(", ")
     };
     let keys: Vec<String> = header.iter().map(|cell| header_key(cell)).collect();
     let mut chosen: Vec<(Field, usize)> = Vec::new();
@@ -917,7 +905,9 @@ fn map_columns(
             LineError::new(
                 line,
                 format!(
-                    "map `{field_name}={wanted}`: the file has no column `{wanted}`; found {}",
+                    "map `{field_name}={}`: the file has no column `{}`; found {}",
+                    shorten(wanted, 40),
+                    shorten(wanted, 40),
                     found()
                 ),
             )
@@ -1082,6 +1072,24 @@ fn validate_row(row: &RawRow, columns: &ColumnMap, default_locale: Locale) -> Ch
     }
     let field = |index: usize| row.fields.get(index).map_or("", |field| field.trim());
     let mut problems = Vec::new();
+    // What the import stores must be plain text: a NUL or an escape sequence in a name would
+    // reach every page, mail and CSV export that shows it.
+    for (what, index) in columns.used() {
+        if let Some(c) = field(index).chars().find(|c| c.is_control()) {
+            problems.push(format!(
+                "{} holds a control character (U+{:04X})",
+                what.described(),
+                u32::from(c)
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return CheckedRow {
+            email: None,
+            employee: None,
+            problems,
+        };
+    }
     let email = validate_email(field(columns.email)).map_err(|p| problems.push(p));
     let name = match columns.name {
         NameColumns::Full(at) => validate_name(field(at)),
@@ -1117,13 +1125,23 @@ fn validate_row(row: &RawRow, columns: &ColumnMap, default_locale: Locale) -> Ch
     }
 }
 
+/// An address has at most 254 characters (RFC 5321's path limit less the brackets).
+const MAX_EMAIL_CHARS: usize = 254;
+/// Characters of an employee's name.
+const MAX_NAME_CHARS: usize = 200;
+
 /// The normalized (lower-case) e-mail.
 fn validate_email(raw: &str) -> Result<String, String> {
     let email = normalize_email(raw);
     if email.is_empty() {
         Err("the e-mail is empty".into())
+    } else if email.chars().count() > MAX_EMAIL_CHARS {
+        Err(format!(
+            "the e-mail has {} characters; an address has at most {MAX_EMAIL_CHARS}",
+            email.chars().count()
+        ))
     } else if !is_plausible_email(&email) {
-        Err(format!("`{raw}` is not an e-mail address"))
+        Err(format!("`{}` is not an e-mail address", shorten(raw, 80)))
     } else {
         Ok(email)
     }
@@ -1133,6 +1151,11 @@ fn validate_email(raw: &str) -> Result<String, String> {
 fn validate_name(raw: &str) -> Result<String, String> {
     if raw.is_empty() {
         Err("the name is empty".into())
+    } else if raw.chars().count() > MAX_NAME_CHARS {
+        Err(format!(
+            "the name has {} characters; at most {MAX_NAME_CHARS} are allowed",
+            raw.chars().count()
+        ))
     } else {
         Ok(raw.to_owned())
     }
@@ -1143,8 +1166,7 @@ fn validate_department(raw: &str) -> Result<String, String> {
     if raw.is_empty() {
         return Err("the department is empty".into());
     }
-    normalize_path(raw)
-        .ok_or_else(|| format!("`{raw}` is not a department path: a part between `/` is empty"))
+    checked_path(raw)
 }
 
 /// An empty cell (or no locale column) means the default.
@@ -1154,7 +1176,11 @@ fn validate_locale(raw: &str, default_locale: Locale) -> Result<Locale, String> 
     }
     Locale::parse(raw).ok_or_else(|| {
         let known: Vec<&str> = Locale::ALL.iter().map(|locale| locale.as_str()).collect();
-        format!("`{raw}` is not a known locale (use {})", known.join(" or "))
+        format!(
+            "`{}` is not a known locale (use {})",
+            shorten(raw, 20),
+            known.join(" or ")
+        )
     })
 }
 
@@ -1284,11 +1310,10 @@ impl DepartmentTree {
     /// Renames the department at `old` (and moves its subtree along) to `new`; `new`'s parent is
     /// created when missing.
     fn rename(&mut self, old: &str, new: &str) -> Result<DepartmentRename, String> {
-        let what = format!("rename `{old}` → `{new}`");
+        let what = format!("rename `{}` → `{}`", shorten(old, 80), shorten(new, 80));
         let old = normalize_path(old)
-            .ok_or_else(|| format!("{what}: `{old}` is not a department path"))?;
-        let new = normalize_path(new)
-            .ok_or_else(|| format!("{what}: `{new}` is not a department path"))?;
+            .ok_or_else(|| format!("{what}: `{}` is not a department path", shorten(old, 80)))?;
+        let new = checked_path(new).map_err(|problem| format!("{what}: {problem}"))?;
         if !self.by_path.contains_key(&old) {
             return Err(format!("{what}: there is no department `{old}`"));
         }
@@ -1305,6 +1330,19 @@ impl DepartmentTree {
             .cloned()
             .collect();
         let moved = |path: &str| format!("{new}{}", &path[old.len()..]);
+        if let Some(deepest) = subtree
+            .iter()
+            .map(|path| moved(path))
+            .max_by_key(|p| depth(p))
+            && depth(&deepest) > crate::org::department::MAX_DEPTH
+        {
+            return Err(format!(
+                "{what}: `{}` would have {} levels; a department path has at most {}",
+                shorten(&deepest, 80),
+                depth(&deepest),
+                crate::org::department::MAX_DEPTH
+            ));
+        }
         if let Some(taken) = subtree
             .iter()
             .map(|path| moved(path))
@@ -1340,36 +1378,56 @@ impl DepartmentTree {
     }
 
     /// The department at `path` (normalized), created with its missing ancestors; a retired
-    /// one is reopened together with its retired ancestors.
+    /// one is reopened together with its retired ancestors. Walks up with a loop, not by
+    /// recursion: a stored tree may be deeper than any path the import accepts now.
     fn ensure(&mut self, path: &str) -> DepartmentRef {
-        if let Some(node) = self.by_path.get_mut(path) {
-            let department = node.department;
-            if node.retired && !node.reopened {
-                node.reopened = true;
-                self.steps.push(DepartmentStep::Reopen { department });
-                if let Some(parent) = parent_path(path) {
-                    self.ensure(parent);
-                }
+        // From `path` upwards: the paths to create, and the department found.
+        let mut missing = Vec::new();
+        let mut at = Some(path);
+        let mut found = None;
+        while let Some(current) = at {
+            if let Some(node) = self.by_path.get(current) {
+                found = Some(node.department);
+                break;
             }
-            return department;
+            missing.push(current.to_owned());
+            at = parent_path(current);
         }
-        let parent = parent_path(path).map(|parent| self.ensure(parent));
-        let department = DepartmentRef::New(self.created);
-        self.created += 1;
-        self.steps.push(DepartmentStep::Create {
-            path: path.to_owned(),
-            name: last_part(path).to_owned(),
-            parent,
-        });
-        self.by_path.insert(
-            path.to_owned(),
-            TreeNode {
-                department,
-                retired: false,
-                reopened: false,
-            },
-        );
-        department
+        // The department found, and its retired ancestors, are reopened.
+        let mut reopen = at;
+        while let Some(current) = reopen {
+            let Some(node) = self.by_path.get_mut(current) else {
+                break;
+            };
+            if !node.retired || node.reopened {
+                break;
+            }
+            node.reopened = true;
+            self.steps.push(DepartmentStep::Reopen {
+                department: node.department,
+            });
+            reopen = parent_path(current);
+        }
+        let mut parent = found;
+        for path in missing.into_iter().rev() {
+            let department = DepartmentRef::New(self.created);
+            self.created += 1;
+            self.steps.push(DepartmentStep::Create {
+                name: last_part(&path).to_owned(),
+                path: path.clone(),
+                parent,
+            });
+            self.by_path.insert(
+                path,
+                TreeNode {
+                    department,
+                    retired: false,
+                    reopened: false,
+                },
+            );
+            parent = Some(department);
+        }
+        parent.expect("a path has at least one level")
     }
 
     /// Paths of created departments in creation order, as they are at the end of the plan.
@@ -2117,7 +2175,7 @@ mod tests {
         assert!(
             zip_but_not_a_sheet.errors[0]
                 .message
-                .contains("cannot be read as XLSX, ODS or XLS"),
+                .contains("cannot be read as XLSX or ODS"),
             "{:?}",
             zip_but_not_a_sheet.errors
         );
@@ -2266,11 +2324,11 @@ mod tests {
     #[test]
     fn cells_become_text_without_surprises() {
         use calamine::Data;
-        assert_eq!(cell_text(&Data::Float(4711.0)), "4711");
-        assert_eq!(cell_text(&Data::Float(0.5)), "0.5");
-        assert_eq!(cell_text(&Data::Int(-3)), "-3");
-        assert_eq!(cell_text(&Data::Bool(true)), "true");
-        assert_eq!(cell_text(&Data::Empty), "");
+        assert_eq!(spreadsheet::cell_text(&Data::Float(4711.0)), "4711");
+        assert_eq!(spreadsheet::cell_text(&Data::Float(0.5)), "0.5");
+        assert_eq!(spreadsheet::cell_text(&Data::Int(-3)), "-3");
+        assert_eq!(spreadsheet::cell_text(&Data::Bool(true)), "true");
+        assert_eq!(spreadsheet::cell_text(&Data::Empty), "");
     }
 
     #[test]
@@ -2296,14 +2354,19 @@ mod tests {
 
     #[test]
     fn line_numbers_count_newlines_inside_quoted_fields() {
-        let text = "email;name;department\n\
-                    a@x.de;\"Anna\nMaria\";IT\n\
-                    not-an-email;B;IT\n\
-                    c@x.de;\"C\r\n\r\nD\";IT\n\
-                    d@x.de;;IT\n";
+        let text = "email;name;department;notiz\n\
+                    a@x.de;Anna;IT;\"erste\nZeile\"\n\
+                    not-an-email;B;IT;\n\
+                    c@x.de;C;IT;\"C\r\n\r\nD\"\n\
+                    d@x.de;;IT;\n\
+                    e@x.de;\"Eva\nMaria\";IT;\n";
         let (rows, errors) = check(text);
-        assert_eq!(rows[0].name, "Anna\nMaria");
-        assert_eq!(lines(&errors), vec![4, 8]);
+        assert_eq!(rows[0].name, "Anna");
+        assert_eq!(lines(&errors), vec![4, 8, 9]);
+        assert_eq!(
+            errors[2].message, "the name holds a control character (U+000A)",
+            "a line break inside a quoted name is a control character like any other"
+        );
     }
 
     #[test]
@@ -2493,7 +2556,7 @@ mod tests {
                 "rename `Einkauf` → `Beschaffung`: there is no department `Einkauf`",
                 "rename `Vertrieb` → `IT`: a department `IT` exists already",
                 "rename `Vertrieb` → `Vertrieb / Neu`: a department cannot move below itself",
-                "rename `IT` → `a//b`: `a//b` is not a department path",
+                "rename `IT` → `a//b`: `a//b` is not a department path: a part between `/` is empty",
             ]
         );
         assert!(errors.iter().all(|error| error.line == 0));

@@ -86,7 +86,8 @@ pub fn resolve_group(
             if departments::subtree_ids(all, &[root]).contains(&id) {
                 Ok(Some(id))
             } else {
-                Err(AppError::Forbidden)
+                // As if it did not exist: a 403 would tell which department ids are real.
+                Err(AppError::NotFound)
             }
         }
     }
@@ -363,7 +364,7 @@ mod tests {
         assert_eq!(resolve_group(&all, sales, Some(2)).unwrap(), Some(2));
         assert!(matches!(
             resolve_group(&all, sales, Some(3)),
-            Err(AppError::Forbidden)
+            Err(AppError::NotFound)
         ));
         assert!(matches!(
             resolve_group(&all, whole, Some(99)),

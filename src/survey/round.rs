@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -296,7 +296,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<RoundView> {
     let txn = db::begin_write(db).await?;
-    let existing = find(&txn, id).await?;
+    let existing = find_locked(&txn, id).await?;
     if existing.state != RoundState::Scheduled.as_str() {
         return Err(AppError::Conflict(format!(
             "round {id} is {}; only a scheduled round can be edited",
@@ -443,6 +443,17 @@ async fn find(db: &impl ConnectionTrait, id: i32) -> AppResult<round::Model> {
         .ok_or(AppError::NotFound)
 }
 
+/// The round, read for a decision the transaction then acts on: on PostgreSQL the row is locked
+/// until the transaction ends (`FOR UPDATE`), so no other instance can open, close or edit it
+/// in between; on SQLite the write transaction already holds the database's write lock.
+pub async fn find_locked(txn: &impl ConnectionTrait, id: i32) -> AppResult<round::Model> {
+    let mut query = round::Entity::find_by_id(id);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.one(txn).await?.ok_or(AppError::NotFound)
+}
+
 /// Moves a round from one state to another only if it is still in `from`; `false` when another
 /// instance (or HR) got there first.
 async fn transition(
@@ -524,7 +535,7 @@ pub async fn open(
 /// lead to the "closed" page.
 pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppResult<bool> {
     let txn = db::begin_write(db).await?;
-    let existing = find(&txn, id).await?;
+    let existing = find_locked(&txn, id).await?;
     if existing.state == RoundState::Scheduled.as_str() {
         return Err(AppError::Conflict(format!(
             "round {id} has not opened yet; cancel it instead of closing it"
@@ -589,7 +600,7 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> AppResult<Cancelled> {
     let txn = db::begin_write(db).await?;
-    let existing = find(&txn, id).await?;
+    let existing = find_locked(&txn, id).await?;
     let state = RoundState::parse(&existing.state).ok_or(AppError::NotFound)?;
     match state {
         RoundState::Closed | RoundState::Cancelled => {
@@ -599,15 +610,6 @@ pub async fn cancel(
             )));
         }
         RoundState::Scheduled | RoundState::Open => {}
-    }
-    let responses = response::Entity::find()
-        .filter(response::Column::RoundId.eq(id))
-        .count(&txn)
-        .await?;
-    if responses > 0 && confirm_responses != Some(responses) {
-        return Err(AppError::Conflict(format!(
-            "round {id} has {responses} responses; cancelling deletes them. Confirm with the number {responses}."
-        )));
     }
     if !transition(
         &txn,
@@ -622,12 +624,24 @@ pub async fn cancel(
             "round {id} changed meanwhile; try again"
         )));
     }
+    // The links end before the responses are counted: erasing the hashes waits for a batch of
+    // submissions that holds its invitations (PostgreSQL), and no batch can claim one after it.
+    // Counted first, a batch committing in between would leave responses in a cancelled round.
+    erase_token_hashes(&txn, id).await?;
+    let responses = response::Entity::find()
+        .filter(response::Column::RoundId.eq(id))
+        .count(&txn)
+        .await?;
+    if responses > 0 && confirm_responses != Some(responses) {
+        return Err(AppError::Conflict(format!(
+            "round {id} has {responses} responses; cancelling deletes them. Confirm with the number {responses}."
+        )));
+    }
     // Answers go with their responses (ON DELETE CASCADE).
     response::Entity::delete_many()
         .filter(response::Column::RoundId.eq(id))
         .exec(&txn)
         .await?;
-    erase_token_hashes(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(round = id, responses_deleted = responses, "round cancelled");
     Ok(Cancelled {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod csrf;
 pub mod dashboard;
 pub mod errors;

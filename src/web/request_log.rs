@@ -40,14 +40,17 @@ impl Fairing for RequestLog {
     }
 }
 
-/// The path with survey tokens cut out; the query string is never logged.
+/// The path with survey tokens cut out; the query string is never logged. The path is judged
+/// as Rocket routes it, after percent-decoding and with empty segments dropped, so that
+/// `/%73/<token>`, `/s%2F<token>` and `//s/<token>` are cut like `/s/<token>`.
 pub fn redact(path: &str) -> String {
-    match path.strip_prefix("/s/") {
-        Some(rest) => match rest.split_once('/') {
-            Some((_, tail)) => format!("/s/…/{tail}"),
-            None => "/s/…".to_owned(),
-        },
-        None => path.to_owned(),
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["s"] => "/s".to_owned(),
+        ["s", _token] => "/s/…".to_owned(),
+        ["s", _token, tail @ ..] => format!("/s/…/{}", tail.join("/")),
+        _ => path.to_owned(),
     }
 }
 
@@ -60,5 +63,13 @@ mod tests {
         assert_eq!(redact("/s/abcDEF123"), "/s/…");
         assert_eq!(redact("/s/abcDEF123/privacy"), "/s/…/privacy");
         assert_eq!(redact("/admin"), "/admin");
+        assert_eq!(redact("/%73/abcDEF123"), "/s/…");
+        assert_eq!(redact("/s%2Fabc"), "/s/…");
+        assert_eq!(redact("//s/abc/privacy"), "/s/…/privacy");
+        assert_eq!(
+            redact("/%2573/abc"),
+            "/%2573/abc",
+            "decoded once, as Rocket does"
+        );
     }
 }

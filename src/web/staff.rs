@@ -5,8 +5,8 @@ use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
 use rocket::serde::json::json;
 use rocket::{State, get, post, uri};
-use std::net::IpAddr;
 
+use super::client::ClientAddress;
 use super::csrf::{CsrfForm, CsrfToken, NoFields};
 use super::guards::StaffUser;
 use super::page::Page;
@@ -88,7 +88,7 @@ fn login_form(
 #[post("/login", data = "<form>")]
 pub async fn login(
     form: CsrfForm<LoginForm>,
-    client: Option<IpAddr>,
+    client: ClientAddress,
     csrf: CsrfToken,
     jar: &CookieJar<'_>,
     app: &State<App>,
@@ -98,7 +98,7 @@ pub async fn login(
     let form = form.into_inner();
     let locale = app.settings.default_locale;
     let next = safe_next(form.next.as_deref());
-    if !throttle.attempt(client, &form.email) {
+    if !throttle.attempt(client.0, &form.email) {
         tracing::warn!("login throttled");
         let page = login_form(
             templates,

@@ -17,10 +17,11 @@ use rocket::{Responder, State, catch, catchers, get, post, routes};
 use subtle::ConstantTimeEq;
 
 use super::app;
+use super::client::ClientAddress;
 use super::csrf::{CsrfToken, FIELD as CSRF_FIELD};
 use super::page::Page;
 use crate::answer::form::{self, FormView, Problem};
-use crate::answer::limits::{SurveyLimits, client_address};
+use crate::answer::limits::SurveyLimits;
 use crate::answer::link::{self, LinkState, OpenRound, OpenRounds};
 use crate::answer::writer::{self, Outcome as Written, Submission, Writer};
 use crate::app::App;
@@ -381,12 +382,7 @@ impl<'r> FromRequest<'r> for Gate {
         let Some(survey) = req.rocket().state::<Survey>() else {
             return Outcome::Error((Status::InternalServerError, Limited));
         };
-        let settings = &app(req).settings;
-        let client = client_address(
-            req.remote().map(|addr| addr.ip()),
-            req.headers().get_one("X-Forwarded-For"),
-            &settings.trusted_proxies,
-        );
+        let ClientAddress(client) = ClientAddress::of(req);
         if !survey.limits.allow_client(client) {
             return Outcome::Error((Status::TooManyRequests, Limited));
         }

@@ -11,6 +11,9 @@ every message by Message-ID; aiosmtpd is installed from PyPI into a throw-away v
   one-link      200 parallel complete submissions of one link
   throttle      the relay answers 452 4.7.0 to every fifth message
   two-instances two services on one PostgreSQL during a fan-out and a scheduled opening
+  opened-while-serving  60,000 employees, `serve` running: a round opened from the CLI, then one
+                opened by a schedule; every invitation leaves once (the worker's sweep of mail
+                for rounds that are not open once cancelled a round opening beside it)
 For each: invitations expected, distinct Message-IDs received (lost = expected - distinct),
 copies beyond the first (duplicated), responses stored, rounds created. The goal is 0 lost,
 0 duplicated, exactly 1 response, exactly 1 round per period. Prints a Markdown table.
@@ -422,8 +425,37 @@ def two_instances(binary):
         db.drop()
 
 
+def opened_while_serving(binary):
+    count = scaled(60000, 3000)
+    relay, db, service = staffed_service(binary, "opened-while-serving", count)
+    started = time.monotonic()
+    open_round(service, "Puls Dezember")
+    wait_for(lambda: sent(db) >= count, 900, f"all {count} invitations of the CLI round are sent")
+    cli_took = time.monotonic() - started
+    # A daily schedule over everyone whose opening is a minute or two away: the scheduler inside
+    # `serve` opens it (it looks every 20 s) while the worker runs.
+    from zoneinfo import ZoneInfo
+    at = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(minutes=2)
+    service.cli("schedule", "create", "--title", "Tagespuls", "--cron",
+                f"{at.minute} {at.hour} * * *", "--duration", "12h")
+    wait_for(lambda: db.scalar("SELECT count(*) FROM rounds WHERE schedule_id IS NOT NULL "
+                               "AND state = 'open'") >= 1, 240, "the scheduled round opens")
+    scheduled_at = time.monotonic()
+    wait_for(lambda: sent(db) >= 2 * count, 900, f"all {2 * count} invitations are sent")
+    scheduled_took = time.monotonic() - scheduled_at
+    cancelled = db.scalar("SELECT count(*) FROM mail_outbox WHERE state = 'cancelled'")
+    service.kill()
+    relay.stop()
+    row = result(f"{count:,} opened while serving (CLI round, then a scheduled one)", 2 * count,
+                 relay, db, note=f"{cancelled} cancelled; CLI round sent in {cli_took:.0f} s, "
+                                 f"scheduled round in {scheduled_took:.0f} s")
+    row.update({"cancelled": cancelled})
+    return row
+
+
 SCENARIOS = {"smtp-down": smtp_down, "kill-9": kill_9, "one-link": one_link,
-             "throttle": throttle, "two-instances": two_instances}
+             "throttle": throttle, "two-instances": two_instances,
+             "opened-while-serving": opened_while_serving}
 
 
 def stop_started():

@@ -31,7 +31,7 @@ PARTS = {
     "reports": ["reports"],
     "import": ["import"],
     "faults": ["faults-smtp-down", "faults-kill-9", "faults-one-link", "faults-throttle",
-               "faults-two-instances"],
+               "faults-two-instances", "faults-opened-while-serving"],
 }
 
 
@@ -234,7 +234,8 @@ def targets(doc):
     for name in PARTS["faults"]:
         key = name[len("faults-"):]
         fig = doc.figures(name, part="faults")
-        goal = {"one-link": "exactly 1 response", "two-instances": "0 lost, 0 duplicated, exactly 1 round"
+        goal = {"one-link": "exactly 1 response", "two-instances": "0 lost, 0 duplicated, exactly 1 round",
+                "opened-while-serving": "0 lost, 0 duplicated, 0 cancelled"
                 }.get(key, "0 lost, 0 duplicated")
         if not fig or fig[-1].get("error"):
             rows.append((f"fault {key}: {goal}", fig[-1]["error"] if fig else doc.said(name), None))
@@ -250,6 +251,9 @@ def targets(doc):
             figure += (f", {f.get('rounds_opened')} round opened for the period, "
                        f"{f.get('rounds_doubled')} periods doubled")
             ok = ok and f.get("rounds_opened") == 1 and f.get("rounds_doubled") == 0
+        if key == "opened-while-serving":
+            figure += f", {f.get('cancelled')} cancelled"
+            ok = ok and f.get("cancelled") == 0
         if f.get("gave_up"):
             figure += " (a wait gave up: " + "; ".join(f["gave_up"]) + ")"
         rows.append((f"fault {key}: {goal}", figure, ok))

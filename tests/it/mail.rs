@@ -442,3 +442,65 @@ async fn mail_claimed_by_a_worker_that_died_is_sent_once_after_its_lease() {
     );
     assert_eq!(server.received().len(), 6);
 }
+
+/// A big company's round opened while the worker runs (from the CLI or by the scheduler beside
+/// `serve`): the worker's sweep of mail for rounds that are not open must not take the round's
+/// invitations for mail of a round that never opened.
+#[rocket::async_test]
+async fn a_round_opened_while_the_worker_runs_mails_everyone_once() {
+    let server = SmtpServer::start();
+    let t = app_with_staff(&server.url(), 600, &[]).await;
+    let draft = RoundDraft {
+        title: "Puls Dezember".into(),
+        opens_at: local(Duration::hours(1)),
+        closes_at: local(Duration::days(14)),
+        ..RoundDraft::default()
+    };
+    let (db, settings, key) = (&t.app.db, &t.app.settings, &t.app.secrets.token_key);
+    let planned = round::create(db, settings, key, &draft, Utc::now())
+        .await
+        .unwrap();
+    let worker = mailer(&t);
+    let now = Utc::now();
+    let opened = std::sync::atomic::AtomicBool::new(false);
+    let opening = async {
+        let done = round::open(db, settings, key, planned.id, now).await;
+        opened.store(true, std::sync::atomic::Ordering::SeqCst);
+        done
+    };
+    // The worker as `serve` runs it, without its idle pause, so that its sweep certainly falls
+    // into the opening transaction.
+    let working = async {
+        let mut passes = 0;
+        while !opened.load(std::sync::atomic::Ordering::SeqCst) {
+            worker.deliver_due(now).await.unwrap();
+            passes += 1;
+        }
+        passes
+    };
+    let (opened_now, passes) = tokio::join!(opening, working);
+    assert!(opened_now.unwrap(), "the round opened");
+    assert!(passes >= 1, "the worker ran while the round opened");
+    worker.deliver_all(now).await.unwrap();
+
+    let invitations = invitation::Entity::find()
+        .filter(invitation::Column::RoundId.eq(planned.id))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(invitations.len(), 1_200);
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for mail in server.received() {
+        *per_id
+            .entry(mail.header("Message-ID").unwrap())
+            .or_default() += 1;
+    }
+    assert_eq!(per_id.len(), 1_200, "every invitation arrived");
+    assert!(per_id.values().all(|n| *n == 1), "none twice");
+    let cancelled = outbox_mail::Entity::find()
+        .filter(outbox_mail::Column::State.eq("cancelled"))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(cancelled.is_empty(), "{:?}", cancelled.first());
+}

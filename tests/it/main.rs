@@ -15,6 +15,7 @@ mod digest;
 mod fuzz;
 mod import;
 mod import_doors;
+mod logs;
 mod mail;
 mod mail_pace;
 mod mail_tls;

@@ -163,7 +163,7 @@ async fn an_open_round_has_no_results_and_a_scoped_viewer_sees_only_their_subtre
     assert_eq!(paths, vec!["Vertrieb", "Vertrieb / Innendienst"]);
     assert!(matches!(
         query::trend(&t.app, sales, Some(ids["Technik"])).await,
-        Err(kundenpuls::error::AppError::Forbidden)
+        Err(kundenpuls::error::AppError::NotFound)
     ));
     assert!(matches!(
         query::round_results(&t.app, WHOLE, 9999).await,

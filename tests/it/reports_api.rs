@@ -246,15 +246,16 @@ async fn a_scoped_viewer_token_sees_only_its_subtree() {
     assert_eq!(shown(&group(&results, "Vertrieb")["responses"]), 8);
     all_hidden(group(&results, "Vertrieb / Recht"));
 
-    // Another department's trend is refused; its own and its team's are answered.
+    // Another department's trend answers as a missing one; its own and its team's are answered.
     let (status, _, error) = get(
         &t,
         &format!("/api/v1/departments/{}/trend", ids["Technik"]),
         &sales,
     )
     .await;
-    assert_eq!(status, Status::Forbidden);
-    assert_eq!(error["status"], 403);
+    assert_eq!(status, Status::NotFound);
+    let (_, _, missing) = get(&t, "/api/v1/departments/999999/trend", &sales).await;
+    assert_eq!(error, missing);
     let (status, _, trend) = get(
         &t,
         &format!("/api/v1/departments/{}/trend", ids["Vertrieb"]),

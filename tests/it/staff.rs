@@ -180,6 +180,93 @@ async fn login_redirects_only_to_local_paths() {
     }
 }
 
+/// One login attempt from `peer`, which says it forwards for `forwarded_for`.
+async fn login_via(
+    t: &TestApp,
+    peer: &str,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> Status {
+    let csrf = t.csrf().await;
+    t.client
+        .post("/login")
+        .remote(peer.parse().unwrap())
+        .header(rocket::http::Header::new(
+            "X-Forwarded-For",
+            forwarded_for.to_owned(),
+        ))
+        .header(ContentType::Form)
+        .body(form(&[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", password),
+        ]))
+        .dispatch()
+        .await
+        .status()
+}
+
+#[rocket::async_test]
+async fn behind_the_companys_proxy_one_clients_storm_locks_out_nobody_else() {
+    let t = TestApp::spawn_with(&[
+        ("rate_limit_login_per_minute", Value::from(3u32)),
+        ("trusted_proxies", Value::from("10.0.0.0/8")),
+    ])
+    .await;
+    t.add_staff("hr@example.de", Role::Admin).await;
+    // Every login reaches the service through the proxy 10.0.0.1; one client guesses away.
+    let mut refused = 0;
+    for n in 0..20 {
+        let status = login_via(
+            &t,
+            "10.0.0.1:40000",
+            "198.51.100.66",
+            &format!("guess{n}@example.de"),
+            "wrong-password-1",
+        )
+        .await;
+        if status == Status::TooManyRequests {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 17, "the guessing client is held at 3 a minute");
+    // A colleague behind the same proxy logs in at once.
+    assert_eq!(
+        login_via(
+            &t,
+            "10.0.0.1:40001",
+            "198.51.100.7",
+            "hr@example.de",
+            PASSWORD
+        )
+        .await,
+        Status::SeeOther
+    );
+    // A client that reaches the service directly cannot pick its address by the header.
+    for n in 0..3 {
+        login_via(
+            &t,
+            "203.0.113.9:5000",
+            &format!("192.0.2.{n}"),
+            &format!("direct{n}@example.de"),
+            "wrong-password-1",
+        )
+        .await;
+    }
+    assert_eq!(
+        login_via(
+            &t,
+            "203.0.113.9:5000",
+            "192.0.2.200",
+            "direct9@example.de",
+            "wrong-password-1"
+        )
+        .await,
+        Status::TooManyRequests
+    );
+}
+
 #[rocket::async_test]
 async fn login_attempts_beyond_the_limit_are_throttled() {
     let t = TestApp::spawn_with(&[("rate_limit_login_per_minute", Value::from(3u32))]).await;

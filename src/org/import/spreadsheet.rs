@@ -1,0 +1,403 @@
+//! Stages 1–2 for spreadsheets: the first sheet, or the one HR named, as a table whose row
+//! numbers are the ones Excel shows. Numbers and dates in cells become text (`17`,
+//! `2024-03-01`).
+//!
+//! A spreadsheet is a packed file that can claim any size: a 1.5 KB XLSX with cells A1 and
+//! XFD1048576 spans 17 billion cells, and an ODS row can repeat itself a million times. Nothing
+//! here allocates by what a file claims. The archive is unpacked once into nothing, with a bound
+//! on what comes out; XLSX and XLSB sheets are read cell by cell into a sparse table; an ODS
+//! file's tables are measured from its XML (repeats included) before calamine expands them; the
+//! table guard counts every cell and character kept. Old binary XLS files are refused: their
+//! reader expands every sheet to its full grid when the file is opened.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
+
+use calamine::{Data, DataRef, Reader, Sheets};
+
+use super::{
+    FileReading, LineError, MAX_CELLS, MAX_COLUMNS, RawRow, RawTable, TableGuard,
+    check_cell_length, empty_file,
+};
+use crate::org::department::shorten;
+
+/// Bytes a spreadsheet may unpack to, all its parts together: the sheet of 100,000 employees
+/// with a dozen columns is about 60 MB of XML.
+pub const MAX_UNPACKED_BYTES: u64 = 160 * 1024 * 1024;
+/// Parts of the archive: a workbook has a few dozen.
+const MAX_PARTS: usize = 10_000;
+
+pub(super) fn read(
+    input: &[u8],
+    wanted: Option<&str>,
+) -> Result<(RawTable, FileReading), LineError> {
+    if input.starts_with(super::OLE_MAGIC) {
+        return Err(LineError::new(
+            0,
+            "old Excel workbooks (.xls, Excel 97–2003) are not read: save the file as .xlsx \
+             (Excel workbook) or as CSV and import that",
+        ));
+    }
+    check_unpacked_size(input)?;
+    let ods_measure = looks_like_ods(input)
+        .then(|| measure_ods(input))
+        .transpose()?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(input)).map_err(|_| {
+        LineError::new(
+            0,
+            "the file looks like a spreadsheet or another packed file but cannot be read as \
+             XLSX or ODS",
+        )
+    })?;
+    let names = book.sheet_names();
+    let sheet = choose_sheet(&names, wanted)?;
+    let (format, table) = match &mut book {
+        Sheets::Xlsx(xlsx) => {
+            let mut cells = xlsx
+                .worksheet_cells_reader(&sheet)
+                .map_err(|err| unreadable(&sheet, err))?;
+            let mut sparse = Sparse::default();
+            while let Some(cell) = cells.next_cell().map_err(|err| unreadable(&sheet, err))? {
+                let (row, column) = cell.get_position();
+                sparse.add(row, column, cell_ref_text(cell.get_value()))?;
+            }
+            ("xlsx", sparse.into_table()?)
+        }
+        Sheets::Xlsb(xlsb) => {
+            let mut cells = xlsb
+                .worksheet_cells_reader(&sheet)
+                .map_err(|err| unreadable(&sheet, err))?;
+            let mut sparse = Sparse::default();
+            while let Some(cell) = cells.next_cell().map_err(|err| unreadable(&sheet, err))? {
+                let (row, column) = cell.get_position();
+                sparse.add(row, column, cell_ref_text(cell.get_value()))?;
+            }
+            ("xlsb", sparse.into_table()?)
+        }
+        Sheets::Ods(ods) => {
+            // Measured above: calamine's grid for each table stays within MAX_CELLS.
+            debug_assert!(ods_measure.is_some());
+            let range = ods
+                .worksheet_range(&sheet)
+                .map_err(|err| unreadable(&sheet, err))?;
+            let first_row = range.start().map_or(0, |(row, _)| u64::from(row));
+            let mut guard = TableGuard::default();
+            let mut rows = Vec::new();
+            for (index, cells) in range.rows().enumerate() {
+                let line = first_row + index as u64 + 1;
+                let fields: Vec<String> = cells.iter().map(cell_text).collect();
+                guard.admit(line, &fields)?;
+                rows.push(RawRow { line, fields });
+            }
+            ("ods", RawTable::from_rows(rows).ok_or_else(empty_file)?)
+        }
+        Sheets::Xls(_) => {
+            return Err(LineError::new(
+                0,
+                "old Excel workbooks (.xls, Excel 97–2003) are not read: save the file as .xlsx \
+                 or as CSV and import that",
+            ));
+        }
+    };
+    let reading = FileReading {
+        format: format.into(),
+        sheet: Some(sheet),
+        ..FileReading::default()
+    };
+    Ok((table, reading))
+}
+
+fn unreadable(sheet: &str, err: impl std::fmt::Display) -> LineError {
+    LineError::new(0, format!("the sheet `{sheet}` cannot be read: {err}"))
+}
+
+fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, LineError> {
+    let quoted = |names: &[String]| {
+        names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted.map(str::trim).filter(|name| !name.is_empty()) {
+        None => names.first().cloned().ok_or_else(empty_file),
+        Some(wanted) => names
+            .iter()
+            .find(|name| name.as_str() == wanted)
+            .or_else(|| {
+                names
+                    .iter()
+                    .find(|name| name.trim().to_lowercase() == wanted.to_lowercase())
+            })
+            .cloned()
+            .ok_or_else(|| {
+                LineError::new(
+                    0,
+                    format!(
+                        "the file has no sheet `{}`; its sheets are {}",
+                        shorten(wanted, 80),
+                        quoted(names)
+                    ),
+                )
+            }),
+    }
+}
+
+/// Unpacks every part of the archive into nothing, counting: a zip bomb is refused after
+/// [`MAX_UNPACKED_BYTES`], not after it filled the memory.
+fn check_unpacked_size(input: &[u8]) -> Result<(), LineError> {
+    let not_readable = || {
+        LineError::new(
+            0,
+            "the file looks like a spreadsheet or another packed file but cannot be read as \
+             XLSX or ODS",
+        )
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(input)).map_err(|_| not_readable())?;
+    if archive.len() > MAX_PARTS {
+        return Err(LineError::new(
+            0,
+            format!(
+                "the file packs {} parts; a spreadsheet has a few dozen",
+                archive.len()
+            ),
+        ));
+    }
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let part = archive.by_index(index).map_err(|_| not_readable())?;
+        let left = MAX_UNPACKED_BYTES - total;
+        let unpacked = std::io::copy(&mut part.take(left + 1), &mut std::io::sink())
+            .map_err(|_| not_readable())?;
+        total += unpacked;
+        if total > MAX_UNPACKED_BYTES {
+            return Err(LineError::new(
+                0,
+                format!(
+                    "the file unpacks to more than {} MB; a spreadsheet of 100,000 employees \
+                     unpacks to less than half of that",
+                    MAX_UNPACKED_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_ods(input: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(input))
+        .is_ok_and(|mut archive| archive.by_name("content.xml").is_ok())
+}
+
+/// The cells with content of a sheet read cell by cell, kept by row; only filled cells take
+/// memory, wherever they are.
+#[derive(Default)]
+struct Sparse {
+    rows: BTreeMap<u32, Vec<(u32, String)>>,
+    cells: usize,
+}
+
+impl Sparse {
+    fn add(&mut self, row: u32, column: u32, text: String) -> Result<(), LineError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let line = u64::from(row) + 1;
+        check_cell_length(line, &text)?;
+        if column as usize >= MAX_COLUMNS {
+            return Err(LineError::new(
+                line,
+                format!(
+                    "a cell in column {} holds `{}`; an employee file has at most {MAX_COLUMNS} \
+                     columns",
+                    u64::from(column) + 1,
+                    shorten(&text, 40)
+                ),
+            ));
+        }
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            return Err(LineError::new(
+                line,
+                format!("the sheet has more than {MAX_CELLS} filled cells up to this row"),
+            ));
+        }
+        self.rows.entry(row).or_default().push((column, text));
+        Ok(())
+    }
+
+    /// Rows as the sheet has them: each as wide as the widest (a sheet is a rectangle), cells
+    /// in column order with empty ones between.
+    fn into_table(self) -> Result<RawTable, LineError> {
+        let width = self
+            .rows
+            .values()
+            .flat_map(|cells| cells.iter().map(|(column, _)| *column as usize + 1))
+            .max()
+            .unwrap_or(0);
+        let mut guard = TableGuard::default();
+        let mut rows = Vec::with_capacity(self.rows.len());
+        for (row, cells) in self.rows {
+            let line = u64::from(row) + 1;
+            // Counted before the row is made: its width times the rows is what is held.
+            guard.admit_width(line, width)?;
+            let mut fields = vec![String::new(); width];
+            for (column, text) in cells {
+                fields[column as usize] = text;
+            }
+            rows.push(RawRow { line, fields });
+        }
+        RawTable::from_rows(rows).ok_or_else(empty_file)
+    }
+}
+
+/// What calamine would allocate for each table of an ODS file: rows from the first to the last
+/// with content (repeats counted) times columns from the first to the last with content. Read
+/// from `content.xml` as a stream, before calamine parses it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct OdsExtent {
+    first_row: Option<u64>,
+    last_row: u64,
+    first_column: Option<u64>,
+    last_column: u64,
+}
+
+impl OdsExtent {
+    fn cells(&self) -> u64 {
+        match (self.first_row, self.first_column) {
+            (Some(first_row), Some(first_column)) => {
+                (self.last_row - first_row + 1).saturating_mul(self.last_column - first_column + 1)
+            }
+            _ => 0,
+        }
+    }
+}
+
+fn measure_ods(input: &[u8]) -> Result<(), LineError> {
+    use quick_xml::events::{BytesStart, Event};
+
+    let unreadable = |err: &dyn std::fmt::Display| {
+        LineError::new(0, format!("the ODS file cannot be read: {err}"))
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(input)).map_err(|err| unreadable(&err))?;
+    let content = archive
+        .by_name("content.xml")
+        .map_err(|err| unreadable(&err))?;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let repeats = |element: &BytesStart, name: &str| -> u64 {
+        element
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|attr| attr.key.as_ref() == name)
+            .and_then(|attr| attr.value.trim().parse().ok())
+            .unwrap_or(1u64)
+            .max(1)
+    };
+    let has_content = |element: &BytesStart| {
+        element
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .any(|attr| matches!(attr.key.as_ref(), "office:value-type" | "table:formula"))
+    };
+    let mut buf = Vec::new();
+    let mut table_name = String::new();
+    let mut extent = OdsExtent::default();
+    let (mut row, mut row_repeats, mut column, mut row_has_content) = (0u64, 1u64, 0u64, false);
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|err| unreadable(&err))?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "table:table" => {
+                    table_name = e
+                        .attributes()
+                        .with_checks(false)
+                        .flatten()
+                        .find(|attr| attr.key.as_ref() == "table:name")
+                        .map(|attr| attr.value.into_owned())
+                        .unwrap_or_default();
+                    extent = OdsExtent::default();
+                    row = 0;
+                }
+                "table:table-row" => {
+                    row_repeats = repeats(e, "table:number-rows-repeated");
+                    column = 0;
+                    row_has_content = false;
+                    if matches!(event, Event::Empty(_)) {
+                        row = row.saturating_add(row_repeats);
+                    }
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let span = repeats(e, "table:number-columns-repeated");
+                    if has_content(e) {
+                        row_has_content = true;
+                        extent.first_column =
+                            Some(extent.first_column.map_or(column, |c| c.min(column)));
+                        extent.last_column =
+                            extent.last_column.max(column.saturating_add(span - 1));
+                    }
+                    column = column.saturating_add(span);
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "table:table-row" => {
+                    if row_has_content {
+                        extent.first_row.get_or_insert(row);
+                        extent.last_row = row.saturating_add(row_repeats - 1);
+                        let cells = extent.cells();
+                        if cells > MAX_CELLS as u64 {
+                            return Err(LineError::new(
+                                row.min(u64::from(u32::MAX)) + 1,
+                                format!(
+                                    "the sheet `{}` spans {cells} cells up to this row (rows \
+                                     and columns repeated); an employee file has at most \
+                                     {MAX_CELLS}",
+                                    shorten(&table_name, 40)
+                                ),
+                            ));
+                        }
+                    }
+                    row = row.saturating_add(row_repeats);
+                }
+                "table:table" => extent = OdsExtent::default(),
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// A cell as text: whole numbers without `.0` (personnel numbers), dates as ISO dates.
+pub(super) fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Int(value) => value.to_string(),
+        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+            format!("{}", *value as i64)
+        }
+        Data::Float(value) => value.to_string(),
+        Data::Bool(value) => value.to_string(),
+        Data::DateTime(value) => match value.as_datetime() {
+            Some(at) if at.time() == chrono::NaiveTime::MIN => at.date().to_string(),
+            Some(at) => at.to_string(),
+            None => value.as_f64().to_string(),
+        },
+        Data::Error(error) => error.to_string(),
+    }
+}
+
+fn cell_ref_text(cell: &DataRef<'_>) -> String {
+    match cell {
+        DataRef::Empty => String::new(),
+        DataRef::SharedString(text) => (*text).to_owned(),
+        other => cell_text(&Data::from(other.clone())),
+    }
+}
