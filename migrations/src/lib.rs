@@ -14,6 +14,7 @@ mod m20261127_000005_round_results;
 mod m20261127_000006_mail_pacing;
 mod m20261204_000007_round_tree;
 mod m20261204_000008_unlinkable_responses;
+mod m20261204_000009_staff_lifecycle;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_mail_pacing::Migration),
             Box::new(m20261204_000007_round_tree::Migration),
             Box::new(m20261204_000008_unlinkable_responses::Migration),
+            Box::new(m20261204_000009_staff_lifecycle::Migration),
         ]
     }
 }

@@ -111,6 +111,76 @@ pub async fn authenticate(
     }))
 }
 
+/// A token as the admins' list shows it; the token itself is never stored, so never shown.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: i32,
+    pub name: String,
+    pub role: Role,
+    /// The department subtree a viewer token is limited to; none: the whole company.
+    pub department: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+    /// To the minute; none: never used.
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
+    /// None: the token works.
+    pub revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Every token, working ones first, newest first.
+pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<TokenInfo>> {
+    use sea_orm::QueryOrder;
+    let tokens = api_token::Entity::find()
+        .order_by_asc(api_token::Column::RevokedAt.is_not_null())
+        .order_by_desc(api_token::Column::CreatedAt)
+        .order_by_desc(api_token::Column::Id)
+        .all(db)
+        .await?;
+    let departments = department::all(db).await?;
+    tokens
+        .into_iter()
+        .map(|token| {
+            Ok(TokenInfo {
+                role: token
+                    .role
+                    .parse()
+                    .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?,
+                department: token.department_id.and_then(|id| {
+                    departments
+                        .iter()
+                        .find(|d| d.id == id)
+                        .map(|d| d.path.clone())
+                }),
+                id: token.id,
+                name: token.name,
+                created_at: token.created_at,
+                last_used_at: token.last_used_at,
+                revoked_at: token.revoked_at,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a token: the next request with it is refused, whichever instance it reaches.
+/// Revoking a revoked token changes nothing; an unknown id is `NotFound`.
+pub async fn revoke(db: &DatabaseConnection, id: i32) -> AppResult<TokenInfo> {
+    use sea_orm::sea_query::Expr;
+    let exists = api_token::Entity::find_by_id(id).one(db).await?.is_some();
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_token::Column::Id.eq(id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    list(db)
+        .await?
+        .into_iter()
+        .find(|token| token.id == id)
+        .ok_or(AppError::NotFound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,18 +5,16 @@ mod import;
 mod mail;
 mod round;
 mod schedule;
+mod staff;
 
-use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use rocket::figment::Figment;
 
 use crate::app::App;
-use crate::auth::{Role, api_token, staff};
 use crate::config::{MIN_ANONYMITY_THRESHOLD, Settings};
-use crate::i18n::Locale;
 use crate::{db, scheduler, telemetry, web};
 
 #[derive(Parser)]
@@ -38,10 +36,10 @@ enum Command {
     Migrate,
     /// Staff users (HR admins, leadership viewers).
     #[command(subcommand)]
-    User(UserCommand),
+    User(staff::UserCommand),
     /// API bearer tokens for /api/v1.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(staff::TokenCommand),
     /// Survey rounds: create, list, show, close, cancel.
     #[command(subcommand)]
     Round(round::RoundCommand),
@@ -58,46 +56,6 @@ enum Command {
     Schedule(schedule::ScheduleCommand),
     /// Fill an empty database with a made-up company and a year of results; prints a login.
     Demo(demo::DemoArgs),
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Add a staff user; the password is asked for (or read from standard input).
-    Add {
-        #[arg(long)]
-        email: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        /// Limit a viewer to this department's subtree, e.g. "Vertrieb / Innendienst".
-        #[arg(long)]
-        department: Option<String>,
-        /// Language of the user's pages and mail (de or en); default from the configuration.
-        #[arg(long, value_parser = parse_locale)]
-        locale: Option<Locale>,
-    },
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Create a token and print it once; it cannot be shown again.
-    Create {
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        /// Limit a viewer token to this department's subtree.
-        #[arg(long)]
-        department: Option<String>,
-        /// What the token is for, shown in logs and listings.
-        #[arg(long, default_value = "api")]
-        name: String,
-    },
-}
-
-fn parse_role(value: &str) -> Result<Role, String> {
-    value.parse()
-}
-
-fn parse_locale(value: &str) -> Result<Locale, String> {
-    Locale::parse(value).ok_or_else(|| format!("unknown language `{value}` (de or en)"))
 }
 
 pub fn main() -> ExitCode {
@@ -142,44 +100,13 @@ async fn run(command: Command, settings: Settings, figment: Figment) -> anyhow::
             println!("database is up to date");
             Ok(())
         }
-        Command::User(UserCommand::Add {
-            email,
-            role,
-            department,
-            locale,
-        }) => {
+        Command::User(command) => {
             let app = App::start(settings).await?;
-            let password = read_new_password()?;
-            let user = staff::add(
-                &app.db,
-                staff::NewStaffUser {
-                    email: &email,
-                    password: &password,
-                    role,
-                    department: department.as_deref(),
-                    locale: locale.unwrap_or(app.settings.default_locale),
-                },
-            )
-            .await
-            .map_err(anyhow::Error::msg)?;
-            println!("added {} {} (id {})", user.role, user.email, user.id);
-            Ok(())
+            staff::run_user(&app, command).await
         }
-        Command::Token(TokenCommand::Create {
-            role,
-            department,
-            name,
-        }) => {
+        Command::Token(command) => {
             let app = App::start(settings).await?;
-            let created = api_token::create(&app.db, &name, role, department.as_deref())
-                .await
-                .map_err(anyhow::Error::msg)?;
-            eprintln!(
-                "created {} token `{}` (id {}); it is shown once, keep it safe:",
-                created.record.role, created.record.name, created.record.id
-            );
-            println!("{}", created.token);
-            Ok(())
+            staff::run_token(&app, command).await
         }
         Command::Round(command) => {
             let app = App::start(settings).await?;
@@ -229,26 +156,4 @@ async fn serve(settings: Settings, figment: Figment) -> anyhow::Result<()> {
     mailer.abort();
     served.context("the web server stopped")?;
     Ok(())
-}
-
-/// From a prompt (twice, hidden) on a terminal, or the first line of standard input otherwise,
-/// so that provisioning scripts can pipe it in.
-fn read_new_password() -> anyhow::Result<String> {
-    let password = if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ")?;
-        let second = rpassword::prompt_password("Repeat password: ")?;
-        if first != second {
-            bail!("the passwords differ");
-        }
-        first
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    crate::auth::password::validate_new(&password).map_err(anyhow::Error::msg)?;
-    Ok(password)
 }

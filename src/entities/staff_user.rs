@@ -13,6 +13,10 @@ pub struct Model {
     pub locale: String,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
+    /// A deactivated account cannot log in and its sessions are refused.
+    pub active: bool,
+    /// Carried in every session cookie; raised to end all sessions of the account.
+    pub session_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,14 +21,15 @@ impl<'r> FromRequest<'r> for StaffUser {
     type Error = AppError;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        let Some(user_id) = session::user_id(req.cookies()) else {
+        let Some(session) = session::current(req.cookies()) else {
             return Outcome::Error((Status::Unauthorized, AppError::Unauthorized));
         };
         let app = app(req);
-        let user = match staff::find(&app.db, user_id).await {
-            Ok(Some(user)) => user,
-            // A deleted user's cookie is worth nothing.
-            Ok(None) => return Outcome::Error((Status::Unauthorized, AppError::Unauthorized)),
+        let user = match staff::find(&app.db, session.user_id).await {
+            // A session ends with logout, deactivation, a new password or new rights: the
+            // account's version moved on, and a cookie from before is worth nothing.
+            Ok(Some(user)) if user.active && user.session_version == session.version => user,
+            Ok(_) => return Outcome::Error((Status::Unauthorized, AppError::Unauthorized)),
             Err(err) => return Outcome::Error((err.status(), err)),
         };
         match staff::principal(&user, app.settings.default_locale) {

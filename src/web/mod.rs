@@ -1,5 +1,6 @@
 //! The web door: Rocket routes per audience, thin over the domain modules.
 
+pub mod account;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -56,6 +57,8 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 staff::login_page,
                 staff::login,
                 staff::logout,
+                account::page,
+                account::change_password,
                 api::reports::dashboard_results_csv,
             ],
         )
@@ -76,6 +79,8 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 api::schedules::list,
                 api::schedules::create,
                 api::schedules::remove,
+                api::tokens::list,
+                api::tokens::revoke,
                 api::employees::import_employees,
                 api::reports::results,
                 api::reports::results_csv,

@@ -112,7 +112,7 @@ pub async fn login(
     }
     match staff::authenticate(&app.db, &form.email, &form.password).await? {
         Some(user) => {
-            session::start(jar, user.id, app.settings.uses_https());
+            session::start(jar, &user, app.settings.uses_https());
             let role: Role = user
                 .role
                 .parse()
@@ -136,11 +136,24 @@ pub async fn login(
 }
 
 /// Logging out changes state, so it is a POST with the CSRF token like every other form.
+/// Ends the session for good: the account's session version moves on, so a copy of the cookie
+/// (a shared computer, a proxy's log) is refused too. The account's sessions on other devices
+/// end with it.
 #[post("/logout", data = "<form>")]
-pub fn logout(form: CsrfForm<NoFields>, jar: &CookieJar<'_>) -> Redirect {
+pub async fn logout(
+    form: CsrfForm<NoFields>,
+    user: Option<StaffUser>,
+    jar: &CookieJar<'_>,
+    app: &State<App>,
+) -> AppResult<Redirect> {
     let CsrfForm(NoFields) = form;
+    if let Some(user) = user {
+        staff::end_sessions(&app.db, user.user.id).await?;
+    }
     session::end(jar);
-    Redirect::to(uri!(login_page(next = Option::<String>::None)))
+    Ok(Redirect::to(uri!(login_page(
+        next = Option::<String>::None
+    ))))
 }
 
 #[cfg(test)]

@@ -176,6 +176,13 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     )
     .await;
     evidence.page(&hr, "round-closed", Source::Dom).await;
+    // Who has access, and HR's own account: checked like every other page.
+    hr.goto(&service.url("/admin/staff")).await.unwrap();
+    wait_for(&hr, Locator::XPath("//h1[. = 'Zugänge']")).await;
+    evidence.page(&hr, "staff", Source::Served).await;
+    hr.goto(&service.url("/account")).await.unwrap();
+    wait_for(&hr, Locator::XPath("//h1[. = 'Mein Konto']")).await;
+    evidence.page(&hr, "account", Source::Served).await;
     hr.close().await.unwrap();
 
     // Leadership reads the results.

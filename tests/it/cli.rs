@@ -115,7 +115,7 @@ async fn a_short_password_or_an_unknown_role_is_refused() {
         &[],
     );
     assert!(!short.status.success());
-    assert!(text(&short.stderr).contains("at least 10 characters"));
+    assert!(text(&short.stderr).contains("at least 12 characters"));
 
     let role = kundenpuls(
         &db,
@@ -362,4 +362,113 @@ async fn mail_test_sends_through_the_configured_server_and_prints_its_answer() {
         "{}",
         text(&failed.stderr)
     );
+}
+
+#[rocket::async_test]
+async fn staff_and_tokens_are_listed_changed_and_revoked_on_the_command_line() {
+    let db = TestDb::new().await;
+    let add = |email: &str, role: &str, password: &str| {
+        kundenpuls(
+            &db,
+            &["user", "add", "--email", email, "--role", role],
+            &format!("{password}\n"),
+            &[],
+        )
+    };
+    assert!(
+        add("hr@example.de", "admin", "Herbst-Laub-2026")
+            .status
+            .success()
+    );
+    assert!(
+        add("chefin@example.de", "viewer", "Winter-Schnee-2026")
+            .status
+            .success()
+    );
+    let weak = add("neu@example.de", "viewer", "passwort1234");
+    assert!(!weak.status.success());
+    assert!(
+        text(&weak.stderr).contains("too easy to guess"),
+        "{}",
+        text(&weak.stderr)
+    );
+
+    let run = |args: &[&str], stdin: &str| kundenpuls(&db, args, stdin, &[]);
+    let last = run(&["user", "deactivate", "--email", "hr@example.de"], "");
+    assert!(!last.status.success());
+    assert!(
+        text(&last.stderr).contains("last active admin"),
+        "{}",
+        text(&last.stderr)
+    );
+    let off = run(&["user", "deactivate", "--email", "CHEFIN@example.de"], "");
+    assert!(off.status.success(), "{}", text(&off.stderr));
+    let listed = text(&run(&["user", "list"], "").stdout);
+    let line = |email: &str| {
+        listed
+            .lines()
+            .find(|line| line.contains(email))
+            .unwrap_or_else(|| panic!("{email} in {listed}"))
+            .to_owned()
+    };
+    assert!(
+        line("chefin@example.de").contains("deactivated"),
+        "{listed}"
+    );
+    assert!(line("hr@example.de").contains("active") && line("hr@example.de").contains("never"));
+
+    let changed = run(
+        &["user", "password", "--email", "hr@example.de"],
+        "Tanne Fluss Kompass Wolke\n",
+    );
+    assert!(changed.status.success(), "{}", text(&changed.stderr));
+    let unknown = run(&["user", "reactivate", "--email", "wer@example.de"], "");
+    assert!(text(&unknown.stderr).contains("no staff user wer@example.de"));
+
+    let token = text(
+        &run(
+            &["token", "create", "--role", "viewer", "--name", "bi-export"],
+            "",
+        )
+        .stdout,
+    )
+    .trim()
+    .to_owned();
+    let tokens = text(&run(&["token", "list"], "").stdout);
+    assert!(
+        tokens.contains("bi-export") && tokens.contains("works"),
+        "{tokens}"
+    );
+    assert!(!tokens.contains(&token), "the token is never shown again");
+    let id = tokens
+        .lines()
+        .find(|line| line.contains("bi-export"))
+        .and_then(|line| line.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    assert!(run(&["token", "revoke", &id], "").status.success());
+    assert!(text(&run(&["token", "list"], "").stdout).contains("revoked"));
+    let missing = run(&["token", "revoke", "9999"], "");
+    assert!(text(&missing.stderr).contains("there is no token 9999"));
+
+    let t = TestApp::spawn_on(db, &[]).await;
+    assert_eq!(
+        t.login("hr@example.de", "Tanne Fluss Kompass Wolke")
+            .await
+            .status(),
+        Status::SeeOther
+    );
+    assert_eq!(
+        t.login("chefin@example.de", "Winter-Schnee-2026")
+            .await
+            .status(),
+        Status::Unauthorized
+    );
+    let me = t
+        .client
+        .get("/api/v1/me")
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    assert_eq!(me.status(), Status::Unauthorized);
 }

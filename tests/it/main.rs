@@ -27,5 +27,6 @@ mod schedules;
 mod schema;
 mod smtp_server;
 mod staff;
+mod staff_accounts;
 mod survey;
 mod tcp;

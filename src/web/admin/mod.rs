@@ -5,6 +5,7 @@ mod employees;
 mod import;
 mod rounds;
 mod schedules;
+mod staff;
 
 use rocket::serde::json::json;
 use rocket::{Route, State, get, routes};
@@ -35,6 +36,11 @@ pub fn routes() -> Vec<Route> {
         schedules::index,
         schedules::create,
         schedules::end,
+        staff::index,
+        staff::change_role,
+        staff::set_active,
+        staff::set_password,
+        staff::revoke_token,
     ]
 }
 

@@ -5,6 +5,7 @@ pub mod openapi;
 pub mod reports;
 pub mod rounds;
 pub mod schedules;
+pub mod tokens;
 
 use rocket::serde::json::Json;
 use rocket::{State, get};

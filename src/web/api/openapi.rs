@@ -37,6 +37,8 @@ pub struct ApiError {
         super::schedules::list,
         super::schedules::create,
         super::schedules::remove,
+        super::tokens::list,
+        super::tokens::revoke,
         super::employees::import_employees,
         super::reports::results,
         super::reports::results_csv,
