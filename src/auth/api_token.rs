@@ -144,12 +144,9 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<TokenInfo>> {
                     .role
                     .parse()
                     .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?,
-                department: token.department_id.and_then(|id| {
-                    departments
-                        .iter()
-                        .find(|d| d.id == id)
-                        .map(|d| d.path.clone())
-                }),
+                department: token
+                    .department_id
+                    .and_then(|id| department::path_of(&departments, id)),
                 id: token.id,
                 name: token.name,
                 created_at: token.created_at,

@@ -150,12 +150,9 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<StaffAccount>> {
         .map(|user| {
             let principal = principal(&user, Locale::De)?;
             Ok(StaffAccount {
-                department: user.department_id.and_then(|id| {
-                    departments
-                        .iter()
-                        .find(|d| d.id == id)
-                        .map(|d| d.path.clone())
-                }),
+                department: user
+                    .department_id
+                    .and_then(|id| department::path_of(&departments, id)),
                 id: user.id,
                 email: user.email,
                 role: principal.role,
@@ -250,6 +247,24 @@ async fn lock_for_change(
     Ok((user, admins.len() as u64))
 }
 
+/// Applies `change` to the account in one write transaction, with the active admins locked
+/// (`change` sees how many there are); `change` says what to write, or why not.
+async fn change_locked(
+    db: &DatabaseConnection,
+    id: i32,
+    change: impl FnOnce(&staff_user::Model, u64) -> Result<staff_user::ActiveModel, AccountProblem>,
+) -> Changed<staff_user::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let (user, admins) = lock_for_change(&txn, id).await?;
+    let active = match change(&user, admins) {
+        Ok(active) => active,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let user = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(Ok(user))
+}
+
 fn is_active_admin(user: &staff_user::Model) -> bool {
     user.active && user.role == Role::Admin.as_str()
 }
@@ -275,21 +290,20 @@ pub async fn change_role(
             None => return Ok(Err(AccountProblem::UnknownDepartment(path.to_owned()))),
         },
     };
-    let txn = crate::db::begin_write(db).await?;
-    let (user, admins) = lock_for_change(&txn, id).await?;
-    if is_active_admin(&user) && role != Role::Admin && admins <= 1 {
-        return Ok(Err(AccountProblem::LastAdmin));
-    }
-    let unchanged = user.role == role.as_str() && user.department_id == department_id;
-    let mut active: staff_user::ActiveModel = user.clone().into();
-    if !unchanged {
+    change_locked(db, id, |user, admins| {
+        if is_active_admin(user) && role != Role::Admin && admins <= 1 {
+            return Err(AccountProblem::LastAdmin);
+        }
+        let changed = user.role != role.as_str() || user.department_id != department_id;
+        let mut active: staff_user::ActiveModel = user.clone().into();
         active.role = Set(role.as_str().to_owned());
         active.department_id = Set(department_id);
-        next_session(&mut active, &user);
-    }
-    let user = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(Ok(user))
+        if changed {
+            next_session(&mut active, user);
+        }
+        Ok(active)
+    })
+    .await
 }
 
 /// Deactivates an account (its logins are refused and its sessions end; it keeps its history)
@@ -299,17 +313,16 @@ pub async fn set_active(
     id: i32,
     active_now: bool,
 ) -> Changed<staff_user::Model> {
-    let txn = crate::db::begin_write(db).await?;
-    let (user, admins) = lock_for_change(&txn, id).await?;
-    if !active_now && is_active_admin(&user) && admins <= 1 {
-        return Ok(Err(AccountProblem::LastAdmin));
-    }
-    let mut active: staff_user::ActiveModel = user.clone().into();
-    active.active = Set(active_now);
-    next_session(&mut active, &user);
-    let user = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(Ok(user))
+    change_locked(db, id, |user, admins| {
+        if !active_now && is_active_admin(user) && admins <= 1 {
+            return Err(AccountProblem::LastAdmin);
+        }
+        let mut active: staff_user::ActiveModel = user.clone().into();
+        active.active = Set(active_now);
+        next_session(&mut active, user);
+        Ok(active)
+    })
+    .await
 }
 
 /// Sets a new password (an admin's reset, or the user's own change after [`check_password`]).
@@ -324,13 +337,8 @@ pub async fn set_password(
         return Ok(Err(AccountProblem::Password(problem)));
     }
     let hash = hash_blocking(new.to_owned()).await?;
-    let updated = staff_user::Entity::update_many()
+    let updated = raise_session_version(id)
         .col_expr(staff_user::Column::PasswordHash, Expr::value(hash))
-        .col_expr(
-            staff_user::Column::SessionVersion,
-            Expr::col(staff_user::Column::SessionVersion).add(1),
-        )
-        .filter(staff_user::Column::Id.eq(id))
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
@@ -347,15 +355,19 @@ pub async fn check_password(user: &staff_user::Model, current: &str) -> AppResul
 
 /// Ends every session of the account (logout): a copy of the cookie is worth nothing after.
 pub async fn end_sessions(db: &DatabaseConnection, id: i32) -> AppResult<()> {
+    raise_session_version(id).exec(db).await?;
+    Ok(())
+}
+
+/// The update that ends every session of the account `id` (one statement, so that two at
+/// once both count).
+fn raise_session_version(id: i32) -> sea_orm::UpdateMany<staff_user::Entity> {
     staff_user::Entity::update_many()
         .col_expr(
             staff_user::Column::SessionVersion,
             Expr::col(staff_user::Column::SessionVersion).add(1),
         )
         .filter(staff_user::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 pub fn principal(user: &staff_user::Model, default_locale: Locale) -> AppResult<Principal> {

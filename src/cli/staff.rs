@@ -160,20 +160,8 @@ pub async fn run_user(app: &App, command: UserCommand) -> anyhow::Result<()> {
                 department.map(|d| format!(" of {d}")).unwrap_or_default()
             );
         }
-        UserCommand::Deactivate { email } => {
-            let id = user_by_email(app, &email).await?;
-            let user = staff::set_active(&app.db, id, false)
-                .await?
-                .map_err(anyhow::Error::msg)?;
-            println!("{} is deactivated; their sessions have ended", user.email);
-        }
-        UserCommand::Reactivate { email } => {
-            let id = user_by_email(app, &email).await?;
-            let user = staff::set_active(&app.db, id, true)
-                .await?
-                .map_err(anyhow::Error::msg)?;
-            println!("{} is active again", user.email);
-        }
+        UserCommand::Deactivate { email } => set_active(app, &email, false).await?,
+        UserCommand::Reactivate { email } => set_active(app, &email, true).await?,
         UserCommand::Password { email } => {
             let id = user_by_email(app, &email).await?;
             let password = read_new_password(&email)?;
@@ -185,6 +173,19 @@ pub async fn run_user(app: &App, command: UserCommand) -> anyhow::Result<()> {
                 user.email
             );
         }
+    }
+    Ok(())
+}
+
+async fn set_active(app: &App, email: &str, active: bool) -> anyhow::Result<()> {
+    let id = user_by_email(app, email).await?;
+    let user = staff::set_active(&app.db, id, active)
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    if active {
+        println!("{} is active again", user.email);
+    } else {
+        println!("{} is deactivated; their sessions have ended", user.email);
     }
     Ok(())
 }

@@ -60,6 +60,11 @@ pub fn checked_path(raw: &str) -> Result<String, String> {
     Ok(path)
 }
 
+/// The path of the department `id` among `all`, if it is there.
+pub fn path_of(all: &[department::Model], id: i32) -> Option<String> {
+    all.iter().find(|d| d.id == id).map(|d| d.path.clone())
+}
+
 /// The levels of a normalized path.
 pub fn depth(path: &str) -> usize {
     path.split(SEPARATOR).count()

@@ -56,23 +56,21 @@ pub(super) fn read(
             let mut cells = xlsx
                 .worksheet_cells_reader(&sheet)
                 .map_err(|err| unreadable(&sheet, err))?;
-            let mut sparse = Sparse::default();
-            while let Some(cell) = cells.next_cell().map_err(|err| unreadable(&sheet, err))? {
-                let (row, column) = cell.get_position();
-                sparse.add(row, column, cell_ref_text(cell.get_value()))?;
-            }
-            ("xlsx", sparse.into_table()?)
+            let table = sparse_table(|| {
+                let cell = cells.next_cell().map_err(|err| unreadable(&sheet, err))?;
+                Ok(cell.map(|cell| (cell.get_position(), cell_ref_text(cell.get_value()))))
+            })?;
+            ("xlsx", table)
         }
         Sheets::Xlsb(xlsb) => {
             let mut cells = xlsb
                 .worksheet_cells_reader(&sheet)
                 .map_err(|err| unreadable(&sheet, err))?;
-            let mut sparse = Sparse::default();
-            while let Some(cell) = cells.next_cell().map_err(|err| unreadable(&sheet, err))? {
-                let (row, column) = cell.get_position();
-                sparse.add(row, column, cell_ref_text(cell.get_value()))?;
-            }
-            ("xlsb", sparse.into_table()?)
+            let table = sparse_table(|| {
+                let cell = cells.next_cell().map_err(|err| unreadable(&sheet, err))?;
+                Ok(cell.map(|cell| (cell.get_position(), cell_ref_text(cell.get_value()))))
+            })?;
+            ("xlsb", table)
         }
         Sheets::Ods(ods) => {
             // Measured above: calamine's grid for each table stays within MAX_CELLS.
@@ -187,6 +185,17 @@ fn check_unpacked_size(input: &[u8]) -> Result<(), LineError> {
 fn looks_like_ods(input: &[u8]) -> bool {
     zip::ZipArchive::new(Cursor::new(input))
         .is_ok_and(|mut archive| archive.by_name("content.xml").is_ok())
+}
+
+/// A sheet read cell by cell (`next_cell` gives each cell's position and text) as a table.
+fn sparse_table(
+    mut next_cell: impl FnMut() -> Result<Option<((u32, u32), String)>, LineError>,
+) -> Result<RawTable, LineError> {
+    let mut sparse = Sparse::default();
+    while let Some(((row, column), text)) = next_cell()? {
+        sparse.add(row, column, text)?;
+    }
+    sparse.into_table()
 }
 
 /// The cells with content of a sheet read cell by cell, kept by row; only filled cells take
