@@ -447,6 +447,18 @@ Hand-run measurements from before this suite, on the same 2-core development mac
 what they still tell. They are not comparable one to one with the figures above (other load,
 other binaries, and submissions were then posted without opening the form first).
 
+**A big round opened while serving (2026-12-04, `faults.py opened-while-serving`, release binary
+of 9d6dd86).** 60,000 employees imported, `serve` running with the aiosmtpd relay of the fault
+suite; a round over everyone created from the CLI to open at once, then a daily schedule whose
+first round the scheduler inside `serve` opened two minutes later. 120,000 invitations: 0 lost,
+0 duplicated, 0 failed, 0 cancelled; the CLI round's 60,000 left within 120 s, the scheduled
+round's within 165 s (the machine was building at the same time; the relay, not the service,
+sets this pace). Before the fix the worker's sweep cancelled every invitation of a round that
+opened between its read and its write ("the round is no longer open"): with 60,000 the opening
+transaction takes seconds and the window is certain; `tests/it/mail.rs` shows it with 1,200 (0
+of 1,200 arrived before, 1,200 once after). From the next full run on the scenario is part of
+the suite (`faults-opened-while-serving`).
+
 **Responses stored as unlinkable groups (2026-12-04), before and after.** Release binaries of
 1cb887c (before) and of the anonymity change (after), run in turns in one session on this
 machine (load ≈ 2, busier than the run above). Submissions (`submissions.sh`, N=100000,
