@@ -112,6 +112,7 @@ fn small_spreadsheets_that_claim_huge_sheets_are_refused_in_bounded_memory() {
         // A1 and XFD1048576: column 16,384 is beyond what an employee file has.
         ("far-cells.xlsx", 1_048_576, "column 16384"),
         ("bomb.xlsx", 0, "unpacks to more than 160 MB"),
+        ("shared-strings.xlsx", 0, "more than 2000000 texts"),
         ("repeats.ods", 2, "cells up to this row"),
         ("far-cell.ods", 1_000_002, "cells up to this row"),
     ] {

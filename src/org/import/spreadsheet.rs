@@ -39,9 +39,10 @@ pub(super) fn read(
         ));
     }
     check_unpacked_size(input)?;
-    let ods_measure = looks_like_ods(input)
-        .then(|| measure_ods(input))
-        .transpose()?;
+    if looks_like_ods(input) {
+        measure_ods(input)?;
+    }
+    count_shared_strings(input)?;
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(input)).map_err(|_| {
         LineError::new(
             0,
@@ -74,7 +75,6 @@ pub(super) fn read(
         }
         Sheets::Ods(ods) => {
             // Measured above: calamine's grid for each table stays within MAX_CELLS.
-            debug_assert!(ods_measure.is_some());
             let range = ods
                 .worksheet_range(&sheet)
                 .map_err(|err| unreadable(&sheet, err))?;
@@ -180,6 +180,43 @@ fn check_unpacked_size(input: &[u8]) -> Result<(), LineError> {
         }
     }
     Ok(())
+}
+
+/// The texts an XLSX workbook shares between its cells, counted as a stream before calamine
+/// loads them all: a sheet cannot use more than [`MAX_CELLS`] of them, and millions of tiny
+/// texts (within the unpacked bound) would take several times their size in memory.
+fn count_shared_strings(input: &[u8]) -> Result<(), LineError> {
+    use quick_xml::events::Event;
+
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(input)) else {
+        return Ok(());
+    };
+    let Ok(part) = archive.by_name("xl/sharedStrings.xml") else {
+        return Ok(());
+    };
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let mut buf = Vec::new();
+    let mut count = 0usize;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "si" => {
+                count += 1;
+                if count > MAX_CELLS {
+                    return Err(LineError::new(
+                        0,
+                        format!(
+                            "the workbook holds more than {MAX_CELLS} texts; an employee file \
+                             has fewer cells than that"
+                        ),
+                    ));
+                }
+            }
+            // What is wrong with the part, calamine says when it reads it.
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
 }
 
 fn looks_like_ods(input: &[u8]) -> bool {
