@@ -23,4 +23,5 @@ pub mod secrets;
 pub mod survey;
 pub mod telemetry;
 pub mod templates;
+pub mod vocab;
 pub mod web;

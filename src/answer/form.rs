@@ -8,62 +8,33 @@ use serde::Serialize;
 
 use crate::entities::question;
 use crate::i18n::{self, Locale};
-use crate::survey::catalog::PILLARS;
+use crate::vocab::{Pillar, Scale};
 
 pub const MAX_COMMENT_CHARS: usize = 2_000;
 /// The form value of "can't judge", stored as an answer without a value.
 pub const CANT_JUDGE: &str = "x";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scale {
-    Likert5,
-    Nps11,
-    Text,
-}
-
-impl Scale {
-    pub fn parse(value: &str) -> Option<Scale> {
-        match value {
-            "likert5" => Some(Scale::Likert5),
-            "nps11" => Some(Scale::Nps11),
-            "text" => Some(Scale::Text),
-            _ => None,
-        }
-    }
-
-    fn range(self) -> Option<(i32, i32)> {
-        match self {
-            Scale::Likert5 => Some((1, 5)),
-            Scale::Nps11 => Some((0, 10)),
-            Scale::Text => None,
-        }
-    }
-}
 
 /// One question of a round, as the form asks it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub question_id: i32,
     pub key: String,
-    pub pillar: Option<String>,
+    pub pillar: Option<Pillar>,
     pub scale: Scale,
     pub text_de: String,
     pub text_en: String,
 }
 
 impl Item {
-    /// `None` for a catalog entry with a scale this form does not know: better to leave one
-    /// question out than to refuse every answer to the round.
-    pub fn from_question(question: &question::Model) -> Option<Item> {
-        Some(Item {
+    pub fn from_question(question: &question::Model) -> Item {
+        Item {
             question_id: question.id,
             key: question.key.clone(),
-            pillar: question.pillar.clone(),
-            scale: Scale::parse(&question.scale)?,
+            pillar: question.pillar,
+            scale: question.scale,
             text_de: question.text_de.clone(),
             text_en: question.text_en.clone(),
-        })
+        }
     }
 
     pub fn field(&self) -> String {
@@ -116,7 +87,7 @@ fn parse_point(scale: Scale, raw: &str) -> Option<Option<i32>> {
     if scale == Scale::Likert5 && raw == CANT_JUDGE {
         return Some(None);
     }
-    let (low, high) = scale.range()?;
+    let (low, high) = scale.points()?;
     if raw.is_empty() || raw.len() > 2 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -219,7 +190,7 @@ pub struct FormView {
 
 #[derive(Debug, Serialize)]
 pub struct GroupView {
-    pub pillar: Option<String>,
+    pub pillar: Option<Pillar>,
     pub legend: Option<String>,
     pub items: Vec<ItemView>,
 }
@@ -250,28 +221,16 @@ impl FormView {
             value: kept.get(&item.key).cloned(),
             problem: problems.get(&item.key).copied(),
         };
-        let mut pillars: Vec<Option<&str>> = PILLARS.iter().map(|p| Some(*p)).collect();
-        for item in items.iter().filter(|item| item.is_scored()) {
-            let pillar = item.pillar.as_deref();
-            if !pillars.contains(&pillar) {
-                pillars.push(pillar);
-            }
-        }
         // Pillar-less items (the recommendation) come after every pillar.
-        pillars.sort_by_key(|pillar| pillar.is_none());
+        let pillars = Pillar::EACH.into_iter().map(Some).chain([None]);
         let groups: Vec<GroupView> = pillars
-            .into_iter()
             .map(|pillar| GroupView {
-                pillar: pillar.map(str::to_owned),
-                legend: pillar.map(|p| {
-                    i18n::messages(locale)
-                        .get(&format!("survey_pillar_{p}"))
-                        .cloned()
-                        .unwrap_or_else(|| p.to_owned())
-                }),
+                pillar,
+                legend: pillar
+                    .map(|p| i18n::text(locale, &format!("survey_pillar_{p}")).to_owned()),
                 items: items
                     .iter()
-                    .filter(|item| item.is_scored() && item.pillar.as_deref() == pillar)
+                    .filter(|item| item.is_scored() && item.pillar == pillar)
                     .map(view)
                     .collect(),
             })
@@ -302,11 +261,11 @@ impl FormView {
 mod tests {
     use super::*;
 
-    fn item(id: i32, key: &str, pillar: Option<&str>, scale: Scale) -> Item {
+    fn item(id: i32, key: &str, pillar: Option<Pillar>, scale: Scale) -> Item {
         Item {
             question_id: id,
             key: key.to_owned(),
-            pillar: pillar.map(str::to_owned),
+            pillar,
             scale,
             text_de: format!("{key} de"),
             text_en: format!("{key} en"),
@@ -315,8 +274,8 @@ mod tests {
 
     fn round() -> Vec<Item> {
         vec![
-            item(1, "cf_a", Some("customer_focus"), Scale::Likert5),
-            item(2, "le_a", Some("leadership"), Scale::Likert5),
+            item(1, "cf_a", Some(Pillar::CustomerFocus), Scale::Likert5),
+            item(2, "le_a", Some(Pillar::Leadership), Scale::Likert5),
             item(3, "recommend", None, Scale::Nps11),
             item(4, "comment", None, Scale::Text),
         ]
@@ -522,20 +481,20 @@ mod tests {
     #[test]
     fn the_view_groups_by_pillar_with_the_recommendation_last_and_lists_errors_in_order() {
         let mut items = round();
-        items.insert(0, item(5, "va_a", Some("values"), Scale::Likert5));
+        items.insert(0, item(5, "va_a", Some(Pillar::Values), Scale::Likert5));
         let problems = HashMap::from([
             ("recommend".to_owned(), Problem::Missing),
             ("cf_a".to_owned(), Problem::Invalid),
         ]);
         let kept = HashMap::from([("le_a".to_owned(), "x".to_owned())]);
         let view = FormView::new(&items, Locale::En, &kept, &problems);
-        let order: Vec<Option<&str>> = view.groups.iter().map(|g| g.pillar.as_deref()).collect();
+        let order: Vec<Option<Pillar>> = view.groups.iter().map(|g| g.pillar).collect();
         assert_eq!(
             order,
             [
-                Some("customer_focus"),
-                Some("leadership"),
-                Some("values"),
+                Some(Pillar::CustomerFocus),
+                Some(Pillar::Leadership),
+                Some(Pillar::Values),
                 None
             ]
         );

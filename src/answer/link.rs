@@ -14,7 +14,7 @@ use super::form::Item;
 use crate::entities::{employee, invitation, question, round, round_question};
 use crate::i18n::Locale;
 use crate::invite;
-use crate::survey::round::RoundState;
+use crate::vocab::RoundState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkState {
@@ -96,24 +96,24 @@ pub async fn lookup(
     let Some(row) = db.query_one(&query).await? else {
         return Ok(LinkState::Unknown);
     };
-    let state: String = row.try_get("", "state")?;
+    let state: RoundState = row.try_get("", "state")?;
     let closes_at: DateTime<Utc> = row.try_get("", "closes_at")?;
     let closed_at: Option<DateTime<Utc>> = row.try_get("", "closed_at")?;
     let answered: Option<bool> = row.try_get("", "answered")?;
     let locale: Option<String> = row.try_get("", "locale")?;
     let locale = locale.as_deref().and_then(Locale::parse);
-    Ok(match RoundState::parse(&state) {
-        None | Some(RoundState::Scheduled) => LinkState::Unknown,
-        Some(RoundState::Cancelled) => LinkState::Cancelled,
-        Some(RoundState::Closed) => LinkState::Closed {
+    Ok(match state {
+        RoundState::Scheduled => LinkState::Unknown,
+        RoundState::Cancelled => LinkState::Cancelled,
+        RoundState::Closed => LinkState::Closed {
             closed_at: closed_at.unwrap_or(closes_at),
         },
         // Past its closing time a round takes no answers, even before the scheduler's next
         // tick marks it closed.
-        Some(RoundState::Open) if closes_at <= now => LinkState::Closed {
+        RoundState::Open if closes_at <= now => LinkState::Closed {
             closed_at: closes_at,
         },
-        Some(RoundState::Open) => match answered {
+        RoundState::Open => match answered {
             None => LinkState::Unknown,
             Some(true) => LinkState::Answered { locale },
             Some(false) => LinkState::Open(OpenLink {
@@ -208,6 +208,6 @@ pub async fn load_items(db: &impl ConnectionTrait, round_id: i32) -> Result<Vec<
     Ok(ids
         .iter()
         .filter_map(|id| questions.get(id))
-        .filter_map(Item::from_question)
+        .map(Item::from_question)
         .collect())
 }

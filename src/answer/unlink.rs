@@ -32,6 +32,7 @@ use sea_orm::{
 use super::form::AnswerValue;
 use super::statement::{ANSWER_ROW_BYTES, RESPONSE_ROW_BYTES, runs, statement_budget};
 use crate::entities::{answer, invitation, outbox_mail, response, round};
+use crate::vocab::RoundState;
 
 /// A response about to be written: where it counts, and its answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +139,7 @@ pub async fn settle_closed_rounds(db: &DatabaseConnection) -> Result<usize, DbEr
                 .to(round::Column::Id)
                 .into(),
         )
-        .filter(round::Column::State.eq("closed"))
+        .filter(round::Column::State.eq(RoundState::Closed))
         .into_tuple()
         .all(db)
         .await?;

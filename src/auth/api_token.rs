@@ -9,11 +9,12 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{Principal, PrincipalKind, Role};
+use super::{Principal, PrincipalKind};
 use crate::entities::api_token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department;
+use crate::vocab::Role;
 
 /// Recognisable in logs and secret scanners, so a leaked token is spotted and revoked.
 const PREFIX: &str = "kp_";
@@ -60,7 +61,7 @@ pub async fn create(
     let record = api_token::ActiveModel {
         name: Set(name.to_owned()),
         token_hash: Set(hash(&token)),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         department_id: Set(department_id),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
@@ -101,10 +102,7 @@ pub async fn authenticate(
     }
     Ok(Some(Principal {
         name: record.name,
-        role: record
-            .role
-            .parse()
-            .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?,
+        role: record.role,
         department_id: record.department_id,
         locale: default_locale,
         kind: PrincipalKind::Token,
@@ -140,10 +138,7 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<TokenInfo>> {
         .into_iter()
         .map(|token| {
             Ok(TokenInfo {
-                role: token
-                    .role
-                    .parse()
-                    .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?,
+                role: token.role,
                 department: token
                     .department_id
                     .and_then(|id| department::path_of(&departments, id)),

@@ -6,49 +6,11 @@ pub mod password;
 pub mod staff;
 pub mod throttle;
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// HR: keeps the organisation, runs rounds, reads everything.
-    Admin,
-    /// Leadership: reads results, optionally of one department subtree only.
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Viewer => "viewer",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value.trim().to_lowercase().as_str() {
-            "admin" => Ok(Role::Admin),
-            "viewer" => Ok(Role::Viewer),
-            other => Err(format!("unknown role `{other}` (admin or viewer)")),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::vocab::Role;
 
 /// Whoever is making a request: a logged-in staff user or the holder of an API token.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -87,13 +49,6 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_parse_case_insensitively_and_reject_others() {
-        assert_eq!("Admin".parse::<Role>(), Ok(Role::Admin));
-        assert_eq!(" viewer".parse::<Role>(), Ok(Role::Viewer));
-        assert!("root".parse::<Role>().is_err());
-    }
 
     #[test]
     fn only_admins_pass_the_admin_rule() {

@@ -9,11 +9,12 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::password::PasswordProblem;
-use super::{Principal, PrincipalKind, Role, password};
+use super::{Principal, PrincipalKind, password};
 use crate::entities::staff_user;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department;
+use crate::vocab::Role;
 
 pub struct NewStaffUser<'a> {
     pub email: &'a str,
@@ -73,7 +74,7 @@ pub async fn add(db: &DatabaseConnection, new: NewStaffUser<'_>) -> AppResult<st
     let user = staff_user::ActiveModel {
         email: Set(email),
         password_hash: Set(password_hash),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         department_id: Set(department_id),
         locale: Set(new.locale.as_str().to_owned()),
         created_at: Set(Utc::now()),
@@ -234,7 +235,7 @@ async fn lock_for_change(
     let mut admins = staff_user::Entity::find()
         .select_only()
         .column(staff_user::Column::Id)
-        .filter(staff_user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(staff_user::Column::Role.eq(Role::Admin))
         .filter(staff_user::Column::Active.eq(true));
     if txn.get_database_backend() == DbBackend::Postgres {
         admins = admins.lock_exclusive();
@@ -266,7 +267,7 @@ async fn change_locked(
 }
 
 fn is_active_admin(user: &staff_user::Model) -> bool {
-    user.active && user.role == Role::Admin.as_str()
+    user.active && user.role == Role::Admin
 }
 
 /// Every session of the account ends: the next request with an earlier cookie is refused.
@@ -294,9 +295,9 @@ pub async fn change_role(
         if is_active_admin(user) && role != Role::Admin && admins <= 1 {
             return Err(AccountProblem::LastAdmin);
         }
-        let changed = user.role != role.as_str() || user.department_id != department_id;
+        let changed = user.role != role || user.department_id != department_id;
         let mut active: staff_user::ActiveModel = user.clone().into();
-        active.role = Set(role.as_str().to_owned());
+        active.role = Set(role);
         active.department_id = Set(department_id);
         if changed {
             next_session(&mut active, user);
@@ -373,10 +374,7 @@ fn raise_session_version(id: i32) -> sea_orm::UpdateMany<staff_user::Entity> {
 pub fn principal(user: &staff_user::Model, default_locale: Locale) -> AppResult<Principal> {
     Ok(Principal {
         name: user.email.clone(),
-        role: user
-            .role
-            .parse()
-            .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?,
+        role: user.role,
         department_id: user.department_id,
         locale: Locale::parse(&user.locale).unwrap_or(default_locale),
         kind: PrincipalKind::User,

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::mail::outbox;
 use crate::mail::transport::Transport;
 use crate::mail::worker::Mailer;
+use crate::vocab::MailState;
 
 #[derive(Subcommand)]
 pub enum MailCommand {
@@ -26,8 +27,8 @@ pub async fn run(app: &App, command: MailCommand) -> anyhow::Result<()> {
     mailer.deliver_one_now(mail.id, Utc::now()).await?;
     let row = outbox::find(&app.db, mail.id).await?;
     let reply = row.last_reply.unwrap_or_default();
-    match row.state.as_str() {
-        "sent" => {
+    match row.state {
+        MailState::Sent => {
             println!("sent to {to}: {reply}");
             Ok(())
         }

@@ -7,8 +7,9 @@ use anyhow::{Context as _, bail};
 use clap::Subcommand;
 
 use crate::app::App;
-use crate::auth::{Role, api_token, password, staff};
+use crate::auth::{api_token, password, staff};
 use crate::i18n::Locale;
+use crate::vocab::Role;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -73,8 +74,13 @@ pub enum TokenCommand {
     Revoke { id: i32 },
 }
 
+/// Case and surrounding blanks do not matter on the command line.
 fn parse_role(value: &str) -> Result<Role, String> {
-    value.parse()
+    value
+        .trim()
+        .to_lowercase()
+        .parse()
+        .map_err(|err| format!("unknown role {err}"))
 }
 
 pub(super) fn parse_locale(value: &str) -> Result<Locale, String> {

@@ -20,18 +20,18 @@ use super::company::{self, DEPARTMENTS};
 use super::story::{self, CLOSED_ROUNDS, OPEN_ROUND, ROUND_DAYS, Story};
 use crate::answer::{form, link, writer};
 use crate::app::App;
-use crate::auth::{Role, staff};
+use crate::auth::staff;
 use crate::entities::{
     department, employee, invitation, outbox_mail, question, round as round_entity, round_reminder,
     setting,
 };
 use crate::i18n::Locale;
 use crate::invite;
-use crate::mail::outbox::MailState;
 use crate::org::department as departments;
 use crate::org::import::{self, ImportOptions};
-use crate::survey::round::{self, RoundDraft, RoundState};
+use crate::survey::round::{self, RoundDraft};
 use crate::survey::{catalog, local_time, pulse};
+use crate::vocab::{MailState, Role, RoundState};
 
 pub const DEMO_EMAIL: &str = "demo@kundenpuls.invalid";
 
@@ -259,7 +259,7 @@ impl World<'_> {
             .iter()
             .map(|item| story::Item {
                 key: item.key.clone(),
-                pillar: item.pillar.clone(),
+                pillar: item.pillar,
                 scale: item.scale,
                 reverse_coded: self
                     .questions
@@ -377,14 +377,11 @@ async fn hold_back_mail(db: &DatabaseConnection, round_id: i32) -> Result<u64, D
     Ok(outbox_mail::Entity::update_many()
         .col_expr(
             outbox_mail::Column::State,
-            Expr::value(MailState::Cancelled.as_str()),
+            Expr::value(MailState::Cancelled),
         )
         .col_expr(outbox_mail::Column::LastReply, Expr::value(NOT_SENT))
         .filter(outbox_mail::Column::RoundId.eq(round_id))
-        .filter(
-            outbox_mail::Column::State
-                .is_in([MailState::Queued.as_str(), MailState::Retrying.as_str()]),
-        )
+        .filter(outbox_mail::Column::State.is_in([MailState::Queued, MailState::Retrying]))
         .exec(db)
         .await?
         .rows_affected)

@@ -9,9 +9,9 @@
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
 
-use crate::answer::form::{CANT_JUDGE, Scale, field_name};
+use crate::answer::form::{CANT_JUDGE, field_name};
 use crate::i18n::Locale;
-use crate::survey::catalog::PILLARS;
+use crate::vocab::{Pillar, Scale};
 
 pub const CLOSED_ROUNDS: usize = 12;
 pub const OPEN_ROUND: usize = CLOSED_ROUNDS;
@@ -45,7 +45,7 @@ struct Profile {
 #[derive(Debug, Clone)]
 pub struct Item {
     pub key: String,
-    pub pillar: Option<String>,
+    pub pillar: Option<Pillar>,
     pub scale: Scale,
     pub reverse_coded: bool,
 }
@@ -185,11 +185,8 @@ impl Story {
                     if rng.random_bool(CANT_JUDGE_SHARE) {
                         CANT_JUDGE.to_owned()
                     } else {
-                        let pillar = item
-                            .pillar
-                            .as_deref()
-                            .and_then(|p| PILLARS.iter().position(|known| *known == p));
-                        let latent = pillar.map_or(overall, |p| level[p]) + ITEM_SD * normal(rng);
+                        let latent = item.pillar.map_or(overall, |p| level[p.index()])
+                            + ITEM_SD * normal(rng);
                         let agreement = latent.round().clamp(1.0, 5.0) as i32;
                         let point = if item.reverse_coded {
                             6 - agreement
@@ -354,32 +351,37 @@ mod tests {
     }
 
     fn items() -> Vec<Item> {
-        let item = |key: &str, pillar: Option<&str>, scale, reverse_coded| Item {
+        let item = |key: &str, pillar: Option<Pillar>, scale, reverse_coded| Item {
             key: key.to_owned(),
-            pillar: pillar.map(str::to_owned),
+            pillar,
             scale,
             reverse_coded,
         };
         vec![
             item(
                 "cf_goals_customer_value",
-                Some("customer_focus"),
+                Some(Pillar::CustomerFocus),
                 Scale::Likert5,
                 false,
             ),
             item(
                 "cf_processes_hinder_customers",
-                Some("customer_focus"),
+                Some(Pillar::CustomerFocus),
                 Scale::Likert5,
                 true,
             ),
             item(
                 "ld_leadership_customer_centred",
-                Some("leadership"),
+                Some(Pillar::Leadership),
                 Scale::Likert5,
                 false,
             ),
-            item("va_values_practised", Some("values"), Scale::Likert5, false),
+            item(
+                "va_values_practised",
+                Some(Pillar::Values),
+                Scale::Likert5,
+                false,
+            ),
             item("recommend", None, Scale::Nps11, false),
             item("comment", None, Scale::Text, false),
         ]

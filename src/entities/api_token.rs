@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_tokens")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,

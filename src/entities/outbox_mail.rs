@@ -1,11 +1,13 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::{MailKind, MailState};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mail_outbox")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub kind: String,
+    pub kind: MailKind,
     #[sea_orm(unique)]
     pub dedupe_key: String,
     pub round_id: Option<i32>,
@@ -15,7 +17,7 @@ pub struct Model {
     pub locale: String,
     #[sea_orm(unique)]
     pub message_id: String,
-    pub state: String,
+    pub state: MailState,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_until: Option<DateTimeUtc>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::{Pillar, Scale};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "questions")]
 pub struct Model {
@@ -7,8 +9,8 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub key: String,
-    pub pillar: Option<String>,
-    pub scale: String,
+    pub pillar: Option<Pillar>,
+    pub scale: Scale,
     pub reverse_coded: bool,
     pub core: bool,
     pub text_de: String,

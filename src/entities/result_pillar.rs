@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::{Basis, Pillar};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "result_pillars")]
 pub struct Model {
@@ -8,9 +10,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub department_id: i32,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub pillar: String,
+    pub pillar: Pillar,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub basis: String,
+    pub basis: Basis,
     pub n: i32,
     pub sum: f64,
     pub sum_sq: f64,

@@ -1,12 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::vocab::RoundState;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "rounds")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub title: String,
-    pub state: String,
+    pub state: RoundState,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
     pub schedule_id: Option<i32>,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::i18n::{self, Locale};
 use crate::templates::Templates;
+use crate::vocab::Scale;
 
 /// What an invitation or reminder says about its round.
 #[derive(Debug, Clone, Serialize)]
@@ -22,8 +23,8 @@ pub struct RoundInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct FirstQuestion {
     pub key: String,
-    /// `likert5` or `nps11`.
-    pub scale: String,
+    /// Never [`Scale::Text`]: a comment cannot be answered from the mail.
+    pub scale: Scale,
     pub text_de: String,
     pub text_en: String,
 }
@@ -81,8 +82,8 @@ pub fn survey_mail(
     };
     let subject = i18n::text(locale, subject_key).replace("{title}", &round.title);
     let question = round.first_question.as_ref().map(|q| {
-        let (values, low, high) = match q.scale.as_str() {
-            "nps11" => (
+        let (values, low, high) = match q.scale {
+            Scale::Nps11 => (
                 0..=10u8,
                 i18n::text(locale, "mail_nps_low"),
                 i18n::text(locale, "mail_nps_high"),

@@ -19,9 +19,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::outbox::{MailState, Record};
+use super::outbox::Record;
 use crate::app::App;
-use crate::auth::Role;
 use crate::entities::{outbox_mail, staff_user};
 use crate::error::AppResult;
 use crate::i18n::{self, Locale};
@@ -30,11 +29,8 @@ use crate::report::charts::{self, Format, WIDTH};
 use crate::report::query::{self, Reader};
 use crate::report::results::GroupReport;
 use crate::report::stats::Shown;
-use crate::survey::catalog::PILLARS;
 use crate::templates::Templates;
-
-/// The outbox `kind` of a digest.
-pub const KIND: &str = "digest";
+use crate::vocab::{MailKind, MailState, Role, RoundState};
 
 /// Rows per insert: 14 values a row stay far below every database's limit of parameters.
 const INSERT_CHUNK: usize = 500;
@@ -44,13 +40,13 @@ const INSERT_CHUNK: usize = 500;
 const SHOWN_WIDTH: u32 = 592;
 
 fn dedupe_key(round_id: i32, staff_user_id: i32) -> String {
-    format!("{KIND}:{round_id}:{staff_user_id}")
+    format!("{}:{round_id}:{staff_user_id}", MailKind::Digest)
 }
 
 /// The staff user a digest row is for, from its dedupe key.
 fn staff_user_of(dedupe_key: &str, round_id: i32) -> Option<i32> {
     dedupe_key
-        .strip_prefix(&format!("{KIND}:{round_id}:"))?
+        .strip_prefix(&format!("{}:{round_id}:", MailKind::Digest))?
         .parse()
         .ok()
 }
@@ -63,7 +59,7 @@ async fn message_id_host(db: &impl ConnectionTrait, round_id: i32) -> AppResult<
         .select_only()
         .column(outbox_mail::Column::MessageId)
         .filter(outbox_mail::Column::RoundId.eq(round_id))
-        .filter(outbox_mail::Column::Kind.ne(KIND))
+        .filter(outbox_mail::Column::Kind.ne(MailKind::Digest))
         .limit(1)
         .into_tuple()
         .one(db)
@@ -84,7 +80,7 @@ pub async fn enqueue_digests(
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
     let viewers = staff_user::Entity::find()
-        .filter(staff_user::Column::Role.eq(Role::Viewer.as_str()))
+        .filter(staff_user::Column::Role.eq(Role::Viewer))
         .order_by_asc(staff_user::Column::Id)
         .all(db)
         .await?;
@@ -95,7 +91,7 @@ pub async fn enqueue_digests(
     let mut inserted = 0;
     for chunk in viewers.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|viewer| outbox_mail::ActiveModel {
-            kind: Set(KIND.to_owned()),
+            kind: Set(MailKind::Digest),
             dedupe_key: Set(dedupe_key(round_id, viewer.id)),
             round_id: Set(Some(round_id)),
             invitation_id: Set(None),
@@ -106,7 +102,7 @@ pub async fn enqueue_digests(
                 Locale::parse(&viewer.locale).map_or_else(String::new, |l| l.as_str().to_owned())
             ),
             message_id: Set(format!("<{}@{host}>", uuid::Uuid::new_v4())),
-            state: Set(MailState::Queued.as_str().to_owned()),
+            state: Set(MailState::Queued),
             attempts: Set(0),
             next_attempt_at: Set(now),
             claimed_until: Set(None),
@@ -215,7 +211,7 @@ fn figures(group: &GroupReport, locale: Locale) -> Vec<Figure> {
         group.overall.as_shown().map(|o| number(o.index, 1, locale)),
         None,
     )];
-    for (key, pillar) in PILLARS.iter().zip(&group.pillars) {
+    for pillar in &group.pillars {
         let change = pillar
             .change
             .as_ref()
@@ -232,7 +228,7 @@ fn figures(group: &GroupReport, locale: Locale) -> Vec<Figure> {
         let index = pillar.index.as_shown().map(|i| number(i.index, 1, locale));
         // A change is only shown beside a figure that is shown itself.
         let change = index.as_ref().and(change);
-        out.push(line(text(&format!("pillar_{key}")), index, change));
+        out.push(line(text(&format!("pillar_{}", pillar.key)), index, change));
     }
     out.push(line(
         text("digest_participation"),
@@ -288,7 +284,7 @@ pub async fn compose(
             "the staff user was deleted before the digest went out",
         );
     };
-    if viewer.role != Role::Viewer.as_str() {
+    if viewer.role != Role::Viewer {
         return cancelled(mail, "the staff user is no longer a viewer");
     }
     if viewer.email != mail.recipient {
@@ -315,7 +311,7 @@ pub async fn compose(
         }
         Err(err) => return Err(err),
     };
-    if results.state != "closed" {
+    if results.state != RoundState::Closed {
         return cancelled(mail, "the round is not closed");
     }
     let top = results.groups.iter().find(|g| g.department_id == scope);

@@ -19,32 +19,7 @@ use crate::entities::{employee, invitation, outbox_mail, round, round_reminder};
 use crate::error::{AppError, AppResult};
 use crate::mail::compose::new_message_id;
 use crate::mail::pace::{self, Limits, Pace};
-use crate::survey::round::RoundState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MailState {
-    Queued,
-    Sending,
-    Sent,
-    Retrying,
-    Failed,
-    /// No longer wanted: the round closed or the person answered before it went out.
-    Cancelled,
-}
-
-impl MailState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailState::Queued => "queued",
-            MailState::Sending => "sending",
-            MailState::Sent => "sent",
-            MailState::Retrying => "retrying",
-            MailState::Failed => "failed",
-            MailState::Cancelled => "cancelled",
-        }
-    }
-}
+use crate::vocab::{MailKind, MailState, RoundState};
 
 /// 8 values per row stay far below every database's limit of bound parameters.
 const INSERT_CHUNK: usize = 1_000;
@@ -85,7 +60,7 @@ async fn invitees(
 async fn insert(
     db: &impl ConnectionTrait,
     settings: &Settings,
-    kind: &str,
+    kind: MailKind,
     round_id: i32,
     invitees: &[Invitee],
     dedupe: impl Fn(&Invitee) -> String,
@@ -94,7 +69,7 @@ async fn insert(
     let mut inserted = 0;
     for chunk in invitees.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|invitee| outbox_mail::ActiveModel {
-            kind: Set(kind.to_owned()),
+            kind: Set(kind),
             dedupe_key: Set(dedupe(invitee)),
             round_id: Set(Some(round_id)),
             invitation_id: Set(Some(invitee.invitation_id.clone())),
@@ -102,7 +77,7 @@ async fn insert(
             recipient_name: Set(invitee.name.clone()),
             locale: Set(invitee.locale.clone()),
             message_id: Set(new_message_id(settings)),
-            state: Set(MailState::Queued.as_str().to_owned()),
+            state: Set(MailState::Queued),
             attempts: Set(0),
             next_attempt_at: Set(now),
             claimed_until: Set(None),
@@ -139,7 +114,7 @@ pub async fn enqueue_invitations(
     insert(
         db,
         settings,
-        "invitation",
+        MailKind::Invitation,
         round_id,
         &invitees,
         |i| format!("invitation:{}", i.invitation_id),
@@ -176,7 +151,7 @@ pub async fn enqueue_due_reminders(
     if !pending.is_empty() {
         let pace = pace::load(db, false).await?;
         let mut ahead = outbox_mail::Entity::find()
-            .filter(outbox_mail::Column::State.is_in(["queued", "sending", "retrying"]))
+            .filter(outbox_mail::Column::State.is_in(MailState::PENDING))
             .count(db)
             .await?;
         for reminder in pending {
@@ -220,7 +195,7 @@ pub async fn enqueue_due_reminders(
         // Locked: a close committing after this read would find no reminder mail to forget
         // and leave one queued per person who had not answered.
         let open = match crate::survey::round::find_locked(&txn, reminder.round_id).await {
-            Ok(r) => r.state == RoundState::Open.as_str() && r.closes_at > now,
+            Ok(r) => r.state == RoundState::Open && r.closes_at > now,
             Err(AppError::NotFound) => false,
             Err(err) => return Err(err),
         };
@@ -229,7 +204,7 @@ pub async fn enqueue_due_reminders(
             queued += insert(
                 &txn,
                 settings,
-                "reminder",
+                MailKind::Reminder,
                 reminder.round_id,
                 &invitees,
                 |i| format!("reminder:{}:{}", reminder.id, i.invitation_id),
@@ -247,7 +222,7 @@ pub async fn enqueue_due_reminders(
 pub async fn forget_reminders(db: &impl ConnectionTrait, round_id: i32) -> AppResult<u64> {
     Ok(outbox_mail::Entity::delete_many()
         .filter(outbox_mail::Column::RoundId.eq(round_id))
-        .filter(outbox_mail::Column::Kind.eq("reminder"))
+        .filter(outbox_mail::Column::Kind.eq(MailKind::Reminder))
         .exec(db)
         .await?
         .rows_affected)
@@ -262,7 +237,7 @@ pub async fn enqueue_test(
 ) -> AppResult<outbox_mail::Model> {
     let message_id = new_message_id(settings);
     let row = outbox_mail::ActiveModel {
-        kind: Set("test".into()),
+        kind: Set(MailKind::Test),
         dedupe_key: Set(format!("test:{message_id}")),
         round_id: Set(None),
         invitation_id: Set(None),
@@ -270,7 +245,7 @@ pub async fn enqueue_test(
         recipient_name: Set(String::new()),
         locale: Set(settings.default_locale.as_str().to_owned()),
         message_id: Set(message_id),
-        state: Set(MailState::Queued.as_str().to_owned()),
+        state: Set(MailState::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
@@ -309,12 +284,15 @@ async fn claim_in(
         _ => ("", ["?", "?", "?", "?"]),
     };
     let sql = format!(
-        "UPDATE mail_outbox SET state = 'sending', claimed_until = {lease}, attempts = attempts + 1 \
+        "UPDATE mail_outbox SET state = '{sending}', claimed_until = {lease}, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM mail_outbox \
-           WHERE (state IN ('queued', 'retrying') AND next_attempt_at <= {now1}) \
-              OR (state = 'sending' AND claimed_until < {now2}) \
+           WHERE (state IN ('{queued}', '{retrying}') AND next_attempt_at <= {now1}) \
+              OR (state = '{sending}' AND claimed_until < {now2}) \
            ORDER BY id LIMIT {limit} {lock}) \
          RETURNING *",
+        sending = MailState::Sending,
+        queued = MailState::Queued,
+        retrying = MailState::Retrying,
         lease = p[0],
         now1 = p[1],
         now2 = p[2],
@@ -432,7 +410,7 @@ pub async fn mark_sent(
     if let Some(invitation_id) = &mail.invitation_id {
         let update = invitation::Entity::update_many()
             .filter(invitation::Column::Id.eq(invitation_id.as_str()));
-        let update = if mail.kind == "reminder" {
+        let update = if mail.kind == MailKind::Reminder {
             update.col_expr(
                 invitation::Column::RemindersSent,
                 Expr::col(invitation::Column::RemindersSent).add(1),
@@ -537,14 +515,13 @@ fn truncate(reply: &str) -> String {
 /// the leadership digests, which go out after the close). Reminders to people who answered
 /// meanwhile are cancelled by the worker as it takes them. Returns how many were cancelled.
 pub async fn cancel_unwanted(db: &DatabaseConnection) -> AppResult<u64> {
-    let pending = [MailState::Queued.as_str(), MailState::Retrying.as_str()];
     // One statement: which rounds are not open is decided in the same snapshot as which mails
     // are cancelled. Read first and cancelled after, a round that opened in between (its
     // invitations committed with it) lost all its mail.
     let not_open = Query::select()
         .column(round::Column::Id)
         .from(round::Entity)
-        .and_where(round::Column::State.ne(RoundState::Open.as_str()))
+        .and_where(round::Column::State.ne(RoundState::Open))
         .to_owned();
     let cancelled = outbox_mail::Entity::update_many()
         .col_expr(
@@ -555,9 +532,9 @@ pub async fn cancel_unwanted(db: &DatabaseConnection) -> AppResult<u64> {
             outbox_mail::Column::LastReply,
             Expr::value("the round is no longer open"),
         )
-        .filter(outbox_mail::Column::State.is_in(pending))
+        .filter(outbox_mail::Column::State.is_in([MailState::Queued, MailState::Retrying]))
         // The leadership digest is for closed rounds: it is wanted after the close.
-        .filter(outbox_mail::Column::Kind.ne(super::digest::KIND))
+        .filter(outbox_mail::Column::Kind.ne(MailKind::Digest))
         .filter(outbox_mail::Column::RoundId.in_subquery(not_open))
         .exec(db)
         .await?
@@ -568,7 +545,7 @@ pub async fn cancel_unwanted(db: &DatabaseConnection) -> AppResult<u64> {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SendLine {
     pub recipient: String,
-    pub state: String,
+    pub state: MailState,
     pub attempts: i32,
     pub last_reply: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -585,14 +562,14 @@ pub struct SendCounts {
 }
 
 impl SendCounts {
-    fn add(&mut self, state: &str) {
+    fn add(&mut self, state: MailState) {
         match state {
-            "queued" => self.queued += 1,
-            "sending" => self.sending += 1,
-            "sent" => self.sent += 1,
-            "retrying" => self.retrying += 1,
-            "failed" => self.failed += 1,
-            _ => self.cancelled += 1,
+            MailState::Queued => self.queued += 1,
+            MailState::Sending => self.sending += 1,
+            MailState::Sent => self.sent += 1,
+            MailState::Retrying => self.retrying += 1,
+            MailState::Failed => self.failed += 1,
+            MailState::Cancelled => self.cancelled += 1,
         }
     }
 }
@@ -618,14 +595,12 @@ pub async fn send_log(db: &impl ConnectionTrait, round_id: i32) -> AppResult<Sen
         .await?;
     let mut log = SendLog::default();
     for row in rows {
-        match row.kind.as_str() {
-            "reminder" => log.reminders.add(&row.state),
-            super::digest::KIND => log.digests.add(&row.state),
-            _ => {
-                log.invitations.add(&row.state);
-                if row.state != MailState::Sent.as_str()
-                    && row.state != MailState::Cancelled.as_str()
-                {
+        match row.kind {
+            MailKind::Reminder => log.reminders.add(row.state),
+            MailKind::Digest => log.digests.add(row.state),
+            MailKind::Invitation | MailKind::Test => {
+                log.invitations.add(row.state);
+                if !matches!(row.state, MailState::Sent | MailState::Cancelled) {
                     log.invitation_problems.push(SendLine {
                         recipient: row.recipient,
                         state: row.state,
@@ -648,7 +623,7 @@ pub async fn find(db: &DatabaseConnection, id: i32) -> AppResult<outbox_mail::Mo
 }
 
 /// The state of each mail by id, for tests and the CLI.
-pub async fn states(db: &DatabaseConnection, ids: &[i32]) -> AppResult<HashMap<i32, String>> {
+pub async fn states(db: &DatabaseConnection, ids: &[i32]) -> AppResult<HashMap<i32, MailState>> {
     Ok(outbox_mail::Entity::find()
         .filter(outbox_mail::Column::Id.is_in(ids.to_vec()))
         .all(db)

@@ -437,16 +437,17 @@ pub async fn round_status(
     now: DateTime<Utc>,
 ) -> AppResult<MailPace> {
     use crate::entities::outbox_mail;
+    use crate::vocab::{MailKind, MailState};
     use sea_orm::{ColumnTrait, QuerySelect};
 
     let limits = Limits::from_settings(settings);
-    let rows: Vec<(i32, String, DateTime<Utc>)> = outbox_mail::Entity::find()
+    let rows: Vec<(i32, MailState, DateTime<Utc>)> = outbox_mail::Entity::find()
         .select_only()
         .column(outbox_mail::Column::Id)
         .column(outbox_mail::Column::State)
         .column(outbox_mail::Column::NextAttemptAt)
         .filter(outbox_mail::Column::RoundId.eq(round_id))
-        .filter(outbox_mail::Column::Kind.eq("invitation"))
+        .filter(outbox_mail::Column::Kind.eq(MailKind::Invitation))
         .into_tuple()
         .all(db)
         .await?;
@@ -458,18 +459,18 @@ pub async fn round_status(
     let mut last_pending = None;
     let mut latest_retry = None::<DateTime<Utc>>;
     for (id, state, next_attempt_at) in &rows {
-        match state.as_str() {
-            "queued" | "sending" => status.queued += 1,
-            "sent" => status.sent += 1,
-            "retrying" => {
+        match state {
+            MailState::Queued | MailState::Sending => status.queued += 1,
+            MailState::Sent => status.sent += 1,
+            MailState::Retrying => {
                 status.retrying += 1;
                 latest_retry =
                     Some(latest_retry.map_or(*next_attempt_at, |l| l.max(*next_attempt_at)));
             }
-            "failed" => status.failed += 1,
-            _ => continue,
+            MailState::Failed => status.failed += 1,
+            MailState::Cancelled => continue,
         }
-        if matches!(state.as_str(), "queued" | "sending" | "retrying") {
+        if state.is_pending() {
             last_pending = Some(last_pending.map_or(*id, |l: i32| l.max(*id)));
         }
     }
@@ -484,7 +485,7 @@ pub async fn round_status(
         .filter(|_| pace.held_since.is_some());
     if let Some(last) = last_pending {
         let ahead = outbox_mail::Entity::find()
-            .filter(outbox_mail::Column::State.is_in(["queued", "retrying"]))
+            .filter(outbox_mail::Column::State.is_in([MailState::Queued, MailState::Retrying]))
             .filter(outbox_mail::Column::Id.lte(last))
             .count(db)
             .await?;

@@ -25,8 +25,8 @@ use crate::error::AppResult;
 use crate::i18n::Locale;
 use crate::invite;
 use crate::survey::local_time::format_local_with_zone;
-use crate::survey::round::RoundState;
 use crate::templates::Templates;
+use crate::vocab::{MailKind, RoundState, Scale};
 
 /// How long a claimed mail stays with one worker before another may take it over.
 const LEASE_SECONDS: i64 = 300;
@@ -217,24 +217,28 @@ impl Mailer {
             name: &mail.recipient_name,
             locale,
         };
-        let message = match (mail.kind.as_str(), mail.round_id, &mail.invitation_id) {
-            ("test", _, _) => {
+        let message = match (mail.kind, mail.round_id, &mail.invitation_id) {
+            (MailKind::Test, _, _) => {
                 compose::test_mail(&self.templates, settings, &recipient, &mail.message_id)
             }
-            (digest::KIND, Some(round_id), None) => {
+            (MailKind::Digest, Some(round_id), None) => {
                 match digest::compose(&self.app, &self.templates, &mail, round_id).await? {
                     Ok(message) => Ok(message),
                     Err(record) => return Ok(record),
                 }
             }
-            (kind, Some(round_id), Some(invitation_id)) => {
+            (
+                kind @ (MailKind::Invitation | MailKind::Reminder),
+                Some(round_id),
+                Some(invitation_id),
+            ) => {
                 let Some(Some(info)) = rounds.get(&round_id) else {
                     return Ok(Record::Cancelled {
                         id: mail.id,
                         reason: "the round is no longer open".into(),
                     });
                 };
-                let kind = if kind == "reminder" {
+                let kind = if kind == MailKind::Reminder {
                     Kind::Reminder
                 } else {
                     Kind::Invitation
@@ -295,7 +299,7 @@ impl Mailer {
                 Ok(Record::Failed { id: mail.id, reply })
             }
             Err(failure) => {
-                let given_up = mail.kind == "test"
+                let given_up = mail.kind == MailKind::Test
                     && now - mail.created_at > Duration::hours(TEST_MAIL_GIVE_UP_HOURS);
                 if given_up {
                     return Ok(Record::Failed {
@@ -358,7 +362,7 @@ impl Mailer {
                 continue;
             }
             let info = match round::Entity::find_by_id(id).one(db).await? {
-                Some(r) if r.state == RoundState::Open.as_str() => {
+                Some(r) if r.state == RoundState::Open => {
                     let first = round_question::Entity::find()
                         .filter(round_question::Column::RoundId.eq(id))
                         .order_by_asc(round_question::Column::Position)
@@ -369,7 +373,7 @@ impl Mailer {
                         if let Some(q) = question::Entity::find_by_id(link.question_id)
                             .one(db)
                             .await?
-                            && q.scale != "text"
+                            && q.scale != Scale::Text
                         {
                             first_question = Some(FirstQuestion {
                                 key: q.key,
@@ -396,7 +400,7 @@ impl Mailer {
     async fn answered(&self, batch: &[outbox_mail::Model]) -> AppResult<HashMap<String, bool>> {
         let ids: Vec<String> = batch
             .iter()
-            .filter(|mail| mail.kind == "reminder")
+            .filter(|mail| mail.kind == MailKind::Reminder)
             .filter_map(|mail| mail.invitation_id.clone())
             .collect();
         if ids.is_empty() {

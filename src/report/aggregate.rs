@@ -20,33 +20,7 @@ use crate::entities::{
 };
 use crate::entities::{round, round_question};
 use crate::error::{AppError, AppResult};
-use crate::survey::catalog::PILLARS;
-
-/// Which items a pillar score is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Basis {
-    /// The pillar's core items, asked in every pulse: what trends and changes compare.
-    Core,
-    /// Every item of the pillar the round asked: the fullest picture of one round.
-    Round,
-}
-
-impl Basis {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Basis::Core => "core",
-            Basis::Round => "round",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Basis> {
-        match value {
-            "core" => Some(Basis::Core),
-            "round" => Some(Basis::Round),
-            _ => None,
-        }
-    }
-}
+use crate::vocab::{Basis, Pillar, RoundState, Scale};
 
 /// What one department's own respondents left in one round. Units add up.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,7 +30,7 @@ pub struct Unit {
     pub responses: u64,
     /// Responses that carry a comment.
     pub comments: u64,
-    /// Per pillar, in the order of [`PILLARS`].
+    /// Per pillar, in the order of [`Pillar::EACH`].
     pub core: [Moments; 3],
     pub round: [Moments; 3],
     pub likert: BTreeMap<i32, Histogram>,
@@ -136,33 +110,19 @@ impl RoundAggregates {
 #[derive(Debug, Clone)]
 pub struct ItemSpec {
     pub question_id: i32,
-    /// Index into [`PILLARS`]; `None` for the 0–10 item and the comment.
-    pub pillar: Option<usize>,
+    /// `None` for the 0–10 item and the comment.
+    pub pillar: Option<Pillar>,
     pub scale: Scale,
     pub reverse_coded: bool,
     pub core: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
-    Likert,
-    Net,
-    Text,
 }
 
 impl ItemSpec {
     pub fn of(question: &question::Model) -> ItemSpec {
         ItemSpec {
             question_id: question.id,
-            pillar: question
-                .pillar
-                .as_deref()
-                .and_then(|p| PILLARS.iter().position(|known| *known == p)),
-            scale: match question.scale.as_str() {
-                "likert5" => Scale::Likert,
-                "nps11" => Scale::Net,
-                _ => Scale::Text,
-            },
+            pillar: question.pillar,
+            scale: question.scale,
             reverse_coded: question.reverse_coded,
             core: question.core,
         }
@@ -198,13 +158,13 @@ pub fn record_response(
             .transpose()?;
         match item.scale {
             Scale::Text => commented |= answer.has_text,
-            Scale::Net => unit
+            Scale::Nps11 => unit
                 .net
                 .entry(item.question_id)
                 .or_default()
                 .record(value)
                 .map_err(out_of_scale)?,
-            Scale::Likert => {
+            Scale::Likert5 => {
                 unit.likert
                     .entry(item.question_id)
                     .or_default()
@@ -215,9 +175,9 @@ pub fn record_response(
                         value,
                         reverse_coded: item.reverse_coded,
                     };
-                    round[pillar].push(answer);
+                    round[pillar.index()].push(answer);
                     if item.core {
-                        core[pillar].push(answer);
+                        core[pillar.index()].push(answer);
                     }
                 }
             }
@@ -356,15 +316,15 @@ async fn store(
             comments: Set(count(unit.comments)?),
         });
         for basis in [Basis::Core, Basis::Round] {
-            for (pillar, moments) in PILLARS.iter().zip(unit.pillars(basis)) {
+            for (pillar, moments) in Pillar::EACH.into_iter().zip(unit.pillars(basis)) {
                 if moments.n == 0 {
                     continue;
                 }
                 pillars.push(result_pillar::ActiveModel {
                     round_id: Set(round_id),
                     department_id: Set(*department),
-                    pillar: Set((*pillar).to_owned()),
-                    basis: Set(basis.as_str().to_owned()),
+                    pillar: Set(pillar),
+                    basis: Set(basis),
                     n: Set(count(moments.n)?),
                     sum: Set(moments.sum),
                     sum_sq: Set(moments.sum_sq),
@@ -480,14 +440,9 @@ pub async fn load(
             .all(db)
             .await?;
         for row in pillars {
-            let (Some(basis), Some(pillar)) = (
-                Basis::parse(&row.basis),
-                PILLARS.iter().position(|p| *p == row.pillar),
-            ) else {
-                continue;
-            };
             let unit = unit_of(&mut out, row.round_id, row.department_id);
-            let slot = match basis {
+            let pillar = row.pillar.index();
+            let slot = match row.basis {
                 Basis::Core => &mut unit.core[pillar],
                 Basis::Round => &mut unit.round[pillar],
             };
@@ -586,7 +541,7 @@ impl Cache {
 /// The closed rounds in the order they ran, oldest first.
 pub async fn closed_rounds(db: &impl ConnectionTrait) -> AppResult<Vec<round::Model>> {
     Ok(round::Entity::find()
-        .filter(round::Column::State.eq("closed"))
+        .filter(round::Column::State.eq(RoundState::Closed))
         .order_by_asc(round::Column::OpensAt)
         .order_by_asc(round::Column::Id)
         .all(db)
@@ -597,7 +552,7 @@ pub async fn closed_rounds(db: &impl ConnectionTrait) -> AppResult<Vec<round::Mo
 mod tests {
     use super::*;
 
-    fn spec(id: i32, pillar: Option<usize>, scale: Scale, reverse: bool, core: bool) -> ItemSpec {
+    fn spec(id: i32, pillar: Option<Pillar>, scale: Scale, reverse: bool, core: bool) -> ItemSpec {
         ItemSpec {
             question_id: id,
             pillar,
@@ -609,10 +564,10 @@ mod tests {
 
     fn items() -> HashMap<i32, ItemSpec> {
         [
-            spec(1, Some(0), Scale::Likert, false, true),
-            spec(2, Some(0), Scale::Likert, true, false),
-            spec(3, Some(1), Scale::Likert, false, true),
-            spec(4, None, Scale::Net, false, true),
+            spec(1, Some(Pillar::CustomerFocus), Scale::Likert5, false, true),
+            spec(2, Some(Pillar::CustomerFocus), Scale::Likert5, true, false),
+            spec(3, Some(Pillar::Leadership), Scale::Likert5, false, true),
+            spec(4, None, Scale::Nps11, false, true),
             spec(5, None, Scale::Text, false, false),
         ]
         .into_iter()

@@ -13,7 +13,7 @@ use super::stats::Shown;
 use super::trend::{TrendRound, chart_data};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, text};
-use crate::survey::catalog::PILLARS;
+use crate::vocab::Pillar;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -97,7 +97,7 @@ impl Chart {
 }
 
 fn pillar_labels(locale: Locale) -> [String; 3] {
-    PILLARS.map(|p| text(locale, &format!("pillar_{p}")).to_owned())
+    Pillar::EACH.map(|p| text(locale, &format!("pillar_{p}")).to_owned())
 }
 
 /// The trend chart of one group.

@@ -254,6 +254,7 @@ mod tests {
     use crate::report::results::{GroupReport, ItemReport, NetReport, Participation, PillarReport};
     use crate::report::stats::{Histogram, Moments, NetHistogram, PillarIndex, show_overall};
     use crate::report::trend::RoundLabel;
+    use crate::vocab::{Pillar, RoundState};
 
     fn label() -> RoundLabel {
         RoundLabel {
@@ -267,8 +268,8 @@ mod tests {
         // Six respondents, scores 50, 75, 75, 75, 100, 100 in every pillar.
         let moments = Moments::from_values([50.0, 75.0, 75.0, 75.0, 100.0, 100.0]);
         let index = Shown::Shown(PillarIndex::from_moments(&moments).unwrap());
-        let pillars: Vec<PillarReport> = crate::survey::catalog::PILLARS
-            .iter()
+        let pillars: Vec<PillarReport> = Pillar::EACH
+            .into_iter()
             .map(|key| PillarReport {
                 key,
                 index: index.clone(),
@@ -300,7 +301,7 @@ mod tests {
             items: vec![ItemReport {
                 question_id: 1,
                 key: "cf_goals_customer_value".into(),
-                pillar: Some("customer_focus".into()),
+                pillar: Some(Pillar::CustomerFocus),
                 text: "=Ziele; \"Kunden\"".into(),
                 reverse_coded: false,
                 core: true,
@@ -342,7 +343,7 @@ mod tests {
     fn results(groups: Vec<GroupReport>) -> RoundResults {
         RoundResults {
             round: label(),
-            state: "closed".into(),
+            state: RoundState::Closed,
             previous: None,
             anonymity_threshold: 5,
             comment_threshold: 10,
@@ -484,7 +485,7 @@ mod tests {
     #[test]
     fn an_open_round_is_the_header_alone() {
         let mut open = results(Vec::new());
-        open.state = "open".into();
+        open.state = RoundState::Open;
         let bytes = write(
             &open,
             CsvOptions {

@@ -21,7 +21,7 @@ use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, text};
 use crate::org::department as departments;
-use crate::survey::catalog::PILLARS;
+use crate::vocab::{Pillar, RoundState};
 
 // ---------------------------------------------------------------------------------------------
 // Numbers as the reader's language writes them
@@ -113,7 +113,7 @@ pub struct ChangeView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PillarView {
-    pub key: &'static str,
+    pub key: Pillar,
     pub label: &'static str,
     pub index: Cell,
     pub change: Option<ChangeView>,
@@ -168,8 +168,8 @@ pub struct NetView {
     pub n: Option<u64>,
 }
 
-fn pillar_label(locale: Locale, key: &str) -> &'static str {
-    text(locale, &format!("pillar_{key}"))
+fn pillar_label(locale: Locale, pillar: Pillar) -> &'static str {
+    text(locale, &format!("pillar_{pillar}"))
 }
 
 fn participation_view(answered: u64, invited: u64, locale: Locale) -> ParticipationView {
@@ -251,11 +251,7 @@ fn item_views(group: &GroupReport, locale: Locale) -> (Vec<ItemView>, Vec<NetVie
             let f = item.figures.as_shown();
             ItemView {
                 text: item.text.clone(),
-                pillar: item
-                    .pillar
-                    .as_deref()
-                    .and_then(|p| PILLARS.iter().find(|k| **k == p))
-                    .map(|p| pillar_label(locale, p)),
+                pillar: item.pillar.map(|p| pillar_label(locale, p)),
                 core: item.core,
                 reverse_coded: item.reverse_coded,
                 hidden: item.figures.hidden_reason(),
@@ -397,7 +393,7 @@ async fn open_round_view(app: &App, reader: Reader, round: &round::Model) -> App
 
 async fn open_rounds(app: &App, reader: Reader) -> AppResult<Vec<OpenRound>> {
     let rounds = round::Entity::find()
-        .filter(round::Column::State.eq("open"))
+        .filter(round::Column::State.eq(RoundState::Open))
         .order_by_asc(round::Column::OpensAt)
         .all(&app.db)
         .await?;
@@ -498,7 +494,7 @@ pub struct DepartmentPage {
     pub breadcrumbs: Vec<Crumb>,
     /// The round shown; `None` when no round has closed yet and none was asked for.
     pub round: Option<RoundLabel>,
-    pub state: Option<String>,
+    pub state: Option<RoundState>,
     pub previous: Option<RoundLabel>,
     /// Closed rounds, newest first, to choose another.
     pub closed: Vec<RoundLabel>,
@@ -590,8 +586,8 @@ pub async fn department_page(
     let Some(round) = round else {
         return Ok(page);
     };
-    page.state = Some(round.state.clone());
-    if round.state == "open" {
+    page.state = Some(round.state);
+    if round.state == RoundState::Open {
         let mut scoped = reader;
         scoped.scope = Some(department_id);
         page.open = Some(open_round_view(app, scoped, &round).await?);
@@ -638,7 +634,7 @@ pub async fn department_page(
 pub struct RoundPage {
     pub top: Top,
     pub round: RoundLabel,
-    pub state: String,
+    pub state: RoundState,
     pub previous: Option<RoundLabel>,
     /// Every group the reader may see, the top first, in tree order.
     pub groups: Vec<GroupView>,
@@ -662,13 +658,13 @@ pub async fn round_page(app: &App, reader: Reader, round_id: i32) -> AppResult<R
         .iter()
         .map(|g| group_view(g, depth, reader.locale))
         .collect();
-    let open = if round.state == "open" {
+    let open = if round.state == RoundState::Open {
         Some(open_round_view(app, reader, &round).await?)
     } else {
         None
     };
     let heatmap_description =
-        (round.state == "closed").then(|| heatmap_of(&results, reader).description());
+        (round.state == RoundState::Closed).then(|| heatmap_of(&results, reader).description());
     let participation_description = participation_chart(app, reader, round_id)
         .await?
         .description();

@@ -17,7 +17,8 @@ use crate::entities::{answer, department, question, response, round, round_quest
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department as departments;
-use crate::survey::round::{Participation, RoundState, RoundView};
+use crate::survey::round::{Participation, RoundView};
+use crate::vocab::RoundState;
 
 /// Who is asking: `scope` limits a viewer to a department subtree.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +59,7 @@ pub fn label(round: &round::Model, tz: Tz) -> RoundLabel {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoundResults {
     pub round: RoundLabel,
-    pub state: String,
+    pub state: RoundState,
     /// The closed round these results are compared with.
     pub previous: Option<RoundLabel>,
     pub anonymity_threshold: u32,
@@ -133,13 +134,13 @@ pub async fn results_within_scope(
     let t = thresholds(app);
     let mut out = RoundResults {
         round: label(&round, tz),
-        state: round.state.clone(),
+        state: round.state,
         previous: None,
         anonymity_threshold: t.answers,
         comment_threshold: t.comments,
         groups: Vec::new(),
     };
-    if round.state != "closed" {
+    if round.state != RoundState::Closed {
         return Ok(out);
     }
     let closed = aggregate::closed_rounds(&app.db).await?;
@@ -219,7 +220,7 @@ pub async fn comments(
     group: Option<i32>,
 ) -> AppResult<Shown<Vec<String>>> {
     let results = round_results(app, reader, round_id).await?;
-    if results.state != "closed" {
+    if results.state != RoundState::Closed {
         return Ok(Shown::hidden(HiddenReason::RoundOpen));
     }
     let all = departments::all(&app.db).await?;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::aggregate::{Basis, RoundAggregates, Unit};
+use super::aggregate::{RoundAggregates, Unit};
 use super::participation::Counts;
 use super::stats::{
     Change, DEFAULT_ALPHA, HiddenReason, ItemFigures, NetFigures, OverallIndex, PillarIndex, Shown,
@@ -16,7 +16,7 @@ use super::suppress::{Tree, TreeNode, Visible};
 use crate::entities::{department, question};
 use crate::i18n::Locale;
 use crate::org::department::SEPARATOR;
-use crate::survey::catalog::PILLARS;
+use crate::vocab::{Basis, Pillar, Scale};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
@@ -55,7 +55,7 @@ pub struct Participation {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PillarReport {
-    pub key: &'static str,
+    pub key: Pillar,
     /// Over every item of the pillar the round asked.
     pub index: Shown<PillarIndex>,
     /// Over the core items only, as the trend shows it.
@@ -68,7 +68,7 @@ pub struct PillarReport {
 pub struct ItemReport {
     pub question_id: i32,
     pub key: String,
-    pub pillar: Option<String>,
+    pub pillar: Option<Pillar>,
     pub text: String,
     pub reverse_coded: bool,
     pub core: bool,
@@ -136,7 +136,7 @@ fn pillar_gates(
     groups: &Visible,
     threshold: u32,
 ) -> HashMap<usize, Visible> {
-    (0..PILLARS.len())
+    (0..Pillar::EACH.len())
         .map(|p| {
             let own = counts(placed, |u| u.pillars(basis)[p].n);
             (p, tree.visible(&own, threshold, Some(groups)))
@@ -325,8 +325,8 @@ fn group_report(
         Ok(()) => Shown::Shown(unit.responses),
         Err(reason) => Shown::hidden(reason),
     };
-    let pillars: Vec<PillarReport> = PILLARS
-        .iter()
+    let pillars: Vec<PillarReport> = Pillar::EACH
+        .into_iter()
         .enumerate()
         .map(|(p, key)| {
             let through = |basis: Basis, moments: &super::stats::Moments| match group_gate(
@@ -376,8 +376,8 @@ fn group_report(
     let mut net_scores = Vec::new();
     for question in inputs.questions {
         let item_gate = &gates.items[&question.id];
-        match question.scale.as_str() {
-            "likert5" => {
+        match question.scale {
+            Scale::Likert5 => {
                 let histogram = unit.likert.get(&question.id).copied().unwrap_or_default();
                 let figures = match group_gate(histogram.n(), HiddenReason::NotEnoughItemAnswers) {
                     Err(reason) => Shown::hidden(reason),
@@ -389,14 +389,14 @@ fn group_report(
                 items.push(ItemReport {
                     question_id: question.id,
                     key: question.key.clone(),
-                    pillar: question.pillar.clone(),
+                    pillar: question.pillar,
                     text: text_of(question),
                     reverse_coded: question.reverse_coded,
                     core: question.core,
                     figures,
                 });
             }
-            "nps11" => {
+            Scale::Nps11 => {
                 let histogram = unit.net.get(&question.id).copied().unwrap_or_default();
                 let figures = match group_gate(histogram.n(), HiddenReason::NotEnoughItemAnswers) {
                     Err(reason) => Shown::hidden(reason),
@@ -412,7 +412,7 @@ fn group_report(
                     figures,
                 });
             }
-            _ => {}
+            Scale::Text => {}
         }
     }
     let comments = gate(

@@ -4,14 +4,14 @@
 
 use serde::Serialize;
 
-use super::aggregate::{Basis, RoundAggregates};
+use super::aggregate::RoundAggregates;
 use super::results::{counts, placed, tree_nodes};
 use super::stats::{
     HiddenReason, OverallIndex, PillarIndex, Shown, meets_threshold, show_overall, show_pillar,
 };
 use super::suppress::Tree;
 use crate::org::department::subtree_ids;
-use crate::survey::catalog::PILLARS;
+use crate::vocab::{Basis, Pillar};
 use kundenpuls_charts as charts;
 
 /// A closed round as the trend names it.
@@ -27,7 +27,7 @@ pub struct RoundLabel {
 pub struct TrendRound {
     pub round: RoundLabel,
     pub responses: Shown<u64>,
-    /// Core items only, in the order of [`PILLARS`].
+    /// Core items only, in the order of [`Pillar::EACH`].
     pub pillars: Vec<Shown<PillarIndex>>,
     pub overall: Shown<OverallIndex>,
 }
@@ -69,7 +69,7 @@ pub fn build(
             } else {
                 None
             };
-            let pillars: Vec<Shown<PillarIndex>> = (0..PILLARS.len())
+            let pillars: Vec<Shown<PillarIndex>> = (0..Pillar::EACH.len())
                 .map(|p| {
                     if let Some(reason) = group_hidden {
                         return Shown::hidden(reason);

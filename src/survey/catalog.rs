@@ -5,16 +5,14 @@ use serde::Serialize;
 
 use crate::entities::question;
 use crate::i18n::Locale;
-
-/// The pillars of customer centricity, in the order they are shown.
-pub const PILLARS: [&str; 3] = ["customer_focus", "leadership", "values"];
+use crate::vocab::{Pillar, Scale};
 
 /// A question as shown to staff, with its text in one language.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionView {
     pub key: String,
-    pub pillar: Option<String>,
-    pub scale: String,
+    pub pillar: Option<Pillar>,
+    pub scale: Scale,
     pub reverse_coded: bool,
     pub core: bool,
     pub active: bool,
@@ -25,8 +23,8 @@ impl QuestionView {
     pub fn new(question: &question::Model, locale: Locale) -> Self {
         QuestionView {
             key: question.key.clone(),
-            pillar: question.pillar.clone(),
-            scale: question.scale.clone(),
+            pillar: question.pillar,
+            scale: question.scale,
             reverse_coded: question.reverse_coded,
             core: question.core,
             active: question.active,
@@ -48,7 +46,7 @@ pub struct Grouped {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PillarGroup {
-    pub key: &'static str,
+    pub key: Pillar,
     pub questions: Vec<QuestionView>,
 }
 
@@ -57,13 +55,13 @@ pub fn grouped(questions: &[question::Model], locale: Locale) -> Grouped {
         .iter()
         .map(|q| QuestionView::new(q, locale))
         .collect();
-    let pillars = PILLARS
-        .iter()
+    let pillars = Pillar::EACH
+        .into_iter()
         .map(|pillar| PillarGroup {
             key: pillar,
             questions: views
                 .iter()
-                .filter(|q| q.pillar.as_deref() == Some(pillar))
+                .filter(|q| q.pillar == Some(pillar))
                 .cloned()
                 .collect(),
         })

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::entities::question;
-use crate::survey::catalog::PILLARS;
+use crate::vocab::{Pillar, Scale};
 
 pub const DEFAULT_PULSE_SIZE: usize = 8;
 /// Every active item is asked at least once in this many consecutive rounds of a schedule.
@@ -14,7 +14,7 @@ pub const ROTATION_ROUNDS: usize = 4;
 pub const MAX_PULSE_SIZE: usize = 30;
 
 fn is_scored(question: &question::Model) -> bool {
-    question.scale != "text"
+    question.scale != Scale::Text
 }
 
 /// The smallest pulse that asks every core item and rotates all other active items through
@@ -68,13 +68,9 @@ pub fn select(catalog: &[question::Model], size: usize, history: &[Vec<i32>]) ->
     rotating.sort_by_key(overdue);
 
     // A pillar without an active core item still gets its most overdue item.
-    for pillar in PILLARS {
-        let covered = chosen.iter().any(|q| q.pillar.as_deref() == Some(pillar));
-        if !covered
-            && let Some(item) = rotating
-                .iter()
-                .find(|q| q.pillar.as_deref() == Some(pillar))
-        {
+    for pillar in Pillar::EACH {
+        let covered = chosen.iter().any(|q| q.pillar == Some(pillar));
+        if !covered && let Some(item) = rotating.iter().find(|q| q.pillar == Some(pillar)) {
             chosen.push(item);
         }
     }
@@ -141,8 +137,8 @@ mod tests {
             .map(|(index, item)| question::Model {
                 id: index as i32 + 1,
                 key: item.key.into(),
-                pillar: item.pillar.map(Into::into),
-                scale: item.scale.into(),
+                pillar: item.pillar.map(|p| p.parse().unwrap()),
+                scale: item.scale.parse().unwrap(),
                 reverse_coded: item.reverse_coded,
                 core: item.core,
                 text_de: item.text_de.into(),
@@ -155,7 +151,11 @@ mod tests {
 
     fn scored_count(catalog: &[question::Model], ids: &[i32]) -> usize {
         ids.iter()
-            .filter(|id| catalog.iter().any(|q| q.id == **id && q.scale != "text"))
+            .filter(|id| {
+                catalog
+                    .iter()
+                    .any(|q| q.id == **id && q.scale != Scale::Text)
+            })
             .count()
     }
 
@@ -219,7 +219,7 @@ mod tests {
         let mut catalog = catalog();
         for q in catalog
             .iter_mut()
-            .filter(|q| q.pillar.as_deref() == Some("values") && q.core)
+            .filter(|q| q.pillar == Some(Pillar::Values) && q.core)
         {
             q.active = false;
         }
@@ -227,7 +227,7 @@ mod tests {
         assert!(ids.iter().any(|id| {
             catalog
                 .iter()
-                .any(|q| q.id == *id && q.pillar.as_deref() == Some("values"))
+                .any(|q| q.id == *id && q.pillar == Some(Pillar::Values))
         }));
     }
 

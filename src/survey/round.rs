@@ -28,32 +28,7 @@ use crate::mail;
 use crate::org::department as departments;
 use crate::survey::local_time::{self, format_local_with_zone};
 use crate::survey::{catalog, pulse};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum RoundState {
-    Scheduled,
-    Open,
-    Closed,
-    Cancelled,
-}
-
-impl RoundState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RoundState::Scheduled => "scheduled",
-            RoundState::Open => "open",
-            RoundState::Closed => "closed",
-            RoundState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Scheduled, Self::Open, Self::Closed, Self::Cancelled]
-            .into_iter()
-            .find(|state| state.as_str() == value)
-    }
-}
+use crate::vocab::RoundState;
 
 /// What HR enters for a round, as typed: times in the company time zone or RFC 3339.
 #[derive(Debug, Clone, Default)]
@@ -259,7 +234,7 @@ pub async fn create(
     let valid = validate(&txn, settings, draft, now).await?;
     let record = round::ActiveModel {
         title: Set(valid.title.clone()),
-        state: Set(RoundState::Scheduled.as_str().to_owned()),
+        state: Set(RoundState::Scheduled),
         opens_at: Set(valid.opens_at),
         closes_at: Set(valid.closes_at),
         schedule_id: Set(None),
@@ -297,7 +272,7 @@ pub async fn update(
 ) -> AppResult<RoundView> {
     let txn = db::begin_write(db).await?;
     let existing = find_locked(&txn, id).await?;
-    if existing.state != RoundState::Scheduled.as_str() {
+    if existing.state != RoundState::Scheduled {
         return Err(AppError::Conflict(format!(
             "round {id} is {}; only a scheduled round can be edited",
             existing.state
@@ -353,7 +328,7 @@ pub async fn create_planned(
 ) -> AppResult<Option<i32>> {
     let inserted = round::Entity::insert(round::ActiveModel {
         title: Set(planned.title.clone()),
-        state: Set(RoundState::Scheduled.as_str().to_owned()),
+        state: Set(RoundState::Scheduled),
         opens_at: Set(planned.opens_at),
         closes_at: Set(planned.closes_at),
         schedule_id: Set(Some(planned.schedule_id)),
@@ -466,7 +441,7 @@ async fn transition(
     let mut update = round::Entity::update_many()
         .col_expr(round::Column::State, Expr::value(to.as_str()))
         .filter(round::Column::Id.eq(id))
-        .filter(round::Column::State.eq(from.as_str()));
+        .filter(round::Column::State.eq(from));
     if let Some((column, at)) = stamp {
         update = update.col_expr(column, Expr::value(at));
     }
@@ -536,7 +511,7 @@ pub async fn open(
 pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppResult<bool> {
     let txn = db::begin_write(db).await?;
     let existing = find_locked(&txn, id).await?;
-    if existing.state == RoundState::Scheduled.as_str() {
+    if existing.state == RoundState::Scheduled {
         return Err(AppError::Conflict(format!(
             "round {id} has not opened yet; cancel it instead of closing it"
         )));
@@ -601,7 +576,7 @@ pub async fn cancel(
 ) -> AppResult<Cancelled> {
     let txn = db::begin_write(db).await?;
     let existing = find_locked(&txn, id).await?;
-    let state = RoundState::parse(&existing.state).ok_or(AppError::NotFound)?;
+    let state = existing.state;
     match state {
         RoundState::Closed | RoundState::Cancelled => {
             return Err(AppError::Conflict(format!(
@@ -774,7 +749,7 @@ async fn views(
             let reminders = reminders.remove(&id).unwrap_or_default();
             RoundView {
                 id,
-                state: RoundState::parse(&record.state).unwrap_or(RoundState::Cancelled),
+                state: record.state,
                 opens_local: format_local_with_zone(record.opens_at, tz),
                 closes_local: format_local_with_zone(record.closes_at, tz),
                 reminders_local: reminders
@@ -823,7 +798,7 @@ pub async fn due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<(Vec<
     let to_open = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
-        .filter(round::Column::State.eq(RoundState::Scheduled.as_str()))
+        .filter(round::Column::State.eq(RoundState::Scheduled))
         .filter(round::Column::OpensAt.lte(now))
         .into_tuple()
         .all(db)
@@ -831,7 +806,7 @@ pub async fn due(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<(Vec<
     let to_close = round::Entity::find()
         .select_only()
         .column(round::Column::Id)
-        .filter(round::Column::State.eq(RoundState::Open.as_str()))
+        .filter(round::Column::State.eq(RoundState::Open))
         .filter(round::Column::ClosesAt.lte(now))
         .into_tuple()
         .all(db)
@@ -890,17 +865,5 @@ mod tests {
         let closes = berlin(2027, 3, 1, 17, 0);
         let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
         assert_eq!(reminders, vec![berlin(2027, 3, 1, 13, 0)]);
-    }
-
-    #[test]
-    fn states_round_trip() {
-        for state in [
-            RoundState::Scheduled,
-            RoundState::Open,
-            RoundState::Closed,
-            RoundState::Cancelled,
-        ] {
-            assert_eq!(RoundState::parse(state.as_str()), Some(state));
-        }
     }
 }

@@ -17,8 +17,9 @@ use crate::i18n::Locale;
 use crate::org::department as departments;
 use crate::survey::cadence::Cadence;
 use crate::survey::local_time::{format_local, format_local_with_zone};
-use crate::survey::round::{PlannedRound, RoundState, create_planned};
+use crate::survey::round::{PlannedRound, create_planned};
 use crate::survey::{catalog, pulse};
+use crate::vocab::RoundState;
 
 /// How many rounds of one schedule a single scheduler pass creates at most; a schedule that was
 /// down for years does not flood the table.
@@ -279,7 +280,7 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<u64> {
     active.update(&txn).await?;
     let removed = round::Entity::delete_many()
         .filter(round::Column::ScheduleId.eq(id))
-        .filter(round::Column::State.eq(RoundState::Scheduled.as_str()))
+        .filter(round::Column::State.eq(RoundState::Scheduled))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -374,7 +375,7 @@ async fn question_history(
 ) -> AppResult<Vec<Vec<i32>>> {
     let rounds = round::Entity::find()
         .filter(round::Column::ScheduleId.eq(schedule_id))
-        .filter(round::Column::State.ne(RoundState::Cancelled.as_str()))
+        .filter(round::Column::State.ne(RoundState::Cancelled))
         .order_by_desc(round::Column::OpensAt)
         .all(txn)
         .await?;

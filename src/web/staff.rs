@@ -12,11 +12,12 @@ use super::guards::StaffUser;
 use super::page::Page;
 use super::session;
 use crate::app::App;
+use crate::auth::staff;
 use crate::auth::throttle::LoginThrottle;
-use crate::auth::{Role, staff};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{self, Locale};
 use crate::templates::Templates;
+use crate::vocab::Role;
 
 #[derive(FromForm)]
 pub struct LoginForm {
@@ -113,10 +114,7 @@ pub async fn login(
     match staff::authenticate(&app.db, &form.email, &form.password).await? {
         Some(user) => {
             session::start(jar, &user, app.settings.uses_https());
-            let role: Role = user
-                .role
-                .parse()
-                .map_err(|err: String| AppError::internal(anyhow::anyhow!(err)))?;
+            let role = user.role;
             tracing::info!(user_id = user.id, "staff login");
             Ok(Ok(Redirect::to(next.unwrap_or(home_of(role)).to_owned())))
         }

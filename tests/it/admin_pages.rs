@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
-use kundenpuls::auth::Role;
 use kundenpuls::entities::{department, employee, invitation, response, round};
+use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::LocalResponse;
 use sea_orm::{
@@ -437,7 +437,7 @@ async fn the_round_forms_without_csrf_are_refused() {
         .await
         .unwrap();
     assert_eq!(view.title, "Echt");
-    assert_eq!(view.state.as_str(), "scheduled");
+    assert_eq!(view.state, kundenpuls::vocab::RoundState::Scheduled);
 }
 
 #[rocket::async_test]
@@ -578,7 +578,7 @@ async fn cancelling_an_open_round_asks_to_confirm_the_responses_it_deletes() {
     let still_open = kundenpuls::survey::round::get(&t.app.db, &t.app.settings, open)
         .await
         .unwrap();
-    assert_eq!(still_open.state.as_str(), "open");
+    assert_eq!(still_open.state, kundenpuls::vocab::RoundState::Open);
 
     let confirmed = post(&t, &path, &[("csrf", &token), ("confirm_responses", "2")]).await;
     assert_eq!(confirmed.status(), Status::SeeOther);

@@ -1,7 +1,7 @@
 //! HR's import and schedule pages, as HR clicks through them.
 
-use kundenpuls::auth::Role;
 use kundenpuls::entities::{employee, schedule};
+use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 use sea_orm::{EntityTrait, PaginatorTrait};
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use kundenpuls::answer::form::AnswerValue;
 use kundenpuls::answer::writer::{Submission, write_batch};
-use kundenpuls::auth::{Role, api_token};
+use kundenpuls::auth::api_token;
 use kundenpuls::entities::{employee, invitation, question};
 use kundenpuls::i18n::Locale;
 use kundenpuls::invite;
@@ -16,6 +16,7 @@ use kundenpuls::org::import::{ImportOptions, ignore_progress, import_employees};
 use kundenpuls::report::query::{self, Reader};
 use kundenpuls::report::stats::Shown;
 use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::vocab::Role;
 use rocket::figment::value::Value;
 use rocket::http::Status;
 use sea_orm::{
@@ -286,7 +287,7 @@ fn submission(
                     "nps11" => Some((k % 11) as i32),
                     _ => None,
                 },
-                text: (q.scale == "text").then(|| format!("Antwort {k}")),
+                text: (q.scale == kundenpuls::vocab::Scale::Text).then(|| format!("Antwort {k}")),
             })
             .collect(),
     }

@@ -1,6 +1,7 @@
 //! The API door: bearer tokens, roles and JSON errors.
 
-use kundenpuls::auth::{Role, api_token};
+use kundenpuls::auth::api_token;
+use kundenpuls::vocab::Role;
 use rocket::http::{Header, Status};
 
 use crate::helpers::{PASSWORD, TestApp};

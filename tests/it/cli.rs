@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use kundenpuls::auth::Role;
+use kundenpuls::vocab::Role;
 use rocket::http::{Header, Status};
 
 use crate::helpers::{TestApp, TestDb};

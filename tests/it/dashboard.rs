@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
-use kundenpuls::auth::{Role, staff};
+use kundenpuls::auth::staff;
 use kundenpuls::entities::invitation;
 use kundenpuls::i18n::{Locale, text};
 use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::vocab::Role;
 use rocket::http::{Header, Status};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 

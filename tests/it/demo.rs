@@ -108,8 +108,14 @@ async fn the_demo_fills_an_empty_database_with_a_year_the_dashboard_shows() {
 
     let now = Utc::now();
     let rounds = round::Entity::find().all(conn).await.unwrap();
-    let closed: Vec<&round::Model> = rounds.iter().filter(|r| r.state == "closed").collect();
-    let open: Vec<&round::Model> = rounds.iter().filter(|r| r.state == "open").collect();
+    let closed: Vec<&round::Model> = rounds
+        .iter()
+        .filter(|r| r.state == kundenpuls::vocab::RoundState::Closed)
+        .collect();
+    let open: Vec<&round::Model> = rounds
+        .iter()
+        .filter(|r| r.state == kundenpuls::vocab::RoundState::Open)
+        .collect();
     assert_eq!((closed.len(), open.len(), rounds.len()), (12, 1, 13));
     assert!(
         closed
@@ -142,7 +148,7 @@ async fn the_demo_fills_an_empty_database_with_a_year_the_dashboard_shows() {
         let (invited, answered) = participation[&r.id];
         assert_eq!(invited, employees, "everyone is invited to {}", r.title);
         let rate = answered as f64 / invited as f64;
-        let expected = if r.state == "open" {
+        let expected = if r.state == kundenpuls::vocab::RoundState::Open {
             0.3..=0.5
         } else {
             0.6..=0.85
@@ -152,7 +158,7 @@ async fn the_demo_fills_an_empty_database_with_a_year_the_dashboard_shows() {
 
     // Nothing of the demo is left to be mailed.
     let pending = outbox_mail::Entity::find()
-        .filter(outbox_mail::Column::State.is_in(["queued", "sending", "retrying"]))
+        .filter(outbox_mail::Column::State.is_in(kundenpuls::vocab::MailState::PENDING))
         .count(conn)
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use chrono::Utc;
-use kundenpuls::auth::{Role, staff};
+use kundenpuls::auth::staff;
 use kundenpuls::entities::{outbox_mail, staff_user};
 use kundenpuls::i18n::{self, Locale};
 use kundenpuls::mail::digest::{self, number, percent, signed};
@@ -15,8 +15,9 @@ use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
 use kundenpuls::report::query::{self, Reader};
 use kundenpuls::report::results::GroupReport;
-use kundenpuls::survey::catalog::PILLARS;
 use kundenpuls::survey::round;
+use kundenpuls::vocab::Pillar;
+use kundenpuls::vocab::Role;
 use rocket::figment::value::Value;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -243,7 +244,7 @@ async fn add_viewer(t: &TestApp, email: &str, department: Option<&str>, locale: 
 async fn digest_rows(t: &TestApp, round_id: i32) -> Vec<outbox_mail::Model> {
     outbox_mail::Entity::find()
         .filter(outbox_mail::Column::RoundId.eq(round_id))
-        .filter(outbox_mail::Column::Kind.eq(digest::KIND))
+        .filter(outbox_mail::Column::Kind.eq(kundenpuls::vocab::MailKind::Digest))
         .all(&t.app.db)
         .await
         .unwrap()
@@ -259,7 +260,7 @@ fn mailer(t: &TestApp) -> Mailer {
 /// The figure lines of the plain-text part: `label → value (and change)`.
 fn figure_lines(text: &str, locale: Locale) -> HashMap<String, String> {
     let labels: Vec<String> = std::iter::once("digest_overall".to_owned())
-        .chain(PILLARS.iter().map(|p| format!("pillar_{p}")))
+        .chain(Pillar::EACH.iter().map(|p| format!("pillar_{p}")))
         .chain(["digest_participation".into(), "digest_net_score".into()])
         .map(|key| i18n::text(locale, &key).to_owned())
         .collect();
@@ -284,7 +285,7 @@ fn expected_lines(group: &GroupReport, locale: Locale) -> HashMap<String, String
             .as_shown()
             .map_or(hidden.clone(), |o| number(o.index, 1, locale)),
     );
-    for (key, pillar) in PILLARS.iter().zip(&group.pillars) {
+    for (key, pillar) in Pillar::EACH.iter().zip(&group.pillars) {
         let mut value = pillar
             .index
             .as_shown()
@@ -620,7 +621,7 @@ async fn a_deleted_viewer_gets_nothing_and_an_unchanged_round_has_no_marker() {
             .iter()
             .find(|r| r.recipient == "gone@example.com")
             .unwrap();
-        assert_eq!(dropped.state, "cancelled");
+        assert_eq!(dropped.state, kundenpuls::vocab::MailState::Cancelled);
         assert!(
             dropped
                 .last_reply

@@ -3,10 +3,11 @@
 //! links), the service answers with a page or a redirect, never a server error, and stores a
 //! response exactly when it redirected to the thank-you page. Rate limits are off for the run.
 
-use kundenpuls::answer::form::{Item, Scale};
+use kundenpuls::answer::form::Item;
 use kundenpuls::answer::link::load_items;
 use kundenpuls::entities::response;
 use kundenpuls::invite;
+use kundenpuls::vocab::Scale;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use kundenpuls::app::App;
-use kundenpuls::auth::{Role, staff};
+use kundenpuls::auth::staff;
 use kundenpuls::config::Settings;
 use kundenpuls::i18n::Locale;
+use kundenpuls::vocab::Role;
 use kundenpuls::web;
 use rocket::figment::Figment;
 use rocket::figment::value::Value;

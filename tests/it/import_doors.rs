@@ -1,8 +1,8 @@
 //! The employee import through its other doors: the API and the command line share the one
 //! code path of `org::import`.
 
-use kundenpuls::auth::Role;
 use kundenpuls::entities::employee;
+use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::Value;

@@ -53,7 +53,7 @@ fn local(offset: Duration) -> String {
 
 /// The round's admin page as HR (German) sees it, after adding and logging in an HR admin.
 pub(crate) async fn round_page_as_hr(t: &TestApp, round_id: i32) -> String {
-    t.add_staff("hr@example.de", kundenpuls::auth::Role::Admin)
+    t.add_staff("hr@example.de", kundenpuls::vocab::Role::Admin)
         .await;
     t.login("hr@example.de", crate::helpers::PASSWORD).await;
     t.client
@@ -219,7 +219,7 @@ async fn reminders_go_only_to_those_who_have_not_answered_and_never_after_the_cl
     mailer(&t).deliver_all(late).await.unwrap();
     assert_eq!(server.received().len(), 10);
     let reminder_rows = outbox_mail::Entity::find()
-        .filter(outbox_mail::Column::Kind.eq("reminder"))
+        .filter(outbox_mail::Column::Kind.eq(kundenpuls::vocab::MailKind::Reminder))
         .all(&t.app.db)
         .await
         .unwrap();
@@ -383,7 +383,7 @@ async fn hr_sees_the_send_log_in_the_round_and_through_the_api() {
     let view = open_round(&t, 14).await;
     mailer(&t).deliver_all(Utc::now()).await.unwrap();
 
-    let token = t.token(kundenpuls::auth::Role::Admin).await;
+    let token = t.token(kundenpuls::vocab::Role::Admin).await;
     let detail: serde_json::Value = t
         .client
         .get(format!("/api/v1/rounds/{}", view.id))
@@ -498,7 +498,7 @@ async fn a_round_opened_while_the_worker_runs_mails_everyone_once() {
     assert_eq!(per_id.len(), 1_200, "every invitation arrived");
     assert!(per_id.values().all(|n| *n == 1), "none twice");
     let cancelled = outbox_mail::Entity::find()
-        .filter(outbox_mail::Column::State.eq("cancelled"))
+        .filter(outbox_mail::Column::State.eq(kundenpuls::vocab::MailState::Cancelled))
         .all(db)
         .await
         .unwrap();

@@ -15,10 +15,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::helpers::TestApp;
 use crate::mail::{app_with_staff, mailer, open_round, round_page_as_hr};
 use crate::smtp_server::SmtpServer;
+use kundenpuls::vocab::MailState;
 
-async fn invitation_states(t: &TestApp) -> Vec<String> {
+async fn invitation_states(t: &TestApp) -> Vec<MailState> {
     outbox_mail::Entity::find()
-        .filter(outbox_mail::Column::Kind.eq("invitation"))
+        .filter(outbox_mail::Column::Kind.eq(kundenpuls::vocab::MailKind::Invitation))
         .all(&t.app.db)
         .await
         .unwrap()
@@ -68,7 +69,7 @@ async fn a_relay_that_throttles_every_fifth_mail_gets_each_mail_once_and_none_fa
     assert_eq!(unique.len(), ids.len(), "no Message-ID arrived twice");
     assert_eq!(ids.len(), 20, "every invitation arrived");
     let states = invitation_states(&t).await;
-    assert!(states.iter().all(|s| s == "sent"), "{states:?}");
+    assert!(states.iter().all(|s| *s == MailState::Sent), "{states:?}");
     assert!(server.throttled() >= 4, "the relay throttled");
     // The hold-off is usually over by the time the batch returns, so it need not have been
     // seen here; the throttled mails were tried again instead of failing.
@@ -212,7 +213,7 @@ async fn a_paced_reminder_is_queued_early_enough_that_its_last_mail_leaves_on_ti
     assert_eq!(queue(now).await.unwrap(), 20, "queued ahead of its time");
     assert_eq!(queue(now).await.unwrap(), 0, "queued once");
     let reminders = outbox_mail::Entity::find()
-        .filter(outbox_mail::Column::Kind.eq("reminder"))
+        .filter(outbox_mail::Column::Kind.eq(kundenpuls::vocab::MailKind::Reminder))
         .all(&t.app.db)
         .await
         .unwrap();
@@ -244,7 +245,11 @@ async fn two_workers_on_one_database_share_one_pace() {
         while started.elapsed() < StdDuration::from_secs(60) {
             let done = worker.deliver_due(Utc::now()).await.unwrap();
             sent += done.sent;
-            if invitation_states(t).await.iter().all(|s| s == "sent") {
+            if invitation_states(t)
+                .await
+                .iter()
+                .all(|s| *s == MailState::Sent)
+            {
                 break;
             }
             if done.sent == 0 {
@@ -291,7 +296,9 @@ async fn a_relay_that_keeps_saying_later_holds_the_mail_queued_and_hr_sees_why()
     assert!(server.throttled() >= 1);
     let states = invitation_states(&t).await;
     assert!(
-        states.iter().all(|s| s == "queued" || s == "retrying"),
+        states
+            .iter()
+            .all(|s| matches!(s, MailState::Queued | MailState::Retrying)),
         "{states:?}"
     );
     let status = pace::round_status(&t.app.db, &t.app.settings, view.id, Utc::now())
@@ -337,13 +344,17 @@ async fn a_relay_that_drops_the_connection_before_confirming_gets_the_same_messa
     for _ in 0..5 {
         let done = worker.deliver_all(now).await.unwrap();
         assert_eq!(done.failed, 0);
-        if invitation_states(&t).await.iter().all(|s| s == "sent") {
+        if invitation_states(&t)
+            .await
+            .iter()
+            .all(|s| *s == MailState::Sent)
+        {
             break;
         }
         now += Duration::hours(1);
     }
     let states = invitation_states(&t).await;
-    assert!(states.iter().all(|s| s == "sent"), "{states:?}");
+    assert!(states.iter().all(|s| *s == MailState::Sent), "{states:?}");
 
     // The relay kept the unconfirmed copy and got the mail again: two copies, one Message-ID,
     // so the duplicate is recognisable and counted as one mail.
@@ -356,7 +367,7 @@ async fn a_relay_that_drops_the_connection_before_confirming_gets_the_same_messa
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), 4, "{ids:?}");
     let stored: HashSet<String> = outbox_mail::Entity::find()
-        .filter(outbox_mail::Column::Kind.eq("invitation"))
+        .filter(outbox_mail::Column::Kind.eq(kundenpuls::vocab::MailKind::Invitation))
         .all(&t.app.db)
         .await
         .unwrap()

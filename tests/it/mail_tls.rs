@@ -152,7 +152,11 @@ async fn a_wrong_password_is_a_setup_problem_that_is_retried_not_a_refused_addre
     let log = outbox::send_log(&t.app.db, view.id).await.unwrap();
     assert_eq!((log.invitations.retrying, log.invitations.failed), (2, 0));
     for line in &log.invitation_problems {
-        assert_eq!(line.state, "retrying", "{line:?}");
+        assert_eq!(
+            line.state,
+            kundenpuls::vocab::MailState::Retrying,
+            "{line:?}"
+        );
         let reply = line.last_reply.as_deref().unwrap_or_default();
         assert!(
             reply.contains("authentication failed") && reply.contains("535"),

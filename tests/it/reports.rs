@@ -46,7 +46,7 @@ async fn closing_a_round_stores_figures_that_match_a_hand_count() {
     )
     .await;
     let results = query::round_results(&t.app, WHOLE, id).await.unwrap();
-    assert_eq!(results.state, "closed");
+    assert_eq!(results.state, kundenpuls::vocab::RoundState::Closed);
     let company = group(&results.groups, "");
     assert_eq!(company.responses, Shown::Shown(13));
     let participation = company.participation.as_shown().unwrap();

@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use kundenpuls::auth::{Role, api_token};
+use kundenpuls::auth::api_token;
 use kundenpuls::entities::employee;
 use kundenpuls::survey::round;
+use kundenpuls::vocab::Role;
 use rocket::http::Status;
 use rocket::local::asynchronous::LocalResponse;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};

@@ -1,9 +1,9 @@
 //! Rounds as HR runs them: create, edit, open on time with invitations, close, cancel.
 
 use chrono::{Duration, Utc};
-use kundenpuls::auth::Role;
 use kundenpuls::entities::{invitation, response, round};
 use kundenpuls::scheduler;
+use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -364,7 +364,7 @@ async fn cancelling_an_open_round_needs_the_response_count_and_deletes_the_respo
         .unwrap()
         .unwrap()
         .state;
-    assert_eq!(state, "cancelled");
+    assert_eq!(state, kundenpuls::vocab::RoundState::Cancelled);
 }
 
 #[rocket::async_test]
@@ -384,4 +384,46 @@ async fn a_round_missed_entirely_during_downtime_is_cancelled_not_opened() {
         .unwrap();
     assert_eq!(tick.missed, vec![id]);
     assert!(invitations(&t, id).await.is_empty());
+}
+
+/// A state written by something else (a hand edit, a newer version) is not read as some
+/// default: the round is not shown as cancelled or scheduled, and the API says it failed.
+#[rocket::async_test]
+async fn a_state_outside_the_vocabulary_is_an_error_not_a_default() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 1).await;
+    let admin = t.token(Role::Admin).await;
+    let (_, created) = post_round(
+        &t,
+        &admin,
+        json!({ "title": "Fremd", "opens_at": local(Duration::hours(1)), "closes_at": local(Duration::days(7)) }),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap() as i32;
+    use sea_orm::ConnectionTrait;
+    t.app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rounds SET state = 'geschlossen' WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+
+    let err = round::Entity::find_by_id(id)
+        .one(&t.app.db)
+        .await
+        .expect_err("an unknown state fails the read");
+    assert!(err.to_string().contains("geschlossen"), "{err}");
+    let response = t
+        .client
+        .get(format!("/api/v1/rounds/{id}"))
+        .header(bearer(&admin))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::InternalServerError);
+    let body = response.into_string().await.unwrap_or_default();
+    assert!(
+        !body.contains("cancelled") && !body.contains("scheduled"),
+        "{body}"
+    );
 }

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kundenpuls::app::App;
-use kundenpuls::auth::Role;
 use kundenpuls::entities::round;
 use kundenpuls::scheduler;
+use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -75,7 +75,7 @@ async fn a_schedule_creates_each_round_once_on_time_across_the_dst_change() {
     let planned = rounds_of(&t.app, id).await;
     assert_eq!(planned.len(), 1);
     assert_eq!(planned[0].opens_at, berlin(2027, 3, 15, 9, 0));
-    assert_eq!(planned[0].state, "scheduled");
+    assert_eq!(planned[0].state, kundenpuls::vocab::RoundState::Scheduled);
 
     // The weeks pass: each Monday the round opens and the next one is planned.
     for day in [15, 22, 29] {
@@ -133,8 +133,8 @@ async fn a_restart_and_a_second_scheduler_create_no_round_twice() {
     // 15 March was missed entirely (its round was over before the first tick); 22 March is
     // running and was opened; 29 March is planned.
     assert_eq!(keys, vec!["2027-03-22", "2027-03-29"]);
-    assert_eq!(rounds[0].state, "open");
-    assert_eq!(rounds[1].state, "scheduled");
+    assert_eq!(rounds[0].state, kundenpuls::vocab::RoundState::Open);
+    assert_eq!(rounds[1].state, kundenpuls::vocab::RoundState::Scheduled);
 }
 
 #[rocket::async_test]
@@ -216,7 +216,7 @@ async fn ending_a_schedule_removes_its_planned_rounds_and_keeps_the_open_one() {
     assert_eq!(deleted.status(), Status::NoContent);
     let rounds = rounds_of(&t.app, id).await;
     assert_eq!(rounds.len(), 1);
-    assert_eq!(rounds[0].state, "open");
+    assert_eq!(rounds[0].state, kundenpuls::vocab::RoundState::Open);
     scheduler::tick(&t.app, berlin(2027, 3, 22, 9, 1))
         .await
         .unwrap();

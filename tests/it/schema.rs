@@ -149,13 +149,16 @@ async fn the_catalog_is_seeded_in_both_languages() {
     let questions = kundenpuls::survey::catalog::all(&t.app.db).await.unwrap();
     assert_eq!(questions.len(), 26);
     assert_eq!(
-        questions.iter().filter(|q| q.scale == "likert5").count(),
+        questions
+            .iter()
+            .filter(|q| q.scale == kundenpuls::vocab::Scale::Likert5)
+            .count(),
         24
     );
-    for pillar in kundenpuls::survey::catalog::PILLARS {
+    for pillar in kundenpuls::vocab::Pillar::EACH {
         let core = questions
             .iter()
-            .filter(|q| q.pillar.as_deref() == Some(pillar) && q.core)
+            .filter(|q| q.pillar == Some(pillar) && q.core)
             .count();
         assert_eq!(core, 1, "{pillar} has one core item for its trend");
     }

@@ -1,6 +1,6 @@
 //! Staff access as HR and leadership meet it: login, logout, roles, CSRF, throttling, headers.
 
-use kundenpuls::auth::Role;
+use kundenpuls::vocab::Role;
 use rocket::figment::value::Value;
 use rocket::http::{ContentType, Status};
 

@@ -2,8 +2,8 @@
 //! a new password, new rights) even for a copied cookie, the last admin kept, API tokens listed
 //! and revoked, passwords that cannot be guessed.
 
-use kundenpuls::auth::Role;
 use kundenpuls::auth::staff::{self, AccountProblem};
+use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Cookie, Header, Status};
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, TcpListener};
 
 use chrono::{Duration, Utc};
-use kundenpuls::answer::form::{Item, Scale};
+use kundenpuls::answer::form::Item;
 use kundenpuls::answer::link::load_items;
 use kundenpuls::answer::writer::{Submission, write_batch};
 use kundenpuls::app::App;
@@ -14,6 +14,7 @@ use kundenpuls::entities::round as round_entity;
 use kundenpuls::entities::{answer, employee, invitation, response};
 use kundenpuls::invite;
 use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::vocab::Scale;
 use kundenpuls::web;
 use kundenpuls::web::survey::Survey;
 use rocket::figment::value::Value;
@@ -47,7 +48,7 @@ pub(crate) async fn open_round(t: &TestApp) -> i32 {
     )
     .await
     .expect("round created");
-    assert_eq!(created.state, round::RoundState::Open);
+    assert_eq!(created.state, kundenpuls::vocab::RoundState::Open);
     created.id
 }
 

@@ -10,11 +10,12 @@ use rocket::{State, get, post};
 
 use crate::app::App;
 use crate::auth::staff::{self, AccountProblem};
-use crate::auth::{Principal, Role, api_token};
+use crate::auth::{Principal, api_token};
 use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::org::department;
 use crate::templates::Templates;
+use crate::vocab::Role;
 use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::web::guards::AdminUser;
 use crate::web::page::Page;
@@ -156,7 +157,10 @@ pub async fn change_role(
     templates: &State<Templates>,
 ) -> AppResult<Result<Redirect, Page>> {
     let form = form.into_inner();
-    let role: Role = form.role.parse().map_err(AppError::BadRequest)?;
+    let role: Role = form
+        .role
+        .parse()
+        .map_err(|err| AppError::BadRequest(format!("unknown role {err}")))?;
     let department = Some(form.department.as_str()).filter(|d| !d.trim().is_empty());
     match staff::change_role(&app.db, id, role, department).await? {
         Ok(_) => Ok(Ok(after(&admin, id, "role"))),

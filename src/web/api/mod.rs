@@ -18,6 +18,7 @@ use crate::app::App;
 use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::survey::catalog;
+use crate::vocab::{Pillar, Scale};
 
 /// Who the token belongs to: lets a script check its token before it does anything.
 #[utoipa::path(operation_id = "whoami", tag = "auth", responses((status = 200, body = Principal), (status = 401, description = "No valid bearer token", body = ApiError)))]
@@ -29,8 +30,8 @@ pub fn me(caller: ApiCaller) -> Json<Principal> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QuestionOut {
     key: String,
-    pillar: Option<String>,
-    scale: String,
+    pillar: Option<Pillar>,
+    scale: Scale,
     reverse_coded: bool,
     core: bool,
     active: bool,

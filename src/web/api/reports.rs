@@ -20,7 +20,7 @@ use crate::org::department as departments;
 use crate::report::csv::{self as export, CsvOptions};
 use crate::report::query::{self, Reader, RoundResults};
 use crate::report::trend::TrendRound;
-use crate::survey::catalog::PILLARS;
+use crate::vocab::Pillar;
 use crate::web::guards::{ApiCaller, StaffUser};
 
 /// The reader behind a principal, in the language asked for (`lang=de|en`) or the principal's.
@@ -77,7 +77,7 @@ pub struct Trend {
     pub path: String,
     pub anonymity_threshold: u32,
     /// The pillar keys, in the order of every round's `pillars`.
-    pub pillars: Vec<String>,
+    pub pillars: Vec<Pillar>,
     /// Oldest first; a round in which the group had no invitations is left out.
     pub rounds: Vec<TrendRound>,
 }
@@ -93,7 +93,7 @@ async fn trend_of(app: &App, principal: &Principal, group: Option<i32>) -> AppRe
             .and_then(|id| all.iter().find(|d| d.id == id))
             .map_or_else(String::new, |d| d.path.clone()),
         anonymity_threshold: app.settings.anonymity_threshold,
-        pillars: PILLARS.iter().map(|p| (*p).to_owned()).collect(),
+        pillars: Pillar::EACH.to_vec(),
         rounds,
     })
 }
@@ -276,7 +276,7 @@ mod tests {
                 title: title.into(),
                 date: "2026-10-05".into(),
             },
-            state: "closed".into(),
+            state: crate::vocab::RoundState::Closed,
             previous: None,
             anonymity_threshold: 5,
             comment_threshold: 10,

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use super::openapi::ApiError;
 use crate::app::App;
-use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{SendLog, send_log};
 use crate::mail::pace::{MailPace, round_status};
 use crate::report::query::{self, Reader};
 use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
+use crate::vocab::Role;
 use crate::web::guards::{ApiAdmin, ApiCaller};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

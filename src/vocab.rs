@@ -1,0 +1,407 @@
+//! The words kundenpuls stores: states, kinds, pillars, scales and roles.
+//!
+//! Each is a closed set, kept in text columns (so SQLite and PostgreSQL hold the same values and
+//! a migration is not needed to read them) and typed everywhere else. sea-orm converts at the
+//! edge: a value the database holds that is not in the set fails the query with an error naming
+//! it, instead of turning into a default somewhere down the line.
+//!
+//! This module is a leaf: it depends on no other module of the crate, so every layer can use it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Implements the plain conversions every word here has: its stored text, all its values in
+/// order, `Display` and `FromStr` by that text.
+macro_rules! words {
+    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        impl $name {
+            /// Every value, in the order they are shown.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The text stored in the database and used in URLs, JSON and message keys.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// `None` for a text outside the set.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownWord;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Self::parse(text).ok_or_else(|| UnknownWord {
+                    kind: stringify!($name),
+                    value: text.to_owned(),
+                    known: Self::ALL.iter().map(|word| word.as_str()).collect(),
+                })
+            }
+        }
+    };
+}
+
+/// A text that is none of the values of a word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownWord {
+    /// The Rust name of the set (`RoundState`, `Role`, …).
+    pub kind: &'static str,
+    pub value: String,
+    /// The texts that would have been accepted, in order.
+    pub known: Vec<&'static str>,
+}
+
+impl fmt::Display for UnknownWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` ({})", self.value, self.known.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownWord {}
+
+/// A survey round: `scheduled → open → closed`, or `cancelled` from scheduled or open.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum RoundState {
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "closed")]
+    Closed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+words!(RoundState {
+    Scheduled = "scheduled",
+    Open = "open",
+    Closed = "closed",
+    Cancelled = "cancelled",
+});
+
+/// A mail in the outbox.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum MailState {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// Claimed by a worker; back to queued when the worker dies before it finishes.
+    #[sea_orm(string_value = "sending")]
+    Sending,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    #[sea_orm(string_value = "retrying")]
+    Retrying,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    /// No longer wanted: the round closed or the person answered before it went out.
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+words!(MailState {
+    Queued = "queued",
+    Sending = "sending",
+    Sent = "sent",
+    Retrying = "retrying",
+    Failed = "failed",
+    Cancelled = "cancelled",
+});
+
+impl MailState {
+    /// Still to be delivered by some worker.
+    pub const PENDING: [MailState; 3] =
+        [MailState::Queued, MailState::Sending, MailState::Retrying];
+
+    pub fn is_pending(self) -> bool {
+        Self::PENDING.contains(&self)
+    }
+}
+
+/// What a mail in the outbox is for.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum MailKind {
+    /// The first mail of a round to an employee, with the personal link.
+    #[sea_orm(string_value = "invitation")]
+    Invitation,
+    /// A later mail to an employee who has not answered yet.
+    #[sea_orm(string_value = "reminder")]
+    Reminder,
+    /// The results of a closed round, to staff.
+    #[sea_orm(string_value = "digest")]
+    Digest,
+    /// `kundenpuls mail test`: proves the relay works, tried once.
+    #[sea_orm(string_value = "test")]
+    Test,
+}
+
+words!(MailKind {
+    Invitation = "invitation",
+    Reminder = "reminder",
+    Digest = "digest",
+    Test = "test",
+});
+
+/// A staff user's or an API token's role.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// HR: keeps the organisation, runs rounds, reads everything.
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    /// Leadership: reads results, optionally of one department subtree only.
+    #[sea_orm(string_value = "viewer")]
+    Viewer,
+}
+
+words!(Role {
+    Admin = "admin",
+    Viewer = "viewer",
+});
+
+/// The three pillars of customer centricity, in the order they are shown.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Pillar {
+    /// Goals and work measured by what customers get.
+    #[sea_orm(string_value = "customer_focus")]
+    CustomerFocus,
+    /// Leaders who live customer centricity as an example.
+    #[sea_orm(string_value = "leadership")]
+    Leadership,
+    /// Trust, listening, responsibility, collaboration, respect, openness: practised.
+    #[sea_orm(string_value = "values")]
+    Values,
+}
+
+words!(Pillar {
+    CustomerFocus = "customer_focus",
+    Leadership = "leadership",
+    Values = "values",
+});
+
+impl Pillar {
+    /// The three pillars as an array, for figures kept as `[T; 3]` in this order.
+    pub const EACH: [Pillar; 3] = [Pillar::CustomerFocus, Pillar::Leadership, Pillar::Values];
+
+    /// The pillar's position in [`Pillar::EACH`].
+    pub fn index(self) -> usize {
+        match self {
+            Pillar::CustomerFocus => 0,
+            Pillar::Leadership => 1,
+            Pillar::Values => 2,
+        }
+    }
+}
+
+/// How a question is answered.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    /// 1 (disagree) to 5 (agree), or "can't judge".
+    #[sea_orm(string_value = "likert5")]
+    Likert5,
+    /// 0 to 10: how likely one would recommend the company to a friend as a customer.
+    #[sea_orm(string_value = "nps11")]
+    Nps11,
+    /// A free comment.
+    #[sea_orm(string_value = "text")]
+    Text,
+}
+
+words!(Scale {
+    Likert5 = "likert5",
+    Nps11 = "nps11",
+    Text = "text",
+});
+
+impl Scale {
+    /// The lowest and highest point; `None` for free text.
+    pub fn points(self) -> Option<(i32, i32)> {
+        match self {
+            Scale::Likert5 => Some((1, 5)),
+            Scale::Nps11 => Some((0, 10)),
+            Scale::Text => None,
+        }
+    }
+}
+
+/// Which items a stored pillar score is made of.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// The pillar's core items, asked in every pulse: what trends and changes compare.
+    #[sea_orm(string_value = "core")]
+    Core,
+    /// Every item of the pillar the round asked: the fullest picture of one round.
+    #[sea_orm(string_value = "round")]
+    Round,
+}
+
+words!(Basis {
+    Core = "core",
+    Round = "round",
+});
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveEnum;
+
+    use super::*;
+
+    /// The macro's text and sea-orm's stored value are written twice; they must agree, or a
+    /// value written by one would not be read by the other.
+    #[test]
+    fn stored_text_serde_and_as_str_agree() {
+        fn check<T>(all: &[T])
+        where
+            T: ActiveEnum<Value = String> + Serialize + Copy + fmt::Display + FromStr,
+        {
+            for word in all {
+                let stored = word.to_value();
+                assert_eq!(stored, word.to_string());
+                assert_eq!(
+                    serde_json::to_value(word).unwrap(),
+                    serde_json::Value::String(stored.clone())
+                );
+                assert!(T::try_from_value(&stored).is_ok());
+                assert!(stored.parse::<T>().is_ok());
+            }
+            assert_eq!(all.len(), T::values().len());
+        }
+        check(RoundState::ALL);
+        check(MailState::ALL);
+        check(MailKind::ALL);
+        check(Role::ALL);
+        check(Pillar::ALL);
+        check(Scale::ALL);
+        check(Basis::ALL);
+    }
+
+    #[test]
+    fn an_unknown_stored_value_is_an_error() {
+        assert!(RoundState::try_from_value(&"geschlossen".to_owned()).is_err());
+        let err = "boss".parse::<Role>().unwrap_err();
+        assert_eq!(err.known, ["admin", "viewer"]);
+        assert_eq!(err.to_string(), "`boss` (admin, viewer)");
+    }
+
+    #[test]
+    fn pillar_indices_follow_their_order() {
+        for (i, pillar) in Pillar::EACH.iter().enumerate() {
+            assert_eq!(pillar.index(), i);
+            assert_eq!(Pillar::ALL[i], *pillar);
+        }
+    }
+}
