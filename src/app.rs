@@ -7,8 +7,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::db;
-use crate::report::aggregate::Cache;
 use crate::report::charts::ChartCache;
+use crate::report::context::Reports;
 use crate::secrets::Secrets;
 
 #[derive(Clone)]
@@ -16,8 +16,8 @@ pub struct App {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub secrets: Arc<Secrets>,
-    /// Closed rounds' aggregates once read (they never change).
-    pub reports: Arc<Cache>,
+    /// What reports read from, with the aggregates of closed rounds once read.
+    pub reports: Reports,
     /// Charts drawn, by a hash of what they show.
     pub charts: Arc<ChartCache>,
 }
@@ -42,11 +42,12 @@ impl App {
         let secrets = Secrets::load_or_create(&db)
             .await
             .context("cannot read the deployment secrets")?;
+        let settings = Arc::new(settings);
         Ok(App {
-            settings: Arc::new(settings),
+            reports: Reports::new(db.clone(), Arc::clone(&settings)),
+            settings,
             db,
             secrets: Arc::new(secrets),
-            reports: Arc::new(Cache::default()),
             charts: Arc::new(ChartCache::default()),
         })
     }

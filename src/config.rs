@@ -14,6 +14,9 @@ use url::Url;
 
 use crate::i18n::Locale;
 
+mod ca_file;
+pub use ca_file::CaFile;
+
 /// The smallest group size the service will ever report on; below it single answers show.
 pub const MIN_ANONYMITY_THRESHOLD: u32 = 3;
 
@@ -47,7 +50,7 @@ pub struct Settings {
     /// Upper bound of one SMTP conversation: lettre itself bounds only the connect.
     pub smtp_timeout_seconds: u32,
     /// `smtp_ca_file`: CA certificates trusted for the SMTP server besides the webpki roots.
-    pub smtp_ca: Option<crate::mail::smtp::CaFile>,
+    pub smtp_ca: Option<CaFile>,
     /// Mails per minute for the whole deployment; `None`: as fast as the relay takes them.
     pub mail_rate_per_minute: Option<u32>,
     /// Mails per day (in `timezone`) for the whole deployment; `None`: no daily quota.
@@ -190,7 +193,7 @@ impl Settings {
 
         let smtp_ca = read_opt::<PathBuf>(figment, "smtp_ca_file")?
             .filter(|path| !path.as_os_str().is_empty())
-            .map(|path| crate::mail::smtp::CaFile::load(&path))
+            .map(|path| CaFile::load(&path))
             .transpose()
             .map_err(|err| invalid("smtp_ca_file", err))?;
 

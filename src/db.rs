@@ -7,7 +7,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DbErr, EntityTrait, QuerySelect, Select, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 /// Key of the PostgreSQL advisory lock that serialises migrations of instances starting together.
@@ -89,6 +90,17 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// `query` as a read for a decision the transaction then acts on: on PostgreSQL the rows are
+/// locked until the transaction ends (`FOR UPDATE`), so no other instance changes them in
+/// between; on SQLite the write transaction (`begin_write`) already holds the write lock.
+pub fn for_update<E: EntityTrait>(txn: &impl ConnectionTrait, query: Select<E>) -> Select<E> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query.lock_exclusive()
+    } else {
+        query
+    }
 }
 
 /// A cheap round trip, for health checks.

@@ -70,7 +70,7 @@ pub fn messages(locale: Locale) -> &'static Messages {
 fn message_files(locale: Locale) -> impl Iterator<Item = (&'static str, &'static str)> {
     let single = format!("i18n/{}.toml", locale.as_str());
     let area = format!("i18n/{}/", locale.as_str());
-    crate::templates::embedded_files().filter(move |(name, _)| {
+    crate::embedded::all().filter(move |(name, _)| {
         *name == single || (name.starts_with(&area) && name.ends_with(".toml"))
     })
 }

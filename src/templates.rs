@@ -4,28 +4,12 @@
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
+use crate::embedded;
 use crate::i18n::{self, Locale};
-
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/templates.rs"));
-}
-
-/// The source of an embedded file under `templates/`, by its relative path.
-pub fn embedded(name: &str) -> Option<&'static str> {
-    embedded::FILES
-        .iter()
-        .find(|(file, _)| *file == name)
-        .map(|(_, source)| *source)
-}
-
-/// Every embedded file as (path under `templates/`, source).
-pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
-    embedded::FILES.iter().copied()
-}
 
 /// Files under `templates/static/` (stylesheets), served as they are.
 pub fn static_file(name: &str) -> Option<&'static str> {
-    embedded(&format!("static/{name}"))
+    embedded::file(&format!("static/{name}"))
 }
 
 pub struct Templates {
@@ -43,7 +27,7 @@ impl Templates {
         // Auto-escaping must be chosen before templates are added, or nothing is escaped.
         env.set_auto_escape_callback(minijinja::default_auto_escape_callback);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        for (name, source) in embedded::FILES {
+        for (name, source) in embedded::all() {
             if name.ends_with(".html") || name.ends_with(".txt") {
                 env.add_template(name, source)
                     .unwrap_or_else(|err| panic!("template {name}: {err}"));

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::password::PasswordProblem;
 use super::{Principal, PrincipalKind, password};
+use crate::email;
 use crate::entities::staff_user;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
@@ -25,25 +26,9 @@ pub struct NewStaffUser<'a> {
     pub locale: Locale,
 }
 
-/// E-mail addresses compare case-insensitively; this is the form that is stored.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-pub(crate) fn is_plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
-}
-
 pub async fn add(db: &DatabaseConnection, new: NewStaffUser<'_>) -> AppResult<staff_user::Model> {
-    let email = normalize_email(new.email);
-    if !is_plausible_email(&email) {
+    let email = email::normalize(new.email);
+    if !email::is_plausible(&email) {
         return Err(AppError::Unprocessable(format!(
             "`{}` is not an e-mail address",
             new.email
@@ -91,7 +76,7 @@ pub async fn find_by_email(
     email: &str,
 ) -> AppResult<Option<staff_user::Model>> {
     Ok(staff_user::Entity::find()
-        .filter(staff_user::Column::Email.eq(normalize_email(email)))
+        .filter(staff_user::Column::Email.eq(email::normalize(email)))
         .one(db)
         .await?)
 }
@@ -392,31 +377,4 @@ async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(AppError::internal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_compared_in_lower_case() {
-        assert_eq!(
-            normalize_email("  Anna.Schmidt@Example.DE "),
-            "anna.schmidt@example.de"
-        );
-    }
-
-    #[test]
-    fn implausible_emails_are_spotted() {
-        assert!(is_plausible_email("hr@example.de"));
-        for bad in [
-            "hr",
-            "@example.de",
-            "hr@example",
-            "hr@.de",
-            "h r@example.de",
-        ] {
-            assert!(!is_plausible_email(bad), "{bad}");
-        }
-    }
 }

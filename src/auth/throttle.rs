@@ -28,9 +28,7 @@ impl LoginThrottle {
             _ => true,
         };
         let email_ok = match &self.by_email {
-            Some(limiter) => limiter
-                .check_key(&super::staff::normalize_email(email))
-                .is_ok(),
+            Some(limiter) => limiter.check_key(&crate::email::normalize(email)).is_ok(),
             None => true,
         };
         address_ok && email_ok

@@ -186,7 +186,7 @@ fn shown(count: Option<u64>) -> String {
 }
 
 fn print_status(view: &RoundView, pace: &MailPace, tz: chrono_tz::Tz) {
-    let local = |at| crate::survey::local_time::format_local_with_zone(at, tz);
+    let local = |at| crate::local_time::format_local_with_zone(at, tz);
     println!(
         "round {}: {} ({})",
         view.id,

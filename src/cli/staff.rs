@@ -90,7 +90,7 @@ pub(super) fn parse_locale(value: &str) -> Result<Locale, String> {
 async fn user_by_email(app: &App, email: &str) -> anyhow::Result<i32> {
     Ok(staff::find_by_email(&app.db, email)
         .await?
-        .with_context(|| format!("there is no staff user {}", staff::normalize_email(email)))?
+        .with_context(|| format!("there is no staff user {}", crate::email::normalize(email)))?
         .id)
 }
 
@@ -264,7 +264,7 @@ fn read_new_password(email: &str) -> anyhow::Result<String> {
             .context("cannot read the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
-    password::validate_new(&password, &[&staff::normalize_email(email)])
+    password::validate_new(&password, &[&crate::email::normalize(email)])
         .map_err(anyhow::Error::msg)?;
     Ok(password)
 }

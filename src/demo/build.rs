@@ -27,10 +27,11 @@ use crate::entities::{
 };
 use crate::i18n::Locale;
 use crate::invite;
+use crate::local_time;
 use crate::org::department as departments;
 use crate::org::import::{self, ImportOptions};
 use crate::survey::round::{self, RoundDraft};
-use crate::survey::{catalog, local_time, pulse};
+use crate::survey::{catalog, pulse};
 use crate::vocab::{MailState, Role, RoundState};
 
 pub const DEMO_EMAIL: &str = "demo@kundenpuls.invalid";

@@ -304,7 +304,7 @@ pub async fn compose(
     };
     let locale = Locale::parse(&mail.locale).unwrap_or(settings.default_locale);
     let reader = Reader { scope, locale };
-    let results = match query::results_within_scope(app, reader, round_id).await {
+    let results = match query::results_within_scope(&app.reports, reader, round_id).await {
         Ok(results) => results,
         Err(crate::error::AppError::NotFound) => {
             return cancelled(mail, "the round no longer exists");
@@ -322,7 +322,7 @@ pub async fn compose(
     };
 
     // The trend up to this round: a digest that goes out late shows no later round.
-    let mut trend = query::trend(app, reader, None).await?;
+    let mut trend = query::trend(&app.reports, reader, None).await?;
     if let Some(position) = trend.iter().position(|r| r.round.id == round_id) {
         trend.truncate(position + 1);
     }

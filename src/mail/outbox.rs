@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::db;
 use crate::entities::{employee, invitation, outbox_mail, round, round_reminder};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mail::compose::new_message_id;
 use crate::mail::pace::{self, Limits, Pace};
 use crate::vocab::{MailKind, MailState, RoundState};
@@ -194,11 +194,10 @@ pub async fn enqueue_due_reminders(
             == 1;
         // Locked: a close committing after this read would find no reminder mail to forget
         // and leave one queued per person who had not answered.
-        let open = match crate::survey::round::find_locked(&txn, reminder.round_id).await {
-            Ok(r) => r.state == RoundState::Open && r.closes_at > now,
-            Err(AppError::NotFound) => false,
-            Err(err) => return Err(err),
-        };
+        let open = db::for_update(&txn, round::Entity::find_by_id(reminder.round_id))
+            .one(&txn)
+            .await?
+            .is_some_and(|r| r.state == RoundState::Open && r.closes_at > now);
         if claimed && open {
             let invitees = invitees(&txn, reminder.round_id, true).await?;
             queued += insert(

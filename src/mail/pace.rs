@@ -581,7 +581,7 @@ fn limits_text(limits: Limits) -> String {
 
 /// The words of a reminder's warning.
 pub fn reminder_warning(limits: Limits, tz: Tz, count: u64, late: LateReminder) -> String {
-    let local = |at| crate::survey::local_time::format_local_with_zone(at, tz);
+    let local = |at| crate::local_time::format_local_with_zone(at, tz);
     format!(
         "at the configured mail limits ({}) the reminder of {} (up to {count} mails) cannot all \
          leave before its time: the last one is expected to leave at {}",
@@ -597,7 +597,7 @@ pub fn finish_warning(limits: Limits, tz: Tz, count: u64, finish: DateTime<Utc>)
         "at the configured mail limits ({}) the {count} invitations cannot all leave within the \
          first tenth of the round: the last one is expected to leave at {}",
         limits_text(limits),
-        crate::survey::local_time::format_local_with_zone(finish, tz),
+        crate::local_time::format_local_with_zone(finish, tz),
     )
 }
 

@@ -6,14 +6,11 @@
 //! `AsyncSmtpConnection`, every conversation is bounded by `tokio::time::timeout`, and the
 //! number of concurrent conversations is capped by a semaphore, not by the pool size.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{
-    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
-};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
@@ -37,69 +34,7 @@ pub struct SmtpConfig {
     pub security: Security,
     pub credentials: Option<Credentials>,
     /// Trusted for the server's certificate besides the webpki roots (`smtp_ca_file`).
-    pub extra_ca: Option<CaFile>,
-}
-
-/// The certificates of `smtp_ca_file`: a company's internal CA that signed its relay's
-/// certificate. Read and checked once at start-up, so that a bad file names its key there and
-/// not in the first mail's error.
-#[derive(Clone)]
-pub struct CaFile {
-    pub path: PathBuf,
-    /// How many certificates the file holds (shown with the transport at start-up).
-    pub count: usize,
-    certificate: Certificate,
-}
-
-impl std::fmt::Debug for CaFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaFile")
-            .field("path", &self.path)
-            .field("count", &self.count)
-            .finish()
-    }
-}
-
-const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
-
-impl CaFile {
-    /// Reads a PEM file with one or more CA certificates and checks that rustls takes each of
-    /// them as a trust anchor.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let pem =
-            std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-        let count = String::from_utf8_lossy(&pem)
-            .matches(PEM_CERTIFICATE)
-            .count();
-        if count == 0 {
-            return Err(format!(
-                "{} holds no PEM certificate (a `{PEM_CERTIFICATE}` block)",
-                path.display()
-            ));
-        }
-        let certificate = Certificate::from_pem(&pem).map_err(|err| {
-            format!(
-                "{} is not readable as PEM certificates: {err}",
-                path.display()
-            )
-        })?;
-        // Only the file's own certificates, so that a certificate rustls refuses is found here.
-        TlsParameters::builder("localhost".into())
-            .certificate_store(CertificateStore::None)
-            .add_root_certificate(certificate.clone())
-            .build_rustls()
-            .map_err(|err| {
-                format!(
-                    "{} holds a certificate that cannot be trusted as a CA: {err}",
-                    path.display()
-                )
-            })?;
-        Ok(CaFile {
-            path: path.to_owned(),
-            count,
-            certificate,
-        })
-    }
+    pub extra_ca: Option<crate::config::CaFile>,
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -157,7 +92,7 @@ impl SmtpConfig {
     }
 
     /// Also trusts the certificates of `smtp_ca_file`.
-    pub fn with_extra_ca(mut self, ca: Option<CaFile>) -> Self {
+    pub fn with_extra_ca(mut self, ca: Option<crate::config::CaFile>) -> Self {
         self.extra_ca = ca;
         self
     }
@@ -511,7 +446,7 @@ mod tests {
             pem.push_str(&params.self_signed(&key).unwrap().pem());
         }
         std::fs::write(&path, pem).unwrap();
-        let ca = CaFile::load(&path).unwrap();
+        let ca = crate::config::CaFile::load(&path).unwrap();
         assert_eq!(ca.count, 2);
         let config = SmtpConfig::parse("smtp://mail.corp.example?tls=required")
             .unwrap()

@@ -24,7 +24,7 @@ use crate::entities::{invitation, outbox_mail, question, round, round_question};
 use crate::error::AppResult;
 use crate::i18n::Locale;
 use crate::invite;
-use crate::survey::local_time::format_local_with_zone;
+use crate::local_time::format_local_with_zone;
 use crate::templates::Templates;
 use crate::vocab::{MailKind, RoundState, Scale};
 

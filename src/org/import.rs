@@ -18,7 +18,6 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 use encoding_rs::Encoding;
@@ -29,25 +28,20 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::auth::staff::{is_plausible_email, normalize_email};
+use crate::email;
 use crate::entities::{department, employee};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::org::department::{SEPARATOR, checked_path, depth, normalize_path, shorten};
 
 mod spreadsheet;
+mod table;
+
+pub use table::{ColumnUse, FileReading, LineError, MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS};
+use table::{OLE_MAGIC, REQUIRED_COLUMNS, RawRow, RawTable, TableGuard, empty_file};
 
 /// Bound parameters per statement stay below this: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_BIND_PARAMETERS: usize = 30_000;
-
-/// Characters in one cell or field. Real exports stay far below it; a longer cell is hostile or
-/// broken, and is refused before its text reaches a message.
-pub const MAX_CELL_CHARS: usize = 10_000;
-/// Columns of a table: an HR export has a few dozen.
-pub const MAX_COLUMNS: usize = 1_000;
-/// Cells of a table (empty ones between filled ones included): 100,000 employees with 20
-/// columns. This bounds the memory of an import whatever the file packs.
-pub const MAX_CELLS: usize = 2_000_000;
 
 /// How often validation reports progress, in rows.
 const VALIDATION_PROGRESS_EVERY: usize = 1_000;
@@ -133,35 +127,6 @@ impl ImportReport {
 pub struct DepartmentRename {
     pub from: String,
     pub to: String,
-}
-
-/// One problem, at a physical line of the file (1-based; the header is normally line 1; in a
-/// spreadsheet the row number Excel shows). A quoted field may span lines: the line is where the
-/// record starts. Line 0 means the problem concerns the whole file (its format, a missing sheet)
-/// or the options (a rename, an encoding).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct LineError {
-    pub line: u64,
-    pub message: String,
-}
-
-impl LineError {
-    fn new(line: u64, message: impl Into<String>) -> Self {
-        LineError {
-            line,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for LineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "line {}: {}", self.line, self.message)
-        }
-    }
 }
 
 /// The stage an import is in, for progress bars.
@@ -360,38 +325,8 @@ impl DeclaredFormat {
     }
 }
 
-/// How the file was read, for the report: what the import understood before writing anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FileReading {
-    /// `csv`, `xlsx`, `ods` (or `xls`, `xlsb`).
-    pub format: String,
-    /// CSV only: the text encoding, e.g. `UTF-8`, `UTF-8 with BOM`, `UTF-16LE with BOM`,
-    /// `windows-1252`.
-    pub encoding: Option<String>,
-    /// CSV only: `;`, `,` or `tab`.
-    pub delimiter: Option<String>,
-    /// Spreadsheets only: the sheet read.
-    pub sheet: Option<String>,
-    /// Which column fed which field, in the order of the fields.
-    pub columns: Vec<ColumnUse>,
-    /// Columns of the file that were not used (personnel number, cost centre, …).
-    pub ignored_columns: Vec<String>,
-}
-
-/// One field and the header of the column it was read from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ColumnUse {
-    /// `email`, `name`, `first_name`, `last_name`, `department` or `locale`.
-    pub field: String,
-    /// The column's header as the file has it.
-    pub header: String,
-}
-
 const PDF_MAGIC: &[u8] = b"%PDF";
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-/// Old Excel (`.xls`) and other OLE compound files.
-const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-
 /// Stages 1–2: the file as a table, CSV or spreadsheet.
 fn read_input(input: &[u8], options: &ImportOptions) -> Result<(RawTable, FileReading), LineError> {
     if input.starts_with(PDF_MAGIC) {
@@ -497,106 +432,6 @@ fn decode<'a>(
 fn line_of_offset(input: &[u8], offset: usize) -> u64 {
     let newlines = input[..offset].iter().filter(|&&b| b == b'\n').count();
     newlines as u64 + 1
-}
-
-/// A table as the file has it: header cells and data rows of raw (untrimmed) fields, each with
-/// the physical line it starts on (for spreadsheets: the row number Excel shows). Rows whose
-/// fields are all blank are left out.
-#[derive(Debug)]
-struct RawTable {
-    header_line: u64,
-    header: Vec<String>,
-    rows: Vec<RawRow>,
-}
-
-#[derive(Debug)]
-struct RawRow {
-    line: u64,
-    fields: Vec<String>,
-}
-
-/// Counts what a table holds while it is read, so that an oversized file is refused at the row
-/// where it goes over, before more of it is held.
-#[derive(Default)]
-struct TableGuard {
-    cells: usize,
-}
-
-impl TableGuard {
-    /// Checks one row of `fields` read at `line`.
-    fn admit<S: AsRef<str>>(&mut self, line: u64, fields: &[S]) -> Result<(), LineError> {
-        for field in fields {
-            check_cell_length(line, field.as_ref())?;
-        }
-        self.admit_width(line, fields.len())
-    }
-
-    /// Checks a row `width` cells wide, read at `line`, whose cells were checked already.
-    fn admit_width(&mut self, line: u64, width: usize) -> Result<(), LineError> {
-        if width > MAX_COLUMNS {
-            return Err(LineError::new(
-                line,
-                format!("the row has {width} columns; an employee file has at most {MAX_COLUMNS}"),
-            ));
-        }
-        self.cells += width;
-        if self.cells > MAX_CELLS {
-            return Err(LineError::new(
-                line,
-                format!(
-                    "the file has more than {MAX_CELLS} cells up to this row; an employee file \
-                     of 100,000 people with 20 columns has no more"
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// A cell longer than [`MAX_CELL_CHARS`] is refused, naming its line.
-fn check_cell_length(line: u64, field: &str) -> Result<(), LineError> {
-    // Bytes first: most fields are short, and counting characters costs a pass.
-    if field.len() > MAX_CELL_CHARS && field.chars().count() > MAX_CELL_CHARS {
-        return Err(LineError::new(
-            line,
-            format!(
-                "a cell has {} characters; cells of an employee file have at most \
-                 {MAX_CELL_CHARS}",
-                field.chars().count()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-impl RawTable {
-    /// The first non-blank row is the header; `None` when every row is blank.
-    fn from_rows(rows: impl IntoIterator<Item = RawRow>) -> Option<RawTable> {
-        let mut header: Option<(u64, Vec<String>)> = None;
-        let mut data = Vec::new();
-        for row in rows {
-            if row.fields.iter().all(|field| field.trim().is_empty()) {
-                continue;
-            }
-            if header.is_none() {
-                header = Some((row.line, row.fields));
-            } else {
-                data.push(row);
-            }
-        }
-        header.map(|(header_line, header)| RawTable {
-            header_line,
-            header,
-            rows: data,
-        })
-    }
-}
-
-fn empty_file() -> LineError {
-    LineError::new(
-        1,
-        format!("the file is empty; expected a header row with the columns {REQUIRED_COLUMNS}"),
-    )
 }
 
 /// Stage 2 (CSV): records and their lines, and the delimiter. Excel's `sep=;` first line names
@@ -717,9 +552,6 @@ fn detect_delimiter(text: &str) -> u8 {
         b','
     }
 }
-
-const REQUIRED_COLUMNS: &str =
-    "e-mail, name (or first and last name), department (and optionally locale)";
 
 /// A field the import reads from a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1132,7 +964,7 @@ const MAX_NAME_CHARS: usize = 200;
 
 /// The normalized (lower-case) e-mail.
 fn validate_email(raw: &str) -> Result<String, String> {
-    let email = normalize_email(raw);
+    let email = email::normalize(raw);
     if email.is_empty() {
         Err("the e-mail is empty".into())
     } else if email.chars().count() > MAX_EMAIL_CHARS {
@@ -1140,7 +972,7 @@ fn validate_email(raw: &str) -> Result<String, String> {
             "the e-mail has {} characters; an address has at most {MAX_EMAIL_CHARS}",
             email.chars().count()
         ))
-    } else if !is_plausible_email(&email) {
+    } else if !email::is_plausible(&email) {
         Err(format!("`{}` is not an e-mail address", shorten(raw, 80)))
     } else {
         Ok(email)
@@ -1540,7 +1372,7 @@ fn make_plan(
     let existing: HashMap<String, &employee::Model> = snapshot
         .employees
         .iter()
-        .map(|employee| (normalize_email(&employee.email), employee))
+        .map(|employee| (email::normalize(&employee.email), employee))
         .collect();
     let mut department_of_path: HashMap<&str, DepartmentRef> = HashMap::new();
     let mut new_employees = Vec::new();
@@ -1575,7 +1407,7 @@ fn make_plan(
             .employees
             .iter()
             .filter(|employee| {
-                employee.active && !in_file.contains(normalize_email(&employee.email).as_str())
+                employee.active && !in_file.contains(email::normalize(&employee.email).as_str())
             })
             .map(|employee| employee.id)
             .collect()

@@ -11,12 +11,12 @@ use serde::Serialize;
 
 use super::aggregate;
 use super::charts::{self, Chart};
+use super::context::Reports;
 use super::participation;
 use super::query::{self, Reader, RoundResults};
 use super::results::GroupReport;
 use super::stats::{HiddenReason, Interval, Shown};
 use super::trend::RoundLabel;
-use crate::app::App;
 use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, text};
@@ -366,11 +366,15 @@ pub struct UnitView {
     pub participation: ParticipationView,
 }
 
-async fn open_round_view(app: &App, reader: Reader, round: &round::Model) -> AppResult<OpenRound> {
-    let threshold = app.settings.anonymity_threshold;
-    let part = participation::of_round(&app.db, round.id, reader.scope, threshold).await?;
+async fn open_round_view(
+    reports: &Reports,
+    reader: Reader,
+    round: &round::Model,
+) -> AppResult<OpenRound> {
+    let threshold = reports.settings.anonymity_threshold;
+    let part = participation::of_round(&reports.db, round.id, reader.scope, threshold).await?;
     Ok(OpenRound {
-        round: query::label(round, app.settings.timezone),
+        round: query::label(round, reports.settings.timezone),
         total: part
             .total
             .map(|c| participation_view(c.answered, c.invited, reader.locale)),
@@ -391,15 +395,15 @@ async fn open_round_view(app: &App, reader: Reader, round: &round::Model) -> App
     })
 }
 
-async fn open_rounds(app: &App, reader: Reader) -> AppResult<Vec<OpenRound>> {
+async fn open_rounds(reports: &Reports, reader: Reader) -> AppResult<Vec<OpenRound>> {
     let rounds = round::Entity::find()
         .filter(round::Column::State.eq(RoundState::Open))
         .order_by_asc(round::Column::OpensAt)
-        .all(&app.db)
+        .all(&reports.db)
         .await?;
     let mut out = Vec::new();
     for round in &rounds {
-        let view = open_round_view(app, reader, round).await?;
+        let view = open_round_view(reports, reader, round).await?;
         if view.total.is_some() || !view.units.is_empty() {
             out.push(view);
         }
@@ -425,17 +429,17 @@ pub struct Overview {
     pub anonymity_threshold: u32,
 }
 
-pub async fn overview(app: &App, reader: Reader) -> AppResult<Overview> {
-    let all = departments::all(&app.db).await?;
+pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> {
+    let all = departments::all(&reports.db).await?;
     let top = top_of(&all, reader);
-    let tz = app.settings.timezone;
-    let closed: Vec<RoundLabel> = aggregate::closed_rounds(&app.db)
+    let tz = reports.settings.timezone;
+    let closed: Vec<RoundLabel> = aggregate::closed_rounds(&reports.db)
         .await?
         .iter()
         .rev()
         .map(|r| query::label(r, tz))
         .collect();
-    let open = open_rounds(app, reader).await?;
+    let open = open_rounds(reports, reader).await?;
     let mut out = Overview {
         top,
         round: None,
@@ -446,12 +450,12 @@ pub async fn overview(app: &App, reader: Reader) -> AppResult<Overview> {
         heatmap_description: None,
         closed,
         open,
-        anonymity_threshold: app.settings.anonymity_threshold,
+        anonymity_threshold: reports.settings.anonymity_threshold,
     };
-    let Some(latest) = query::latest_closed(app).await? else {
+    let Some(latest) = query::latest_closed(reports).await? else {
         return Ok(out);
     };
-    let results = query::round_results(app, reader, latest.id).await?;
+    let results = query::round_results(reports, reader, latest.id).await?;
     let depth = top_depth(&all, reader);
     out.group = results
         .groups
@@ -462,7 +466,7 @@ pub async fn overview(app: &App, reader: Reader) -> AppResult<Overview> {
         .into_iter()
         .map(|g| group_view(g, depth, reader.locale))
         .collect();
-    out.trend_description = Some(trend_chart(app, reader, None).await?.description());
+    out.trend_description = Some(trend_chart(reports, reader, None).await?.description());
     out.heatmap_description = Some(heatmap_of(&results, reader).description());
     out.round = Some(results.round);
     out.previous = results.previous;
@@ -538,29 +542,29 @@ fn breadcrumbs(all: &[department::Model], reader: Reader, id: i32) -> Vec<Crumb>
 }
 
 pub async fn department_page(
-    app: &App,
+    reports: &Reports,
     reader: Reader,
     department_id: i32,
     round_id: Option<i32>,
 ) -> AppResult<DepartmentPage> {
-    let all = departments::all(&app.db).await?;
+    let all = departments::all(&reports.db).await?;
     query::resolve_group(&all, reader, Some(department_id))?;
     let department = all
         .iter()
         .find(|d| d.id == department_id)
         .ok_or(AppError::NotFound)?;
-    let tz = app.settings.timezone;
-    let closed_rounds = aggregate::closed_rounds(&app.db).await?;
+    let tz = reports.settings.timezone;
+    let closed_rounds = aggregate::closed_rounds(&reports.db).await?;
     let round = match round_id {
         Some(id) => Some(
             round::Entity::find_by_id(id)
-                .one(&app.db)
+                .one(&reports.db)
                 .await?
                 .ok_or(AppError::NotFound)?,
         ),
         None => closed_rounds.last().cloned(),
     };
-    let trend = trend_chart(app, reader, Some(department_id)).await?;
+    let trend = trend_chart(reports, reader, Some(department_id)).await?;
     let mut page = DepartmentPage {
         department_id,
         name: department.name.clone(),
@@ -581,7 +585,7 @@ pub async fn department_page(
         comments: None,
         open: None,
         trend_description: trend.description(),
-        anonymity_threshold: app.settings.anonymity_threshold,
+        anonymity_threshold: reports.settings.anonymity_threshold,
     };
     let Some(round) = round else {
         return Ok(page);
@@ -590,9 +594,9 @@ pub async fn department_page(
     if round.state == RoundState::Open {
         let mut scoped = reader;
         scoped.scope = Some(department_id);
-        page.open = Some(open_round_view(app, scoped, &round).await?);
+        page.open = Some(open_round_view(reports, scoped, &round).await?);
     }
-    let results = query::round_results(app, reader, round.id).await?;
+    let results = query::round_results(reports, reader, round.id).await?;
     let depth = Some(depth_of(&department.path));
     if let Some(group) = results
         .groups
@@ -607,7 +611,7 @@ pub async fn department_page(
             .into_iter()
             .map(|g| group_view(g, depth, reader.locale))
             .collect();
-        let comments = query::comments(app, reader, round.id, Some(department_id)).await?;
+        let comments = query::comments(reports, reader, round.id, Some(department_id)).await?;
         page.comments = Some(match comments {
             Shown::Shown(texts) => Comments {
                 shown: true,
@@ -644,13 +648,13 @@ pub struct RoundPage {
     pub anonymity_threshold: u32,
 }
 
-pub async fn round_page(app: &App, reader: Reader, round_id: i32) -> AppResult<RoundPage> {
-    let all = departments::all(&app.db).await?;
+pub async fn round_page(reports: &Reports, reader: Reader, round_id: i32) -> AppResult<RoundPage> {
+    let all = departments::all(&reports.db).await?;
     let round = round::Entity::find_by_id(round_id)
-        .one(&app.db)
+        .one(&reports.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let results = query::round_results(app, reader, round_id).await?;
+    let results = query::round_results(reports, reader, round_id).await?;
     let depth = top_depth(&all, reader);
     let top = top_of(&all, reader);
     let groups = results
@@ -659,13 +663,13 @@ pub async fn round_page(app: &App, reader: Reader, round_id: i32) -> AppResult<R
         .map(|g| group_view(g, depth, reader.locale))
         .collect();
     let open = if round.state == RoundState::Open {
-        Some(open_round_view(app, reader, &round).await?)
+        Some(open_round_view(reports, reader, &round).await?)
     } else {
         None
     };
     let heatmap_description =
         (round.state == RoundState::Closed).then(|| heatmap_of(&results, reader).description());
-    let participation_description = participation_chart(app, reader, round_id)
+    let participation_description = participation_chart(reports, reader, round_id)
         .await?
         .description();
     Ok(RoundPage {
@@ -685,10 +689,14 @@ pub async fn round_page(app: &App, reader: Reader, round_id: i32) -> AppResult<R
 // Charts for the reader
 
 /// The trend of `group` (`None`: the reader's top), scope checked.
-pub async fn trend_chart(app: &App, reader: Reader, group: Option<i32>) -> AppResult<Chart> {
-    let all = departments::all(&app.db).await?;
+pub async fn trend_chart(
+    reports: &Reports,
+    reader: Reader,
+    group: Option<i32>,
+) -> AppResult<Chart> {
+    let all = departments::all(&reports.db).await?;
     let resolved = query::resolve_group(&all, reader, group)?;
-    let trend = query::trend(app, reader, resolved).await?;
+    let trend = query::trend(reports, reader, resolved).await?;
     let name = match resolved.and_then(|id| all.iter().find(|d| d.id == id)) {
         Some(d) => d.path.clone(),
         None => company_name(reader.locale).to_owned(),
@@ -702,22 +710,26 @@ fn heatmap_of(results: &RoundResults, reader: Reader) -> Chart {
 
 /// Departments × pillars of one round for the reader's top. An open round has no figures:
 /// the chart says so.
-pub async fn heatmap_chart(app: &App, reader: Reader, round_id: i32) -> AppResult<Chart> {
-    let results = query::round_results(app, reader, round_id).await?;
+pub async fn heatmap_chart(reports: &Reports, reader: Reader, round_id: i32) -> AppResult<Chart> {
+    let results = query::round_results(reports, reader, round_id).await?;
     Ok(heatmap_of(&results, reader))
 }
 
 /// Participation per department of one round, the reader's part of the tree.
-pub async fn participation_chart(app: &App, reader: Reader, round_id: i32) -> AppResult<Chart> {
+pub async fn participation_chart(
+    reports: &Reports,
+    reader: Reader,
+    round_id: i32,
+) -> AppResult<Chart> {
     let round = round::Entity::find_by_id(round_id)
-        .one(&app.db)
+        .one(&reports.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !query::reaches(app, reader, round_id).await? {
+    if !query::reaches(reports, reader, round_id).await? {
         return Err(AppError::NotFound);
     }
-    let threshold = app.settings.anonymity_threshold;
-    let part = participation::of_round(&app.db, round_id, reader.scope, threshold).await?;
+    let threshold = reports.settings.anonymity_threshold;
+    let part = participation::of_round(&reports.db, round_id, reader.scope, threshold).await?;
     Ok(charts::participation(&part, &round.title, reader.locale))
 }
 

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod charts;
+pub mod context;
 pub mod csv;
 pub mod dashboard;
 pub mod participation;

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
-use super::results::tree_nodes;
 use super::suppress::Tree;
+use super::suppress::tree_nodes;
 use crate::entities::{department, invitation, result_group};
 use crate::error::AppResult;
 

@@ -8,16 +8,15 @@ use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect};
 use serde::Serialize;
 
 use super::aggregate::{self, RoundAggregates};
+use super::context::Reports;
 use super::participation;
 use super::results::{self, GroupReport, Inputs, Thresholds};
 use super::stats::{HiddenReason, Shown};
 use super::trend::{self, RoundLabel, TrendRound};
-use crate::app::App;
 use crate::entities::{answer, department, question, response, round, round_question};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department as departments;
-use crate::survey::round::{Participation, RoundView};
 use crate::vocab::RoundState;
 
 /// Who is asking: `scope` limits a viewer to a department subtree.
@@ -36,10 +35,10 @@ impl Reader {
     }
 }
 
-pub fn thresholds(app: &App) -> Thresholds {
+pub fn thresholds(reports: &Reports) -> Thresholds {
     Thresholds {
-        answers: app.settings.anonymity_threshold,
-        comments: app.settings.comment_threshold,
+        answers: reports.settings.anonymity_threshold,
+        comments: reports.settings.comment_threshold,
     }
 }
 
@@ -95,43 +94,47 @@ pub fn resolve_group(
 }
 
 /// The round's questions in the order they were asked.
-async fn questions_of(app: &App, round_id: i32) -> AppResult<Vec<question::Model>> {
+async fn questions_of(reports: &Reports, round_id: i32) -> AppResult<Vec<question::Model>> {
     let positions: HashMap<i32, i32> = round_question::Entity::find()
         .filter(round_question::Column::RoundId.eq(round_id))
-        .all(&app.db)
+        .all(&reports.db)
         .await?
         .into_iter()
         .map(|rq| (rq.question_id, rq.position))
         .collect();
     let mut questions = question::Entity::find()
         .filter(question::Column::Id.is_in(positions.keys().copied()))
-        .all(&app.db)
+        .all(&reports.db)
         .await?;
     questions.sort_by_key(|q| positions[&q.id]);
     Ok(questions)
 }
 
 /// A round that did not reach a scoped reader is answered as if it did not exist.
-pub async fn round_results(app: &App, reader: Reader, round_id: i32) -> AppResult<RoundResults> {
-    if !reaches(app, reader, round_id).await? {
+pub async fn round_results(
+    reports: &Reports,
+    reader: Reader,
+    round_id: i32,
+) -> AppResult<RoundResults> {
+    if !reaches(reports, reader, round_id).await? {
         return Err(AppError::NotFound);
     }
-    results_within_scope(app, reader, round_id).await
+    results_within_scope(reports, reader, round_id).await
 }
 
 /// [`round_results`] without asking whether the round reached the reader: the groups of a round
 /// that did not are simply none. For the digest, which tells such a viewer so.
 pub async fn results_within_scope(
-    app: &App,
+    reports: &Reports,
     reader: Reader,
     round_id: i32,
 ) -> AppResult<RoundResults> {
     let round = round::Entity::find_by_id(round_id)
-        .one(&app.db)
+        .one(&reports.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tz = app.settings.timezone;
-    let t = thresholds(app);
+    let tz = reports.settings.timezone;
+    let t = thresholds(reports);
     let mut out = RoundResults {
         round: label(&round, tz),
         state: round.state,
@@ -143,17 +146,17 @@ pub async fn results_within_scope(
     if round.state != RoundState::Closed {
         return Ok(out);
     }
-    let closed = aggregate::closed_rounds(&app.db).await?;
+    let closed = aggregate::closed_rounds(&reports.db).await?;
     let position = closed.iter().position(|r| r.id == round_id);
     let previous = position.and_then(|i| i.checked_sub(1)).map(|i| &closed[i]);
     let wanted: Vec<i32> = std::iter::once(round_id)
         .chain(previous.map(|p| p.id))
         .collect();
-    let aggregates = app.reports.get(&app.db, &wanted).await?;
+    let aggregates = reports.aggregates.get(&reports.db, &wanted).await?;
     let current = &aggregates[&round_id];
     // The tree as the round saw it: later renames and moves change nothing here.
     let tree = &current.departments;
-    let questions = questions_of(app, round_id).await?;
+    let questions = questions_of(reports, round_id).await?;
     let groups = results::build(&Inputs {
         departments: tree,
         questions: &questions,
@@ -169,35 +172,39 @@ pub async fn results_within_scope(
 
 /// Whether the round reached the reader's scope: for a department-scoped viewer, a round that
 /// invited nobody in its subtree (as the round saw the tree) is answered as if it did not exist.
-pub async fn reaches(app: &App, reader: Reader, round_id: i32) -> AppResult<bool> {
+pub async fn reaches(reports: &Reports, reader: Reader, round_id: i32) -> AppResult<bool> {
     let Some(scope) = reader.scope else {
         return Ok(true);
     };
-    let tree = crate::org::round_tree::of_round(&app.db, round_id).await?;
+    let tree = crate::org::round_tree::of_round(&reports.db, round_id).await?;
     if tree.is_empty() {
         // Not opened yet: there is nothing of it to see but its title.
         return Ok(true);
     }
     let members = departments::subtree_ids(&tree, &[scope]);
-    let counts = participation::counts_by_department(&app.db, round_id).await?;
+    let counts = participation::counts_by_department(&reports.db, round_id).await?;
     Ok(members
         .iter()
         .any(|id| counts.get(id).is_some_and(|c| c.invited > 0)))
 }
 
 /// The latest closed round, if any.
-pub async fn latest_closed(app: &App) -> AppResult<Option<round::Model>> {
-    Ok(aggregate::closed_rounds(&app.db).await?.pop())
+pub async fn latest_closed(reports: &Reports) -> AppResult<Option<round::Model>> {
+    Ok(aggregate::closed_rounds(&reports.db).await?.pop())
 }
 
 /// One group's trend over every closed round (`group: None` is the reader's top).
-pub async fn trend(app: &App, reader: Reader, group: Option<i32>) -> AppResult<Vec<TrendRound>> {
-    let all = departments::all(&app.db).await?;
+pub async fn trend(
+    reports: &Reports,
+    reader: Reader,
+    group: Option<i32>,
+) -> AppResult<Vec<TrendRound>> {
+    let all = departments::all(&reports.db).await?;
     let group = resolve_group(&all, reader, group)?;
-    let closed = aggregate::closed_rounds(&app.db).await?;
+    let closed = aggregate::closed_rounds(&reports.db).await?;
     let ids: Vec<i32> = closed.iter().map(|r| r.id).collect();
-    let aggregates = app.reports.get(&app.db, &ids).await?;
-    let tz = app.settings.timezone;
+    let aggregates = reports.aggregates.get(&reports.db, &ids).await?;
+    let tz = reports.settings.timezone;
     let rounds: Vec<(RoundLabel, &RoundAggregates)> = closed
         .iter()
         .map(|r| (label(r, tz), aggregates[&r.id].as_ref()))
@@ -206,7 +213,7 @@ pub async fn trend(app: &App, reader: Reader, group: Option<i32>) -> AppResult<V
         &rounds,
         group,
         reader.scope,
-        app.settings.anonymity_threshold,
+        reports.settings.anonymity_threshold,
     ))
 }
 
@@ -214,16 +221,16 @@ pub async fn trend(app: &App, reader: Reader, group: Option<i32>) -> AppResult<V
 /// threshold and no subtraction could single a few out. Sorted alphabetically: nothing about
 /// who wrote what or when survives into the list.
 pub async fn comments(
-    app: &App,
+    reports: &Reports,
     reader: Reader,
     round_id: i32,
     group: Option<i32>,
 ) -> AppResult<Shown<Vec<String>>> {
-    let results = round_results(app, reader, round_id).await?;
+    let results = round_results(reports, reader, round_id).await?;
     if results.state != RoundState::Closed {
         return Ok(Shown::hidden(HiddenReason::RoundOpen));
     }
-    let all = departments::all(&app.db).await?;
+    let all = departments::all(&reports.db).await?;
     let group = resolve_group(&all, reader, group)?;
     let Some(report) = results.groups.iter().find(|g| g.department_id == group) else {
         return Ok(Shown::hidden(HiddenReason::NotEnoughAnswers));
@@ -232,7 +239,7 @@ pub async fn comments(
         return Ok(Shown::hidden(reason));
     }
     // The group as the round saw it, like every figure of the round.
-    let aggregates = app.reports.get(&app.db, &[round_id]).await?;
+    let aggregates = reports.aggregates.get(&reports.db, &[round_id]).await?;
     let tree = &aggregates[&round_id].departments;
     let members: Vec<i32> = match group {
         None => tree.iter().map(|d| d.id).collect(),
@@ -254,7 +261,7 @@ pub async fn comments(
             .filter(response::Column::DepartmentId.is_in(chunk.iter().copied()))
             .filter(answer::Column::Text.is_not_null())
             .into_tuple()
-            .all(&app.db)
+            .all(&reports.db)
             .await?;
         texts.extend(
             rows.into_iter()
@@ -265,63 +272,6 @@ pub async fn comments(
     }
     texts.sort();
     Ok(Shown::Shown(texts))
-}
-
-/// The rounds a viewer may see, with participation as the viewer may see it (never the send
-/// log: that is for admins). A company-wide viewer sees every round; a department-scoped one
-/// the rounds that reached its subtree: those that invited anyone there (over the round's own
-/// tree), and scheduled ones whose target includes it. Participation follows the suppression
-/// of `report::participation`, over the whole tree of the round and then cut to the scope.
-pub async fn rounds_for_viewer(
-    app: &App,
-    reader: Reader,
-    rounds: Vec<RoundView>,
-) -> AppResult<Vec<RoundView>> {
-    let scope_path = match reader.scope {
-        None => None,
-        Some(id) => Some(
-            departments::all(&app.db)
-                .await?
-                .into_iter()
-                .find(|d| d.id == id)
-                .map(|d| d.path)
-                .ok_or(AppError::NotFound)?,
-        ),
-    };
-    let threshold = app.settings.anonymity_threshold;
-    let mut out = Vec::with_capacity(rounds.len());
-    for mut view in rounds {
-        if view.state == RoundState::Scheduled {
-            let reaches = match &scope_path {
-                None => true,
-                Some(scope) => {
-                    view.departments.is_empty()
-                        || view
-                            .departments
-                            .iter()
-                            .any(|target| departments::on_one_branch(target, scope))
-                }
-            };
-            if reaches {
-                view.participation = Participation {
-                    invited: None,
-                    answered: None,
-                };
-                out.push(view);
-            }
-            continue;
-        }
-        let part = participation::of_round(&app.db, view.id, reader.scope, threshold).await?;
-        if !part.invited_any {
-            continue;
-        }
-        view.participation = Participation {
-            invited: part.total.map(|c| c.invited),
-            answered: part.total.map(|c| c.answered),
-        };
-        out.push(view);
-    }
-    Ok(out)
 }
 
 /// Department names by id, for labels.

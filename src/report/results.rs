@@ -12,7 +12,7 @@ use super::stats::{
     Change, DEFAULT_ALPHA, HiddenReason, ItemFigures, NetFigures, OverallIndex, PillarIndex, Shown,
     change, meets_threshold, show_item, show_net_score, show_overall, show_pillar,
 };
-use super::suppress::{Tree, TreeNode, Visible};
+use super::suppress::{Tree, Visible, tree_nodes};
 use crate::entities::{department, question};
 use crate::i18n::Locale;
 use crate::org::department::SEPARATOR;
@@ -102,16 +102,6 @@ struct Gates {
     pillars: HashMap<(Basis, usize), Visible>,
     previous_core: Option<HashMap<usize, Visible>>,
     items: HashMap<i32, Visible>,
-}
-
-pub fn tree_nodes(departments: &[department::Model]) -> Vec<TreeNode> {
-    departments
-        .iter()
-        .map(|d| TreeNode {
-            id: d.id,
-            parent_id: d.parent_id,
-        })
-        .collect()
 }
 
 /// The round's units in tree order, so that each measure's counts are a plain vector.

@@ -11,11 +11,24 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::entities::department;
+
 /// A department as the suppression sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct TreeNode {
     pub id: i32,
     pub parent_id: Option<i32>,
+}
+
+/// The tree of `departments` (a round's snapshot or today's) as suppression walks it.
+pub fn tree_nodes(departments: &[department::Model]) -> Vec<TreeNode> {
+    departments
+        .iter()
+        .map(|d| TreeNode {
+            id: d.id,
+            parent_id: d.parent_id,
+        })
+        .collect()
 }
 
 /// The groups that may show a figure.

@@ -5,11 +5,11 @@
 use serde::Serialize;
 
 use super::aggregate::RoundAggregates;
-use super::results::{counts, placed, tree_nodes};
+use super::results::{counts, placed};
 use super::stats::{
     HiddenReason, OverallIndex, PillarIndex, Shown, meets_threshold, show_overall, show_pillar,
 };
-use super::suppress::Tree;
+use super::suppress::{Tree, tree_nodes};
 use crate::org::department::subtree_ids;
 use crate::vocab::{Basis, Pillar};
 use kundenpuls_charts as charts;

@@ -14,8 +14,8 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use serde::{Deserialize, Serialize};
 
-use super::local_time;
 use crate::i18n::Locale;
+use crate::local_time;
 
 /// The longest weekly interval: beyond a year a pulse stops being a pulse.
 pub const MAX_EVERY_WEEKS: u32 = 52;

@@ -1,8 +1,9 @@
-//! Surveys: the question catalog, and (in later features) rounds, schedules and pulses.
+//! Surveys: the question catalog, the pulse drawn from it, rounds and the schedules that plan
+//! them.
 
 pub mod cadence;
 pub mod catalog;
-pub mod local_time;
 pub mod pulse;
 pub mod round;
 pub mod schedule;
+pub mod viewer;

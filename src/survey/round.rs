@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -24,9 +24,9 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 use crate::invite;
+use crate::local_time::{self, format_local_with_zone};
 use crate::mail;
 use crate::org::department as departments;
-use crate::survey::local_time::{self, format_local_with_zone};
 use crate::survey::{catalog, pulse};
 use crate::vocab::RoundState;
 
@@ -418,15 +418,13 @@ async fn find(db: &impl ConnectionTrait, id: i32) -> AppResult<round::Model> {
         .ok_or(AppError::NotFound)
 }
 
-/// The round, read for a decision the transaction then acts on: on PostgreSQL the row is locked
-/// until the transaction ends (`FOR UPDATE`), so no other instance can open, close or edit it
-/// in between; on SQLite the write transaction already holds the database's write lock.
+/// The round, read for a decision the transaction then acts on (see [`db::for_update`]): no
+/// other instance can open, close or edit it in between.
 pub async fn find_locked(txn: &impl ConnectionTrait, id: i32) -> AppResult<round::Model> {
-    let mut query = round::Entity::find_by_id(id);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    query.one(txn).await?.ok_or(AppError::NotFound)
+    db::for_update(txn, round::Entity::find_by_id(id))
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Moves a round from one state to another only if it is still in `from`; `false` when another

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 
-use super::app;
+use super::request::app;
 use crate::config::IpNet;
 
 /// The client's address (`None` only where the server knows no peer, as in local tests).

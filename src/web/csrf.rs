@@ -36,7 +36,7 @@ impl<'r> FromRequest<'r> for CsrfToken {
                 .path("/")
                 .http_only(true)
                 .same_site(SameSite::Strict)
-                .secure(super::uses_https(req)),
+                .secure(super::request::uses_https(req)),
         );
         Outcome::Success(CsrfToken(token))
     }

@@ -6,9 +6,9 @@ use rocket::response::{self, Redirect, Responder};
 use rocket::serde::json::{Json, json};
 use rocket::{Request, catch};
 
-use super::api::openapi::ApiError;
-use super::app;
+use super::api::error::ApiError;
 use super::page::Page;
+use super::request::app;
 use crate::error::AppError;
 use crate::i18n::{self, Locale};
 use crate::templates::Templates;

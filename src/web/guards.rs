@@ -5,7 +5,8 @@ use rocket::http::Status;
 use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FromRequest, Request};
 
-use super::{app, session};
+use super::request::app;
+use super::session;
 use crate::auth::{Principal, api_token, staff};
 use crate::entities::staff_user;
 use crate::error::AppError;

@@ -12,6 +12,7 @@ pub mod guards;
 pub mod headers;
 pub mod health;
 pub mod page;
+pub mod request;
 pub mod request_log;
 pub mod session;
 pub mod staff;
@@ -19,7 +20,7 @@ pub mod survey;
 
 use rocket::figment::Figment;
 use rocket::shield::Shield;
-use rocket::{Build, Request, Rocket, catchers, routes};
+use rocket::{Build, Rocket, catchers, routes};
 
 use crate::app::App;
 use crate::auth::throttle::LoginThrottle;
@@ -90,12 +91,4 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
             ],
         )
         .register("/", catchers![errors::any])
-}
-
-fn app<'r>(req: &'r Request<'_>) -> &'r App {
-    req.rocket().state::<App>().expect("App is managed")
-}
-
-fn uses_https(req: &Request<'_>) -> bool {
-    app(req).settings.uses_https()
 }

@@ -16,10 +16,10 @@ use rocket::serde::json::json;
 use rocket::{Responder, State, catch, catchers, get, post, routes};
 use subtle::ConstantTimeEq;
 
-use super::app;
 use super::client::ClientAddress;
 use super::csrf::{CsrfToken, FIELD as CSRF_FIELD};
 use super::page::Page;
+use super::request::app;
 use crate::answer::form::{self, FormView, Problem};
 use crate::answer::limits::SurveyLimits;
 use crate::answer::link::{self, LinkState, OpenRound, OpenRounds};

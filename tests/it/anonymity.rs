@@ -154,7 +154,7 @@ async fn outputs(
             scope: None,
             locale: Locale::De,
         };
-        let comments = query::comments(&t.app, reader, round, group)
+        let comments = query::comments(&t.app.reports, reader, round, group)
             .await
             .expect("comments");
         out.push((format!("comments of {group:?}"), format!("{comments:?}")));
@@ -199,7 +199,7 @@ async fn a_reorganisation_changes_no_byte_of_a_closed_round() {
         locale: Locale::De,
     };
     let Shown::Shown(technik_comments) =
-        query::comments(&t.app, reader, round, Some(ids["Technik"]))
+        query::comments(&t.app.reports, reader, round, Some(ids["Technik"]))
             .await
             .unwrap()
     else {
@@ -714,7 +714,7 @@ async fn an_open_round_never_shows_a_small_team_by_subtraction() {
             scope,
             locale: Locale::De,
         };
-        let overview = kundenpuls::report::dashboard::overview(&t.app, reader)
+        let overview = kundenpuls::report::dashboard::overview(&t.app.reports, reader)
             .await
             .unwrap();
         let open = &overview.open[0];
@@ -726,7 +726,7 @@ async fn an_open_round_never_shows_a_small_team_by_subtraction() {
     }
     // The participation chart says no more than the page.
     let chart = kundenpuls::report::dashboard::participation_chart(
-        &t.app,
+        &t.app.reports,
         Reader {
             scope: Some(ids["Vertrieb"]),
             locale: Locale::De,
@@ -768,7 +768,7 @@ async fn the_demo_company_s_closed_rounds_survive_a_reorganisation() {
         };
         let mut out = Vec::new();
         for round in &closed {
-            let results = query::round_results(&t.app, reader, round.id)
+            let results = query::round_results(&t.app.reports, reader, round.id)
                 .await
                 .unwrap();
             out.push(serde_json::to_string(&results).unwrap());
@@ -776,7 +776,9 @@ async fn the_demo_company_s_closed_rounds_survive_a_reorganisation() {
         let all = kundenpuls::org::department::all(&t.app.db).await.unwrap();
         for path in tops {
             let id = all.iter().find(|d| d.path == path).unwrap().id;
-            let trend = query::trend(&t.app, reader, Some(id)).await.unwrap();
+            let trend = query::trend(&t.app.reports, reader, Some(id))
+                .await
+                .unwrap();
             out.push(serde_json::to_string(&trend).unwrap());
         }
         out

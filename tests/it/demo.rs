@@ -59,7 +59,9 @@ async fn first_and_last(t: &TestApp, group: Option<i32>, pillar: usize) -> (f64,
         scope: None,
         locale: Locale::De,
     };
-    let trend = query::trend(&t.app, reader, group).await.expect("trend");
+    let trend = query::trend(&t.app.reports, reader, group)
+        .await
+        .expect("trend");
     assert_eq!(trend.len(), 12, "a year of closed rounds");
     let index = |at: usize| {
         trend[at].pillars[pillar]

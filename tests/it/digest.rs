@@ -424,7 +424,7 @@ async fn every_viewer_gets_one_digest_of_their_scope_in_their_language_with_the_
         ("technik@example.de", Some(id_of("Technik")), Locale::De),
     ];
     let company_en = query::round_results(
-        &t.app,
+        &t.app.reports,
         Reader {
             scope: None,
             locale: Locale::En,
@@ -491,7 +491,7 @@ async fn every_viewer_gets_one_digest_of_their_scope_in_their_language_with_the_
         );
 
         // The figures, exactly as the report core gives them to this reader.
-        let results = query::round_results(&t.app, Reader { scope, locale }, october)
+        let results = query::round_results(&t.app.reports, Reader { scope, locale }, october)
             .await
             .unwrap();
         let top = results
@@ -685,7 +685,7 @@ async fn a_deleted_viewer_gets_nothing_and_an_unchanged_round_has_no_marker() {
 #[test]
 fn the_digest_texts_exist_in_both_languages() {
     let keys = |locale: &str| {
-        let source = kundenpuls::templates::embedded(&format!("i18n/{locale}/digest.toml"))
+        let source = kundenpuls::embedded::file(&format!("i18n/{locale}/digest.toml"))
             .expect("digest texts");
         let table: toml::Table = toml::from_str(source).unwrap();
         let mut keys: Vec<String> = table.keys().cloned().collect();

@@ -8,8 +8,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
+use kundenpuls::config::CaFile;
 use kundenpuls::mail::outbox;
-use kundenpuls::mail::smtp::{CaFile, Failure, SmtpConfig, SmtpPool};
+use kundenpuls::mail::smtp::{Failure, SmtpConfig, SmtpPool};
 use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
 use lettre::address::Envelope;

@@ -8,6 +8,7 @@ mod admin_pages;
 mod admin_workflows;
 mod anonymity;
 mod api;
+mod architecture;
 mod cli;
 mod dashboard;
 mod demo;

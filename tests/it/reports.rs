@@ -45,7 +45,9 @@ async fn closing_a_round_stores_figures_that_match_a_hand_count() {
         ],
     )
     .await;
-    let results = query::round_results(&t.app, WHOLE, id).await.unwrap();
+    let results = query::round_results(&t.app.reports, WHOLE, id)
+        .await
+        .unwrap();
     assert_eq!(results.state, kundenpuls::vocab::RoundState::Closed);
     let company = group(&results.groups, "");
     assert_eq!(company.responses, Shown::Shown(13));
@@ -120,7 +122,9 @@ async fn a_shown_team_is_suppressed_when_its_parent_would_give_away_the_rest() {
         ],
     )
     .await;
-    let results = query::round_results(&t.app, WHOLE, id).await.unwrap();
+    let results = query::round_results(&t.app.reports, WHOLE, id)
+        .await
+        .unwrap();
     assert_eq!(
         group(&results.groups, "Vertrieb").responses,
         Shown::Shown(8)
@@ -158,15 +162,17 @@ async fn an_open_round_has_no_results_and_a_scoped_viewer_sees_only_their_subtre
         scope: Some(ids["Vertrieb"]),
         locale: Locale::De,
     };
-    let results = query::round_results(&t.app, sales, id).await.unwrap();
+    let results = query::round_results(&t.app.reports, sales, id)
+        .await
+        .unwrap();
     let paths: Vec<&str> = results.groups.iter().map(|g| g.path.as_str()).collect();
     assert_eq!(paths, vec!["Vertrieb", "Vertrieb / Innendienst"]);
     assert!(matches!(
-        query::trend(&t.app, sales, Some(ids["Technik"])).await,
+        query::trend(&t.app.reports, sales, Some(ids["Technik"])).await,
         Err(kundenpuls::error::AppError::NotFound)
     ));
     assert!(matches!(
-        query::round_results(&t.app, WHOLE, 9999).await,
+        query::round_results(&t.app.reports, WHOLE, 9999).await,
         Err(kundenpuls::error::AppError::NotFound)
     ));
 }
@@ -201,7 +207,7 @@ async fn the_trend_follows_core_items_with_gaps_and_changes_are_tested() {
         &[("Vertrieb", pleased), ("Technik", same(6, 3, 6))],
     )
     .await;
-    let trend = query::trend(&t.app, WHOLE, None).await.unwrap();
+    let trend = query::trend(&t.app.reports, WHOLE, None).await.unwrap();
     assert_eq!(trend.len(), 3);
     assert!(trend.iter().all(|r| r.overall.is_shown()));
     let technik = kundenpuls::org::department::all(&t.app.db)
@@ -211,12 +217,16 @@ async fn the_trend_follows_core_items_with_gaps_and_changes_are_tested() {
         .find(|d| d.path == "Technik")
         .unwrap()
         .id;
-    let technik_trend = query::trend(&t.app, WHOLE, Some(technik)).await.unwrap();
+    let technik_trend = query::trend(&t.app.reports, WHOLE, Some(technik))
+        .await
+        .unwrap();
     let shown: Vec<bool> = technik_trend.iter().map(|r| r.overall.is_shown()).collect();
     assert_eq!(shown, vec![true, false, true]);
 
     // Vertrieb went from all 2s to 4s and 5s: a change far beyond the noise.
-    let results = query::round_results(&t.app, WHOLE, october).await.unwrap();
+    let results = query::round_results(&t.app.reports, WHOLE, october)
+        .await
+        .unwrap();
     assert_eq!(
         results.previous.as_ref().map(|p| p.title.as_str()),
         Some("September")
@@ -251,7 +261,9 @@ async fn comments_need_their_own_threshold() {
         &[("Vertrieb", many), ("Technik", same(6, 3, 6))],
     )
     .await;
-    let company = query::comments(&t.app, WHOLE, id, None).await.unwrap();
+    let company = query::comments(&t.app.reports, WHOLE, id, None)
+        .await
+        .unwrap();
     assert_eq!(company.as_shown().unwrap().len(), 10);
     let technik = kundenpuls::org::department::all(&t.app.db)
         .await
@@ -260,7 +272,7 @@ async fn comments_need_their_own_threshold() {
         .find(|d| d.path == "Technik")
         .unwrap()
         .id;
-    let few = query::comments(&t.app, WHOLE, id, Some(technik))
+    let few = query::comments(&t.app.reports, WHOLE, id, Some(technik))
         .await
         .unwrap();
     assert!(

@@ -432,7 +432,7 @@ async fn the_csv_parses_back_for_excel_and_for_scripts() {
     let id = october(&t).await;
     let token = t.token(Role::Viewer).await;
     let date = kundenpuls::report::query::round_results(
-        &t.app,
+        &t.app.reports,
         kundenpuls::report::query::Reader {
             scope: None,
             locale: kundenpuls::i18n::Locale::De,

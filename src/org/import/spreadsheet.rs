@@ -15,8 +15,8 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, DataRef, Reader, Sheets};
 
-use super::{
-    FileReading, LineError, MAX_CELLS, MAX_COLUMNS, RawRow, RawTable, TableGuard,
+use super::table::{
+    FileReading, LineError, MAX_CELLS, MAX_COLUMNS, OLE_MAGIC, RawRow, RawTable, TableGuard,
     check_cell_length, empty_file,
 };
 use crate::org::department::shorten;
@@ -31,7 +31,7 @@ pub(super) fn read(
     input: &[u8],
     wanted: Option<&str>,
 ) -> Result<(RawTable, FileReading), LineError> {
-    if input.starts_with(super::OLE_MAGIC) {
+    if input.starts_with(OLE_MAGIC) {
         return Err(LineError::new(
             0,
             "old Excel workbooks (.xls, Excel 97–2003) are not read: save the file as .xlsx \

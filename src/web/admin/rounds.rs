@@ -16,10 +16,10 @@ use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
+use crate::local_time::format_local;
 use crate::org::department;
 use crate::report::participation;
 use crate::survey::catalog::{self, QuestionView};
-use crate::survey::local_time::format_local;
 use crate::survey::pulse;
 use crate::survey::round::{self, RoundDraft, RoundView};
 use crate::templates::Templates;
@@ -308,9 +308,8 @@ async fn round_page(
 async fn pace_view(app: &App, id: i32) -> AppResult<Value> {
     let tz = app.settings.timezone;
     let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, Utc::now()).await?;
-    let local = |at: Option<DateTime<Utc>>| {
-        at.map(|at| crate::survey::local_time::format_local_with_zone(at, tz))
-    };
+    let local =
+        |at: Option<DateTime<Utc>>| at.map(|at| crate::local_time::format_local_with_zone(at, tz));
     Ok(json!({
         "queued": pace.queued,
         "sent": pace.sent,

@@ -7,7 +7,7 @@ use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;
 use rocket::{State, post};
 
-use super::openapi::ApiError;
+use super::error::ApiError;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::org::import::{self as employee_import, DeclaredFormat, ImportOptions, ImportReport};

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, for scripts and HR systems, authenticated by bearer token.
 
 pub mod employees;
+pub mod error;
 pub mod openapi;
 pub mod reports;
 pub mod rounds;
@@ -11,7 +12,7 @@ use rocket::serde::json::Json;
 use rocket::{State, get};
 use serde::Serialize;
 
-use self::openapi::ApiError;
+use self::error::ApiError;
 
 use super::guards::ApiCaller;
 use crate::app::App;

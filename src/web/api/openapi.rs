@@ -3,18 +3,8 @@
 
 use rocket::get;
 use rocket::http::ContentType;
-use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-/// The body of every error under `/api`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ApiError {
-    /// What went wrong, in words a person can act on.
-    pub error: String,
-    /// The HTTP status code, repeated for clients that only keep the body.
-    pub status: u16,
-}
 
 #[derive(OpenApi)]
 #[openapi(

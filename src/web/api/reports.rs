@@ -11,7 +11,7 @@ use rocket::serde::json::Json;
 use rocket::{Request, State, get};
 use serde::Serialize;
 
-use super::openapi::ApiError;
+use super::error::ApiError;
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -63,7 +63,7 @@ pub async fn results(
     app: &State<App>,
 ) -> AppResult<Json<RoundResults>> {
     let reader = reader(&caller.0, lang)?;
-    Ok(Json(query::round_results(app, reader, id).await?))
+    Ok(Json(query::round_results(&app.reports, reader, id).await?))
 }
 
 /// One group's trend over the closed rounds: pillar indices over the core items (in the order
@@ -86,7 +86,7 @@ async fn trend_of(app: &App, principal: &Principal, group: Option<i32>) -> AppRe
     let reader = Reader::of(principal);
     let all = departments::all(&app.db).await?;
     let group = query::resolve_group(&all, reader, group)?;
-    let rounds = query::trend(app, reader, group).await?;
+    let rounds = query::trend(&app.reports, reader, group).await?;
     Ok(Trend {
         department_id: group,
         path: group
@@ -204,7 +204,7 @@ async fn csv_file(
 ) -> AppResult<CsvFile> {
     let excel = wants_excel(excel, format)?;
     let reader = reader(principal, lang)?;
-    let results = query::round_results(app, reader, id).await?;
+    let results = query::round_results(&app.reports, reader, id).await?;
     Ok(CsvFile {
         filename: filename(&results),
         body: export::write(

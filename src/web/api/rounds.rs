@@ -6,13 +6,14 @@ use rocket::serde::json::Json;
 use rocket::{State, get, post, put};
 use serde::{Deserialize, Serialize};
 
-use super::openapi::ApiError;
+use super::error::ApiError;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{SendLog, send_log};
 use crate::mail::pace::{MailPace, round_status};
-use crate::report::query::{self, Reader};
+use crate::report::query::Reader;
 use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
+use crate::survey::viewer;
 use crate::vocab::Role;
 use crate::web::guards::{ApiAdmin, ApiCaller};
 
@@ -60,7 +61,7 @@ async fn visible_rounds(
     if caller.0.role == Role::Admin {
         return Ok(rounds);
     }
-    query::rounds_for_viewer(app, Reader::of(&caller.0), rounds).await
+    viewer::rounds_for_viewer(&app.reports, Reader::of(&caller.0), rounds).await
 }
 
 /// Creates a round; one whose opening time has come opens at once.

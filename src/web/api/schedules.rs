@@ -6,7 +6,7 @@ use rocket::serde::json::Json;
 use rocket::{State, delete, get, post};
 use serde::Deserialize;
 
-use super::openapi::ApiError;
+use super::error::ApiError;
 use crate::app::App;
 use crate::error::AppResult;
 use crate::survey::cadence::Cadence;

@@ -4,7 +4,7 @@
 use rocket::serde::json::Json;
 use rocket::{State, delete, get};
 
-use super::openapi::ApiError;
+use super::error::ApiError;
 use crate::app::App;
 use crate::auth::api_token::{self, TokenInfo};
 use crate::error::AppResult;

@@ -112,7 +112,7 @@ pub async fn trend(
         return Err(AppError::NotFound);
     }
     let reader = Reader::of(&staff.principal);
-    let chart = dashboard::trend_chart(app, reader, department).await?;
+    let chart = dashboard::trend_chart(&app.reports, reader, department).await?;
     draw(app, chart, format, width, if_none_match).await
 }
 
@@ -129,8 +129,8 @@ pub async fn round_chart(
     let (name, format) = split(file)?;
     let reader = Reader::of(&staff.principal);
     let chart = match name {
-        "heatmap" => dashboard::heatmap_chart(app, reader, id).await?,
-        "participation" => dashboard::participation_chart(app, reader, id).await?,
+        "heatmap" => dashboard::heatmap_chart(&app.reports, reader, id).await?,
+        "participation" => dashboard::participation_chart(&app.reports, reader, id).await?,
         _ => return Err(AppError::NotFound),
     };
     draw(app, chart, format, width, if_none_match).await

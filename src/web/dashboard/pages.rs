@@ -21,7 +21,7 @@ pub async fn overview(
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = dashboard::overview(app, reader).await?;
+    let view = dashboard::overview(&app.reports, reader).await?;
     Page::render(
         templates,
         "dashboard",
@@ -41,7 +41,7 @@ pub async fn department(
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = dashboard::department_page(app, reader, id, round).await?;
+    let view = dashboard::department_page(&app.reports, reader, id, round).await?;
     Page::render(
         templates,
         "dashboard_department",
@@ -60,7 +60,7 @@ pub async fn round(
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = dashboard::round_page(app, reader, id).await?;
+    let view = dashboard::round_page(&app.reports, reader, id).await?;
     Page::render(
         templates,
         "dashboard_round",

@@ -1,0 +1,14 @@
+//! What guards, catchers and fairings need from any request: the app that serves it.
+
+use rocket::Request;
+
+use crate::app::App;
+
+pub fn app<'r>(req: &'r Request<'_>) -> &'r App {
+    req.rocket().state::<App>().expect("App is managed")
+}
+
+/// Whether cookies must be `Secure`: the service is reached over HTTPS.
+pub fn uses_https(req: &Request<'_>) -> bool {
+    app(req).settings.uses_https()
+}
