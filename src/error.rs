@@ -1,12 +1,15 @@
 //! One error type for every door. The web layer answers it as JSON under `/api` and as a page
-//! elsewhere; the CLI prints its message.
+//! elsewhere; the CLI prints its message. What the user did wrong is a [`Problem`], said in the
+//! reader's language by the door.
 
 use rocket::http::Status;
+
+use crate::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Problem),
     #[error("please log in")]
     Unauthorized,
     #[error("you are not allowed to do this")]
@@ -14,9 +17,9 @@ pub enum AppError {
     #[error("not found")]
     NotFound,
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     #[error("{0}")]
-    Unprocessable(String),
+    Unprocessable(Problem),
     #[error("too many attempts; please wait a minute and try again")]
     TooManyRequests,
     #[error("internal error")]
@@ -39,6 +42,16 @@ impl AppError {
 
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(err.into())
+    }
+
+    /// What the user can act on, for the variants that say more than their status.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            AppError::BadRequest(problem)
+            | AppError::Conflict(problem)
+            | AppError::Unprocessable(problem) => Some(problem),
+            _ => None,
+        }
     }
 }
 

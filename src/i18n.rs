@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
+use crate::problem::Problem;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
@@ -75,6 +77,18 @@ fn message_files(locale: Locale) -> impl Iterator<Item = (&'static str, &'static
     })
 }
 
+/// A problem said in `locale`. A key without a text is a bug the catalogue test finds; should
+/// one slip through, the reader gets the key and its values rather than a failed request.
+pub fn problem(locale: Locale, problem: &Problem) -> String {
+    match messages(locale).get(problem.key()) {
+        Some(template) => problem.fill(template, &|inner| self::problem(locale, inner)),
+        None => {
+            tracing::error!(key = problem.key(), %locale, "no text for a problem");
+            problem.to_string()
+        }
+    }
+}
+
 /// One text, for code outside templates (CLI, error bodies).
 pub fn text(locale: Locale, key: &str) -> &'static str {
     messages(locale)
@@ -101,6 +115,106 @@ mod tests {
                 .chain(en.values())
                 .all(|text| !text.trim().is_empty())
         );
+    }
+
+    /// Every problem the code can raise, found in the sources as `Problem::new("key")` with the
+    /// `.arg`/`.cause` names that follow it, said in both languages.
+    fn problems_in_the_sources() -> Vec<(String, Vec<String>, String)> {
+        fn visit(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    visit(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let quoted = |text: &str| -> Option<String> {
+            let rest = text.trim_start().strip_prefix('"')?;
+            Some(rest[..rest.find('"')?].to_owned())
+        };
+        let mut found = Vec::new();
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for (at, _) in source.match_indices("Problem::new(") {
+                let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+                if source[line_start..at].trim_start().starts_with("//") {
+                    continue;
+                }
+                let rest = &source[at + "Problem::new(".len()..];
+                let Some(key) = quoted(rest).filter(|k| {
+                    !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                }) else {
+                    continue;
+                };
+                // The parameters are the calls chained on this problem: up to the end of the
+                // statement or the next problem.
+                let end = [
+                    rest.find(';'),
+                    rest[1..].find("Problem::new(").map(|i| i + 1),
+                ]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(rest.len());
+                let chain = &rest[..end];
+                let args = [".arg(", ".cause("]
+                    .iter()
+                    .flat_map(|call| chain.match_indices(call).map(move |(i, _)| i + call.len()))
+                    .filter_map(|i| quoted(&chain[i..]))
+                    .collect();
+                found.push((key, args, file.display().to_string()));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_problem_is_said_in_both_languages_and_german_has_no_english() {
+        let found = problems_in_the_sources();
+        assert!(
+            found.len() > 40,
+            "the scan found only {} problems",
+            found.len()
+        );
+        // Words of English sentences that German never uses on their own.
+        const ENGLISH: [&str; 16] = [
+            "the", "is", "not", "must", "cannot", "has", "does", "should", "please", "use", "this",
+            "that", "there", "than", "only", "already",
+        ];
+        for (key, args, file) in &found {
+            if key.starts_with("problem_outer") || key.starts_with("problem_inner") {
+                continue; // the type's own unit test
+            }
+            let mut problem = Problem::new(Box::leak(key.clone().into_boxed_str()));
+            for name in args {
+                problem = problem.arg(Box::leak(name.clone().into_boxed_str()), "⟨wert⟩");
+            }
+            for locale in [Locale::De, Locale::En] {
+                let Some(template) = messages(locale).get(key.as_str()) else {
+                    panic!("{file}: no {locale} text for `{key}`");
+                };
+                let said = problem.fill(template, &|_| String::new());
+                assert!(
+                    !said.contains('{'),
+                    "{file}: `{key}` in {locale} leaves a parameter unfilled: {said}"
+                );
+                if locale == Locale::De {
+                    for word in said.split(|c: char| !c.is_alphabetic()) {
+                        assert!(
+                            !ENGLISH.contains(&word.to_lowercase().as_str()),
+                            "{file}: `{key}` in German has the English word `{word}`: {said}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod invite;
 pub mod local_time;
 pub mod mail;
 pub mod org;
+pub mod problem;
 pub mod report;
 pub mod scheduler;
 pub mod secrets;

@@ -8,6 +8,8 @@
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
+use crate::problem::Problem;
+
 /// The local forms HR may type; the `T` forms are what an HTML `datetime-local` input sends
 /// (with seconds when the input has a `step` below a minute).
 const LOCAL_FORMATS: [&str; 4] = [
@@ -79,6 +81,31 @@ pub enum TimeError {
     },
     #[error("\"{input}\" lies outside the dates kundenpuls can handle; use a nearer date")]
     OutOfRange { input: String },
+}
+
+impl TimeError {
+    /// What is wrong, to be said in the reader's language.
+    pub fn problem(&self) -> Problem {
+        match self {
+            TimeError::Empty { zone } => Problem::new("problem_time_empty").arg("zone", zone),
+            TimeError::Malformed { input, zone } => Problem::new("problem_time_malformed")
+                .arg("input", input)
+                .arg("zone", zone),
+            TimeError::Nonexistent {
+                local,
+                zone,
+                skips_from,
+                skips_to,
+            } => Problem::new("problem_time_nonexistent")
+                .arg("time", show(*local))
+                .arg("zone", zone)
+                .arg("from", show_near(*skips_from, local.date()))
+                .arg("to", show_near(*skips_to, local.date())),
+            TimeError::OutOfRange { input } => {
+                Problem::new("problem_time_out_of_range").arg("input", input)
+            }
+        }
+    }
 }
 
 /// Reads a time HR typed: RFC 3339 with an offset, or a local time in `tz`.

@@ -14,6 +14,7 @@ use crate::entities::api_token;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department;
+use crate::problem::Problem;
 use crate::vocab::Role;
 
 /// Recognisable in logs and secret scanners, so a leaked token is spotted and revoked.
@@ -38,20 +39,25 @@ pub async fn create(
 ) -> AppResult<CreatedToken> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::Unprocessable("a token needs a name".into()));
+        return Err(AppError::Unprocessable(Problem::new(
+            "problem_token_name_missing",
+        )));
     }
     let department_id = match department {
         None => None,
         Some(_) if role == Role::Admin => {
-            return Err(AppError::Unprocessable(
-                "a department scope is for viewer tokens; admin tokens see the whole company"
-                    .into(),
-            ));
+            return Err(AppError::Unprocessable(Problem::new(
+                "problem_token_scope_for_admin",
+            )));
         }
         Some(path) => Some(
             department::find_by_path(db, path)
                 .await?
-                .ok_or_else(|| AppError::Unprocessable(format!("unknown department `{path}`")))?
+                .ok_or_else(|| {
+                    AppError::Unprocessable(
+                        Problem::new("staff_unknown_department").arg("path", path),
+                    )
+                })?
                 .id,
         ),
     };

@@ -6,6 +6,8 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use crate::problem::Problem;
+
 pub const MIN_LENGTH: usize = 12;
 /// zxcvbn's scale: 3 is "safely unguessable: moderate protection from offline slow-hash
 /// scenarios" (about 10^10 guesses), which Argon2 makes slow indeed.
@@ -27,6 +29,10 @@ impl PasswordProblem {
             PasswordProblem::TooShort => "password_too_short",
             PasswordProblem::TooGuessable => "password_too_guessable",
         }
+    }
+
+    pub fn problem(self) -> Problem {
+        Problem::new(self.key())
     }
 }
 

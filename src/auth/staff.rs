@@ -15,6 +15,7 @@ use crate::entities::staff_user;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department;
+use crate::problem::Problem;
 use crate::vocab::Role;
 
 pub struct NewStaffUser<'a> {
@@ -29,31 +30,26 @@ pub struct NewStaffUser<'a> {
 pub async fn add(db: &DatabaseConnection, new: NewStaffUser<'_>) -> AppResult<staff_user::Model> {
     let email = email::normalize(new.email);
     if !email::is_plausible(&email) {
-        return Err(AppError::Unprocessable(format!(
-            "`{}` is not an e-mail address",
-            new.email
-        )));
+        return Err(AppError::Unprocessable(
+            Problem::new("problem_not_an_email").arg("email", new.email),
+        ));
     }
     password::validate_new(new.password, &[&email])
-        .map_err(|problem| AppError::Unprocessable(problem.to_string()))?;
+        .map_err(|problem| AppError::Unprocessable(problem.problem()))?;
     let department_id = match new.department {
         None => None,
-        Some(_) if new.role == Role::Admin => {
-            return Err(AppError::Unprocessable(
-                "a department scope is for viewers; admins see the whole company".into(),
-            ));
-        }
+        Some(_) if new.role == Role::Admin => return Err(AccountProblem::ScopeForAdmin.into()),
         Some(path) => Some(
             department::find_by_path(db, path)
                 .await?
-                .ok_or_else(|| AppError::Unprocessable(format!("unknown department `{path}`")))?
+                .ok_or_else(|| AccountProblem::UnknownDepartment(path.to_owned()))?
                 .id,
         ),
     };
     if find_by_email(db, &email).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "a staff user {email} exists already"
-        )));
+        return Err(AppError::Conflict(
+            Problem::new("problem_staff_exists").arg("email", email),
+        ));
     }
     let password_hash = hash_blocking(new.password.to_owned()).await?;
     let user = staff_user::ActiveModel {
@@ -178,6 +174,15 @@ impl AccountProblem {
             AccountProblem::PasswordsDiffer => "password_repeat_differs",
         }
     }
+
+    /// What is wrong, to be said in the reader's language.
+    pub fn problem(&self) -> Problem {
+        let problem = Problem::new(self.key());
+        match self {
+            AccountProblem::UnknownDepartment(path) => problem.arg("path", path),
+            _ => problem,
+        }
+    }
 }
 
 impl std::fmt::Display for AccountProblem {
@@ -201,8 +206,8 @@ impl std::fmt::Display for AccountProblem {
 impl From<AccountProblem> for AppError {
     fn from(problem: AccountProblem) -> Self {
         match problem {
-            AccountProblem::LastAdmin => AppError::Conflict(problem.to_string()),
-            other => AppError::Unprocessable(other.to_string()),
+            AccountProblem::LastAdmin => AppError::Conflict(problem.problem()),
+            other => AppError::Unprocessable(other.problem()),
         }
     }
 }

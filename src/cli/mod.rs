@@ -15,6 +15,8 @@ use rocket::figment::Figment;
 
 use crate::app::App;
 use crate::config::{MIN_ANONYMITY_THRESHOLD, Settings};
+use crate::error::AppError;
+use crate::i18n::{self, Locale};
 use crate::{db, scheduler, telemetry, web};
 
 #[derive(Parser)]
@@ -69,6 +71,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let locale = settings.default_locale;
     let result = rocket::execute(run(
         cli.command.unwrap_or(Command::Serve),
         settings,
@@ -77,10 +80,23 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("kundenpuls: {err:#}");
+            eprintln!("kundenpuls: {}", say(&err, locale));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, what the user did wrong in `default_locale`.
+fn say(err: &anyhow::Error, locale: Locale) -> String {
+    err.chain()
+        .map(
+            |cause| match cause.downcast_ref::<AppError>().and_then(AppError::problem) {
+                Some(problem) => i18n::problem(locale, problem),
+                None => cause.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 async fn run(command: Command, settings: Settings, figment: Figment) -> anyhow::Result<()> {

@@ -90,9 +90,8 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
                 questions: (!questions.is_empty()).then_some(questions),
                 pulse_size,
             };
-            let view = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let view =
+                round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now).await?;
             for note in &view.notes {
                 eprintln!("note: {note}");
             }
@@ -124,33 +123,23 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
             }
         }
         RoundCommand::Show { id } => {
-            let view = round::get(&app.db, &app.settings, id)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let view = round::get(&app.db, &app.settings, id).await?;
             print_detail(&view);
         }
         RoundCommand::Status { id } => {
-            let view = round::get(&app.db, &app.settings, id)
-                .await
-                .map_err(anyhow::Error::msg)?;
-            let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, now)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let view = round::get(&app.db, &app.settings, id).await?;
+            let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, now).await?;
             print_status(&view, &pace, app.settings.timezone);
         }
         RoundCommand::Close { id } => {
-            let changed = round::close(&app.db, id, now)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let changed = round::close(&app.db, id, now).await?;
             if !changed {
                 anyhow::bail!("round {id} is not open");
             }
             println!("round {id} closed");
         }
         RoundCommand::Cancel { id, confirm } => {
-            let cancelled = round::cancel(&app.db, id, confirm, now)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let cancelled = round::cancel(&app.db, id, confirm, now).await?;
             println!(
                 "round {} cancelled; {} responses deleted",
                 cancelled.id, cancelled.responses_deleted

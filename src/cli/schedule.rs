@@ -114,9 +114,7 @@ pub async fn run(app: &App, command: ScheduleCommand) -> anyhow::Result<()> {
                 pulse_size: args.pulse_size,
                 timezone: args.timezone,
             };
-            let view = schedule::create(&app.db, &app.settings, &draft, now)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let view = schedule::create(&app.db, &app.settings, &draft, now).await?;
             println!(
                 "schedule {}: {} ({})",
                 view.id,
@@ -139,9 +137,7 @@ pub async fn run(app: &App, command: ScheduleCommand) -> anyhow::Result<()> {
             }
         }
         ScheduleCommand::Delete { id } => {
-            let removed = schedule::delete(&app.db, id)
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let removed = schedule::delete(&app.db, id).await?;
             println!("schedule {id} ended; {removed} rounds that had not opened were removed");
         }
     }

@@ -124,8 +124,7 @@ pub async fn run_user(app: &App, command: UserCommand) -> anyhow::Result<()> {
                     locale: locale.unwrap_or(app.settings.default_locale),
                 },
             )
-            .await
-            .map_err(anyhow::Error::msg)?;
+            .await?;
             println!("added {} {} (id {})", user.role, user.email, user.id);
         }
         UserCommand::List => {
@@ -158,7 +157,7 @@ pub async fn run_user(app: &App, command: UserCommand) -> anyhow::Result<()> {
             let id = user_by_email(app, &email).await?;
             let user = staff::change_role(&app.db, id, role, department.as_deref())
                 .await?
-                .map_err(anyhow::Error::msg)?;
+                .map_err(crate::error::AppError::from)?;
             println!(
                 "{} is now {}{}; their sessions have ended",
                 user.email,
@@ -173,7 +172,7 @@ pub async fn run_user(app: &App, command: UserCommand) -> anyhow::Result<()> {
             let password = read_new_password(&email)?;
             let user = staff::set_password(&app.db, id, &password)
                 .await?
-                .map_err(anyhow::Error::msg)?;
+                .map_err(crate::error::AppError::from)?;
             println!(
                 "{} has a new password; their sessions have ended",
                 user.email
@@ -187,7 +186,7 @@ async fn set_active(app: &App, email: &str, active: bool) -> anyhow::Result<()> 
     let id = user_by_email(app, email).await?;
     let user = staff::set_active(&app.db, id, active)
         .await?
-        .map_err(anyhow::Error::msg)?;
+        .map_err(crate::error::AppError::from)?;
     if active {
         println!("{} is active again", user.email);
     } else {
@@ -203,9 +202,7 @@ pub async fn run_token(app: &App, command: TokenCommand) -> anyhow::Result<()> {
             department,
             name,
         } => {
-            let created = api_token::create(&app.db, &name, role, department.as_deref())
-                .await
-                .map_err(anyhow::Error::msg)?;
+            let created = api_token::create(&app.db, &name, role, department.as_deref()).await?;
             eprintln!(
                 "created {} token `{}` (id {}); it is shown once, keep it safe:",
                 created.record.role, created.record.name, created.record.id
@@ -265,6 +262,6 @@ fn read_new_password(email: &str) -> anyhow::Result<String> {
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
     password::validate_new(&password, &[&crate::email::normalize(email)])
-        .map_err(anyhow::Error::msg)?;
+        .map_err(|problem| crate::error::AppError::Unprocessable(problem.problem()))?;
     Ok(password)
 }

@@ -13,6 +13,7 @@ use super::stats::Shown;
 use super::trend::{TrendRound, chart_data};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, text};
+use crate::problem::Problem;
 use crate::vocab::Pillar;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +224,7 @@ impl ChartCache {
         })
         .await
         .map_err(AppError::internal)?
-        .map_err(|err| AppError::BadRequest(err.to_string()))?;
+        .map_err(|err| AppError::BadRequest(Problem::new("problem_chart").arg("reason", err)))?;
         let rendered = Arc::new(rendered);
         let mut entries = self.entries.lock().expect("chart cache");
         if entries.len() >= CACHED_CHARTS

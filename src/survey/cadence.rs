@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Locale;
 use crate::local_time;
+use crate::problem::Problem;
 
 /// The longest weekly interval: beyond a year a pulse stops being a pulse.
 pub const MAX_EVERY_WEEKS: u32 = 52;
@@ -90,17 +91,62 @@ pub enum CadenceError {
     #[error("a round must last longer than zero")]
     NonPositiveDuration,
     #[error(
-        "rounds would overlap: the round opening {opens} would still be open when the next one opens {next_opens} ({apart} later); make rounds shorter than {apart} or space them further apart"
+        "rounds would overlap: the round opening {opens} would still be open when the next one opens {next_opens} ({} later); make rounds shorter than that or space them further apart",
+        describe_span(*.apart)
     )]
     Overlap {
         opens: String,
         next_opens: String,
-        apart: String,
+        apart: TimeDelta,
     },
     #[error(
         "the schedule fires more than once on {date}; at most one round can open per day, so choose a cadence with one time per day"
     )]
     SeveralPerDay { date: String },
+}
+
+impl CadenceError {
+    /// What is wrong, to be said in the reader's language.
+    pub fn problem(&self) -> Problem {
+        match self {
+            CadenceError::EveryWeeksOutOfRange { every_weeks } => {
+                Problem::new("problem_cadence_every_weeks")
+                    .arg("max", MAX_EVERY_WEEKS)
+                    .arg("every", every_weeks)
+            }
+            CadenceError::TimeNotWholeMinutes { time } => {
+                Problem::new("problem_cadence_whole_minutes").arg("time", time)
+            }
+            CadenceError::InvalidCron { expression, reason } => {
+                Problem::new("problem_cadence_invalid_cron")
+                    .arg("expression", expression)
+                    .arg("reason", reason)
+            }
+            CadenceError::CronNeverFires { expression } => {
+                Problem::new("problem_cadence_cron_never").arg("expression", expression)
+            }
+            CadenceError::NoOccurrence => Problem::new("problem_cadence_no_occurrence"),
+            CadenceError::NonPositiveDuration => Problem::new("problem_duration_not_positive"),
+            CadenceError::Overlap {
+                opens,
+                next_opens,
+                apart,
+            } => {
+                let minutes = apart.num_minutes();
+                let span = Problem::new("span_days_hours_minutes")
+                    .arg("d", minutes / (24 * 60))
+                    .arg("h", minutes % (24 * 60) / 60)
+                    .arg("m", minutes % 60);
+                Problem::new("problem_cadence_overlap")
+                    .arg("opens", opens)
+                    .arg("next", next_opens)
+                    .cause("apart", span)
+            }
+            CadenceError::SeveralPerDay { date } => {
+                Problem::new("problem_cadence_several_per_day").arg("date", date)
+            }
+        }
+    }
 }
 
 impl Cadence {
@@ -255,7 +301,7 @@ fn check_spacing(
         return Err(CadenceError::Overlap {
             opens: local_time::format_local_with_zone(opens, tz),
             next_opens: local_time::format_local_with_zone(next_opens, tz),
-            apart: describe_span(apart),
+            apart,
         });
     }
     if local_date(opens, tz) == local_date(next_opens, tz) {
@@ -995,14 +1041,14 @@ mod tests {
             CadenceError::Overlap {
                 opens: "2027-01-04 09:00 CET".to_owned(),
                 next_opens: "2027-01-11 09:00 CET".to_owned(),
-                apart: "7 days".to_owned(),
+                apart: days(7),
             }
         );
         assert_eq!(
             error.to_string(),
             "rounds would overlap: the round opening 2027-01-04 09:00 CET would still be open \
              when the next one opens 2027-01-11 09:00 CET (7 days later); make rounds shorter \
-             than 7 days or space them further apart"
+             than that or space them further apart"
         );
     }
 
@@ -1019,7 +1065,7 @@ mod tests {
             CadenceError::Overlap {
                 opens: "2027-03-22 09:00 CET".to_owned(),
                 next_opens: "2027-03-29 09:00 CEST".to_owned(),
-                apart: "6 days 23 hours".to_owned(),
+                apart: days(7) - TimeDelta::hours(1),
             }
         );
     }

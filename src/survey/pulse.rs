@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::entities::question;
+use crate::problem::Problem;
 use crate::vocab::{Pillar, Scale};
 
 pub const DEFAULT_PULSE_SIZE: usize = 8;
@@ -26,18 +27,18 @@ pub fn minimum_size(catalog: &[question::Model]) -> usize {
 }
 
 /// Checks a pulse size HR asked for against the catalog as it is now.
-pub fn check_size(catalog: &[question::Model], size: usize) -> Result<(), String> {
+pub fn check_size(catalog: &[question::Model], size: usize) -> Result<(), Problem> {
     let minimum = minimum_size(catalog);
     if size < minimum {
-        return Err(format!(
-            "a pulse of {size} questions cannot ask every active question at least once in {ROTATION_ROUNDS} rounds; \
-             the catalog needs at least {minimum} (or fewer active questions)"
-        ));
+        return Err(Problem::new("problem_pulse_too_small")
+            .arg("size", size)
+            .arg("rounds", ROTATION_ROUNDS)
+            .arg("minimum", minimum));
     }
     if size > MAX_PULSE_SIZE {
-        return Err(format!(
-            "a pulse has at most {MAX_PULSE_SIZE} questions (asked for {size}); a pulse is answered in a minute"
-        ));
+        return Err(Problem::new("problem_pulse_too_large")
+            .arg("size", size)
+            .arg("maximum", MAX_PULSE_SIZE));
     }
     Ok(())
 }
@@ -102,7 +103,7 @@ fn rounds_since_asked(history: &[Vec<i32>]) -> HashMap<i32, usize> {
 
 /// The question ids for keys HR listed explicitly, in catalog order. Unknown keys are refused;
 /// listed inactive items are asked, since HR chose them by name.
-pub fn by_keys(catalog: &[question::Model], keys: &[String]) -> Result<Vec<i32>, String> {
+pub fn by_keys(catalog: &[question::Model], keys: &[String]) -> Result<Vec<i32>, Problem> {
     let by_key: HashMap<&str, &question::Model> =
         catalog.iter().map(|q| (q.key.as_str(), q)).collect();
     let unknown: Vec<&str> = keys
@@ -111,7 +112,7 @@ pub fn by_keys(catalog: &[question::Model], keys: &[String]) -> Result<Vec<i32>,
         .filter(|key| !by_key.contains_key(key))
         .collect();
     if !unknown.is_empty() {
-        return Err(format!("unknown question key(s): {}", unknown.join(", ")));
+        return Err(Problem::new("problem_unknown_questions").arg("keys", unknown.join(", ")));
     }
     let mut chosen: Vec<&question::Model> = keys
         .iter()
@@ -120,7 +121,7 @@ pub fn by_keys(catalog: &[question::Model], keys: &[String]) -> Result<Vec<i32>,
     chosen.sort_by_key(|q| q.position);
     chosen.dedup_by_key(|q| q.id);
     if !chosen.iter().any(|q| is_scored(q)) {
-        return Err("a round needs at least one scored question".into());
+        return Err(Problem::new("problem_no_scored_question"));
     }
     Ok(chosen.iter().map(|q| q.id).collect())
 }
@@ -165,7 +166,13 @@ mod tests {
         assert_eq!(minimum_size(&catalog), DEFAULT_PULSE_SIZE);
         assert!(check_size(&catalog, DEFAULT_PULSE_SIZE).is_ok());
         let err = check_size(&catalog, 6).unwrap_err();
-        assert!(err.contains("at least 8"), "{err}");
+        assert_eq!(
+            err,
+            Problem::new("problem_pulse_too_small")
+                .arg("size", 6)
+                .arg("rounds", ROTATION_ROUNDS)
+                .arg("minimum", 8)
+        );
         assert!(check_size(&catalog, 31).is_err());
     }
 
@@ -241,7 +248,10 @@ mod tests {
         .unwrap();
         assert_eq!(ids.len(), 2);
         let err = by_keys(&catalog, &["va_trust".into(), "nope".into()]).unwrap_err();
-        assert!(err.contains("nope"));
+        assert_eq!(
+            err,
+            Problem::new("problem_unknown_questions").arg("keys", "nope")
+        );
         assert!(by_keys(&catalog, &["comment".into()]).is_err());
     }
 }

@@ -27,6 +27,7 @@ use crate::invite;
 use crate::local_time::{self, format_local_with_zone};
 use crate::mail;
 use crate::org::department as departments;
+use crate::problem::Problem;
 use crate::survey::{catalog, pulse};
 use crate::vocab::RoundState;
 
@@ -100,8 +101,8 @@ pub struct RoundView {
 
 pub const MAX_TITLE: usize = 200;
 
-fn unprocessable(message: impl Into<String>) -> AppError {
-    AppError::Unprocessable(message.into())
+fn unprocessable(problem: Problem) -> AppError {
+    AppError::Unprocessable(problem)
 }
 
 async fn validate(
@@ -112,38 +113,38 @@ async fn validate(
 ) -> AppResult<ValidRound> {
     let title = draft.title.trim();
     if title.is_empty() {
-        return Err(unprocessable("a round needs a title"));
+        return Err(unprocessable(Problem::new("problem_round_title_missing")));
     }
     if title.chars().count() > MAX_TITLE {
-        return Err(unprocessable(format!(
-            "the title has more than {MAX_TITLE} characters"
-        )));
+        return Err(unprocessable(
+            Problem::new("problem_title_too_long").arg("max", MAX_TITLE),
+        ));
     }
     let tz = settings.timezone;
-    let opens = local_time::parse_instant(&draft.opens_at, tz)
-        .map_err(|err| unprocessable(format!("opening time: {err}")))?;
-    let closes = local_time::parse_instant(&draft.closes_at, tz)
-        .map_err(|err| unprocessable(format!("closing time: {err}")))?;
+    let opens = local_time::parse_instant(&draft.opens_at, tz).map_err(|err| {
+        unprocessable(Problem::new("problem_round_opening_time").cause("reason", err.problem()))
+    })?;
+    let closes = local_time::parse_instant(&draft.closes_at, tz).map_err(|err| {
+        unprocessable(Problem::new("problem_round_closing_time").cause("reason", err.problem()))
+    })?;
     if closes.utc <= opens.utc {
-        return Err(unprocessable(format!(
-            "the round closes ({}) before it opens ({})",
-            format_local_with_zone(closes.utc, tz),
-            format_local_with_zone(opens.utc, tz)
-        )));
+        return Err(unprocessable(
+            Problem::new("problem_round_closes_before_opening")
+                .arg("closes", format_local_with_zone(closes.utc, tz))
+                .arg("opens", format_local_with_zone(opens.utc, tz)),
+        ));
     }
     if closes.utc <= now {
-        return Err(unprocessable(format!(
-            "the closing time {} has already passed",
-            format_local_with_zone(closes.utc, tz)
-        )));
+        return Err(unprocessable(
+            Problem::new("problem_round_closing_passed")
+                .arg("closes", format_local_with_zone(closes.utc, tz)),
+        ));
     }
     let all_departments = departments::all(db).await?;
     let department_ids = resolve_departments(&all_departments, &draft.departments)?;
     let invited = count_targeted(db, &all_departments, &department_ids).await?;
     if invited == 0 {
-        return Err(unprocessable(
-            "the target has no active employees: import employees or choose other departments",
-        ));
+        return Err(unprocessable(Problem::new("problem_target_empty")));
     }
     let catalog = catalog::all(db).await?;
     let question_ids = match &draft.questions {
@@ -166,8 +167,22 @@ async fn validate(
 }
 
 fn resolve_departments(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
-    departments::resolve_paths(all, paths)
-        .map_err(|unknown| unprocessable(format!("unknown department(s): {}", unknown.join(", "))))
+    departments::resolve_paths(all, paths).map_err(|unknown| unknown_departments(&unknown))
+}
+
+/// A round's state as a word of the reader's language, inside a problem.
+fn state_word(state: RoundState) -> Problem {
+    Problem::new(match state {
+        RoundState::Scheduled => "round_state_scheduled",
+        RoundState::Open => "round_state_open",
+        RoundState::Closed => "round_state_closed",
+        RoundState::Cancelled => "round_state_cancelled",
+    })
+}
+
+/// Department paths a round or schedule names that do not exist.
+pub fn unknown_departments(unknown: &[String]) -> AppError {
+    unprocessable(Problem::new("problem_unknown_departments").arg("paths", unknown.join(", ")))
 }
 
 /// The departments a target reaches: the subtrees of its roots, or every department.
@@ -273,10 +288,11 @@ pub async fn update(
     let txn = db::begin_write(db).await?;
     let existing = find_locked(&txn, id).await?;
     if existing.state != RoundState::Scheduled {
-        return Err(AppError::Conflict(format!(
-            "round {id} is {}; only a scheduled round can be edited",
-            existing.state
-        )));
+        return Err(AppError::Conflict(
+            Problem::new("problem_round_not_editable")
+                .arg("id", id)
+                .cause("state", state_word(existing.state)),
+        ));
     }
     let valid = validate(&txn, settings, draft, now).await?;
     let mut active: round::ActiveModel = existing.into();
@@ -510,9 +526,9 @@ pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppR
     let txn = db::begin_write(db).await?;
     let existing = find_locked(&txn, id).await?;
     if existing.state == RoundState::Scheduled {
-        return Err(AppError::Conflict(format!(
-            "round {id} has not opened yet; cancel it instead of closing it"
-        )));
+        return Err(AppError::Conflict(
+            Problem::new("problem_round_close_not_open").arg("id", id),
+        ));
     }
     if !transition(
         &txn,
@@ -577,10 +593,11 @@ pub async fn cancel(
     let state = existing.state;
     match state {
         RoundState::Closed | RoundState::Cancelled => {
-            return Err(AppError::Conflict(format!(
-                "round {id} is {}; only a scheduled or open round can be cancelled",
-                existing.state
-            )));
+            return Err(AppError::Conflict(
+                Problem::new("problem_round_not_cancellable")
+                    .arg("id", id)
+                    .cause("state", state_word(existing.state)),
+            ));
         }
         RoundState::Scheduled | RoundState::Open => {}
     }
@@ -593,9 +610,9 @@ pub async fn cancel(
     )
     .await?
     {
-        return Err(AppError::Conflict(format!(
-            "round {id} changed meanwhile; try again"
-        )));
+        return Err(AppError::Conflict(
+            Problem::new("problem_round_changed").arg("id", id),
+        ));
     }
     // The links end before the responses are counted: erasing the hashes waits for a batch of
     // submissions that holds its invitations (PostgreSQL), and no batch can claim one after it.
@@ -606,9 +623,11 @@ pub async fn cancel(
         .count(&txn)
         .await?;
     if responses > 0 && confirm_responses != Some(responses) {
-        return Err(AppError::Conflict(format!(
-            "round {id} has {responses} responses; cancelling deletes them. Confirm with the number {responses}."
-        )));
+        return Err(AppError::Conflict(
+            Problem::new("problem_round_cancel_confirm")
+                .arg("id", id)
+                .arg("responses", responses),
+        ));
     }
     // Answers go with their responses (ON DELETE CASCADE).
     response::Entity::delete_many()

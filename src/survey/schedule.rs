@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::local_time::{format_local, format_local_with_zone};
 use crate::org::department as departments;
+use crate::problem::Problem;
 use crate::survey::cadence::Cadence;
 use crate::survey::round::{PlannedRound, create_planned};
 use crate::survey::{catalog, pulse};
@@ -56,12 +57,12 @@ pub struct ScheduleView {
     pub notes: Vec<String>,
 }
 
-fn unprocessable(message: impl Into<String>) -> AppError {
-    AppError::Unprocessable(message.into())
+fn unprocessable(problem: Problem) -> AppError {
+    AppError::Unprocessable(problem)
 }
 
 /// "14d", "2w", "36h", "90m" → a duration.
-pub fn parse_duration(input: &str) -> Result<Duration, String> {
+pub fn parse_duration(input: &str) -> Result<Duration, Problem> {
     let input = input.trim();
     let split = input
         .find(|c: char| !c.is_ascii_digit())
@@ -69,20 +70,18 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let (number, unit) = input.split_at(split);
     let amount: i64 = number
         .parse()
-        .map_err(|_| format!("`{input}` is not a duration such as 14d, 2w or 36h"))?;
+        .map_err(|_| Problem::new("problem_duration_unreadable").arg("input", input))?;
     let duration = match unit.trim() {
         "w" => Duration::weeks(amount),
         "d" => Duration::days(amount),
         "h" => Duration::hours(amount),
         "m" | "min" => Duration::minutes(amount),
         _ => {
-            return Err(format!(
-                "`{input}` is not a duration such as 14d, 2w or 36h"
-            ));
+            return Err(Problem::new("problem_duration_unreadable").arg("input", input));
         }
     };
     if duration <= Duration::zero() {
-        return Err("a round must stay open for some time".into());
+        return Err(Problem::new("problem_duration_not_positive"));
     }
     Ok(duration)
 }
@@ -96,7 +95,7 @@ pub async fn create(
     let title = draft.title.trim();
     if title.is_empty() || title.chars().count() > crate::survey::round::MAX_TITLE {
         return Err(unprocessable(
-            "a schedule needs a title of at most 200 characters",
+            Problem::new("problem_schedule_title").arg("max", crate::survey::round::MAX_TITLE),
         ));
     }
     let tz: Tz = match draft
@@ -106,9 +105,7 @@ pub async fn create(
         .filter(|z| !z.is_empty())
     {
         Some(zone) => zone.parse().map_err(|_| {
-            unprocessable(format!(
-                "`{zone}` is not an IANA time zone such as Europe/Berlin"
-            ))
+            unprocessable(Problem::new("problem_unknown_time_zone").arg("zone", zone))
         })?,
         None => settings.timezone,
     };
@@ -116,7 +113,7 @@ pub async fn create(
     draft
         .cadence
         .validate_at(tz, duration, now)
-        .map_err(|err| unprocessable(err.to_string()))?;
+        .map_err(|err| unprocessable(err.problem()))?;
     let pulse_size = draft.pulse_size.unwrap_or(pulse::DEFAULT_PULSE_SIZE);
     let catalog = catalog::all(db).await?;
     pulse::check_size(&catalog, pulse_size).map_err(unprocessable)?;
@@ -132,9 +129,7 @@ pub async fn create(
     }
     let targeted_count = targeted.count(&txn).await?;
     if targeted_count == 0 {
-        return Err(unprocessable(
-            "the target has no active employees: import employees or choose other departments",
-        ));
+        return Err(unprocessable(Problem::new("problem_target_empty")));
     }
     let cadence_json = serde_json::to_string(&draft.cadence).map_err(AppError::internal)?;
     let record = schedule::ActiveModel {
@@ -142,7 +137,7 @@ pub async fn create(
         cadence: Set(cadence_json),
         timezone: Set(tz.name().to_owned()),
         duration_minutes: Set(i32::try_from(duration.num_minutes())
-            .map_err(|_| unprocessable("the duration is too long"))?),
+            .map_err(|_| unprocessable(Problem::new("problem_duration_too_long")))?),
         pulse_size: Set(pulse_size as i32),
         active: Set(true),
         created_at: Set(now),
@@ -180,7 +175,7 @@ pub async fn create(
 
 fn resolve(all: &[department::Model], paths: &[String]) -> AppResult<Vec<i32>> {
     departments::resolve_paths(all, paths)
-        .map_err(|unknown| unprocessable(format!("unknown department(s): {}", unknown.join(", "))))
+        .map_err(|unknown| crate::survey::round::unknown_departments(&unknown))
 }
 
 fn cadence_of(record: &schedule::Model) -> AppResult<Cadence> {

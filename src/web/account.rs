@@ -79,7 +79,7 @@ pub async fn change_password(
             Err(problem) => Some(problem),
         }
     };
-    let message = problem.map(|p| i18n::text(locale, p.key()));
-    let page = render(templates, &user, &csrf, false, message)?;
+    let message = problem.map(|p| i18n::problem(locale, &p.problem()));
+    let page = render(templates, &user, &csrf, false, message.as_deref())?;
     Ok(Err(page.with_status(Status::UnprocessableEntity)))
 }

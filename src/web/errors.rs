@@ -8,7 +8,7 @@ use rocket::{Request, catch};
 
 use super::api::error::ApiError;
 use super::page::Page;
-use super::request::app;
+use super::request::{ReaderLocale, app};
 use crate::error::AppError;
 use crate::i18n::{self, Locale};
 use crate::templates::Templates;
@@ -19,14 +19,11 @@ impl<'r> Responder<'r, 'static> for AppError {
             tracing::error!(error = format!("{err:#}"), "request failed");
         }
         let status = self.status();
-        // Variants with their own words say them; the others get the status's standard text,
-        // in the page's language.
-        let message = match self {
-            AppError::BadRequest(message)
-            | AppError::Conflict(message)
-            | AppError::Unprocessable(message) => Some(message),
-            _ => None,
-        };
+        // Variants with their own words say them, in the reader's language; the others get the
+        // status's standard text.
+        let message = self
+            .problem()
+            .map(|problem| i18n::problem(locale(req), problem));
         respond(req, status, message)
     }
 }
@@ -35,9 +32,40 @@ fn is_api(req: &Request<'_>) -> bool {
     req.uri().path().starts_with("/api/")
 }
 
-/// The language of an error page: the configured default (the staff user is not known here).
+/// The language of an error: under `/api` the first of `de`/`en` the client accepts; on a page
+/// the signed-in staff user's language; otherwise the configured default.
 fn locale(req: &Request<'_>) -> Locale {
-    app(req).settings.default_locale
+    let default = app(req).settings.default_locale;
+    if is_api(req) {
+        return req
+            .headers()
+            .get_one("Accept-Language")
+            .and_then(accepted_locale)
+            .unwrap_or(default);
+    }
+    req.local_cache(|| ReaderLocale(None)).0.unwrap_or(default)
+}
+
+/// The first language of an `Accept-Language` header that is German or English, by quality.
+pub fn accepted_locale(header: &str) -> Option<Locale> {
+    let mut ranges: Vec<(f32, usize, &str)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(position, range)| {
+            let mut parts = range.split(';');
+            let tag = parts.next()?.trim();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (quality > 0.0).then_some((quality, position, tag))
+        })
+        .collect();
+    // Highest quality first; equal qualities keep the client's order.
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranges.into_iter().find_map(|(_, _, tag)| {
+        let primary = tag.split('-').next()?.to_ascii_lowercase();
+        Locale::parse(&primary)
+    })
 }
 
 fn respond(
@@ -130,5 +158,23 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
             _ => None,
         };
         respond(req, self.0, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_best_accepted_language_of_ours_wins() {
+        assert_eq!(accepted_locale("de-DE,de;q=0.9,en;q=0.8"), Some(Locale::De));
+        assert_eq!(
+            accepted_locale("fr, en-GB;q=0.8, de;q=0.7"),
+            Some(Locale::En)
+        );
+        assert_eq!(accepted_locale("de;q=0.2, en;q=0.9"), Some(Locale::En));
+        assert_eq!(accepted_locale("en;q=0, de"), Some(Locale::De));
+        assert_eq!(accepted_locale("fr, it"), None);
+        assert_eq!(accepted_locale("*"), None);
     }
 }

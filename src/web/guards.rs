@@ -5,7 +5,7 @@ use rocket::http::Status;
 use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FromRequest, Request};
 
-use super::request::app;
+use super::request::{ReaderLocale, app};
 use super::session;
 use crate::auth::{Principal, api_token, staff};
 use crate::entities::staff_user;
@@ -34,7 +34,11 @@ impl<'r> FromRequest<'r> for StaffUser {
             Err(err) => return Outcome::Error((err.status(), err)),
         };
         match staff::principal(&user, app.settings.default_locale) {
-            Ok(principal) => Outcome::Success(StaffUser { principal, user }),
+            Ok(principal) => {
+                // An error page later in this request speaks the user's language.
+                req.local_cache(|| ReaderLocale(Some(principal.locale)));
+                Outcome::Success(StaffUser { principal, user })
+            }
             Err(err) => Outcome::Error((err.status(), err)),
         }
     }

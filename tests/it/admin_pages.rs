@@ -369,8 +369,8 @@ async fn a_refused_round_form_comes_back_with_the_reason_and_what_hr_typed() {
     dump("rounds_refused", &html);
     assert!(html.contains("role=\"alert\""), "{html}");
     assert!(
-        html.contains("before it opens"),
-        "the domain's reason: {html}"
+        html.contains("bevor sie beginnt"),
+        "the domain's reason, in German: {html}"
     );
     assert!(
         html.contains("value=\"Puls &lt;Herbst&gt;\""),
@@ -668,7 +668,7 @@ async fn hr_edits_a_scheduled_round_through_its_prefilled_form() {
     assert_eq!(refused.status(), Status::UnprocessableEntity);
     let html = refused.into_string().await.unwrap();
     dump("round_edit_refused", &html);
-    assert!(html.contains("before it opens"));
+    assert!(html.contains("bevor sie beginnt"));
     assert!(html.contains("value=\"Geändert\""));
     assert!(
         html.contains("<h1>Puls Technik</h1>"),

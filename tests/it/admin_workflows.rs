@@ -177,7 +177,7 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
     assert_eq!(refused.status(), Status::UnprocessableEntity);
     let html = refused.into_string().await.unwrap();
     assert!(
-        html.contains("overlap") && html.contains("value=\"Zu lang\""),
+        html.contains("überschneiden") && html.contains("value=\"Zu lang\""),
         "{html}"
     );
 

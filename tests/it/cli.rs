@@ -97,7 +97,7 @@ async fn an_admin_added_on_the_command_line_can_log_in() {
         &[],
     );
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("exists already"));
+    assert!(text(&again.stderr).contains("gibt es schon"));
 
     let t = TestApp::spawn_on(db, &[]).await;
     let login = t.login("personal@example.de", "Herbst-Laub-2026").await;
@@ -115,7 +115,7 @@ async fn a_short_password_or_an_unknown_role_is_refused() {
         &[],
     );
     assert!(!short.status.success());
-    assert!(text(&short.stderr).contains("at least 12 characters"));
+    assert!(text(&short.stderr).contains("mindestens 12 Zeichen"));
 
     let role = kundenpuls(
         &db,
@@ -154,7 +154,7 @@ async fn a_token_is_printed_once_and_opens_the_api() {
         &[],
     );
     assert!(!scoped.status.success());
-    assert!(text(&scoped.stderr).contains("department scope is for viewer tokens"));
+    assert!(text(&scoped.stderr).contains("Ein Bereich gilt nur für Lese-Tokens"));
 
     let t = TestApp::spawn_on(db, &[]).await;
     let me = t
@@ -287,7 +287,7 @@ async fn hr_creates_and_lists_rounds_and_schedules_on_the_command_line() {
         &[],
     );
     assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("before it opens"));
+    assert!(text(&bad.stderr).contains("bevor sie beginnt"));
 
     let list = kundenpuls(&db, &["round", "list"], "", &[]);
     assert!(text(&list.stdout).contains("Puls Q1"));
@@ -388,7 +388,7 @@ async fn staff_and_tokens_are_listed_changed_and_revoked_on_the_command_line() {
     let weak = add("neu@example.de", "viewer", "passwort1234");
     assert!(!weak.status.success());
     assert!(
-        text(&weak.stderr).contains("too easy to guess"),
+        text(&weak.stderr).contains("zu leicht zu erraten"),
         "{}",
         text(&weak.stderr)
     );
@@ -397,7 +397,7 @@ async fn staff_and_tokens_are_listed_changed_and_revoked_on_the_command_line() {
     let last = run(&["user", "deactivate", "--email", "hr@example.de"], "");
     assert!(!last.status.success());
     assert!(
-        text(&last.stderr).contains("last active admin"),
+        text(&last.stderr).contains("letzte aktive Verwaltungszugang"),
         "{}",
         text(&last.stderr)
     );

@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use kundenpuls::entities::{invitation, response, round};
 use kundenpuls::scheduler;
 use kundenpuls::vocab::Role;
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -26,11 +26,14 @@ fn local(offset: Duration) -> String {
         .to_string()
 }
 
+/// Posts a round as an English-speaking client (`Accept-Language`), so that reasons read as in
+/// the English texts.
 async fn post_round(t: &TestApp, token: &str, body: Value) -> (Status, Value) {
     let response = t
         .client
         .post("/api/v1/rounds")
         .header(ContentType::JSON)
+        .header(Header::new("Accept-Language", "en-GB,en;q=0.9,de;q=0.5"))
         .header(bearer(token))
         .body(body.to_string())
         .dispatch()
@@ -218,7 +221,7 @@ async fn bad_rounds_are_refused_with_a_reason_and_nothing_is_written() {
         ),
         (
             json!({ "title": "x", "opens_at": opens, "closes_at": closes, "departments": ["Marketing"] }),
-            "unknown department",
+            "departments do not exist: Marketing",
         ),
         (
             json!({ "title": "x", "opens_at": opens, "closes_at": closes, "departments": ["Leer"] }),
@@ -226,7 +229,7 @@ async fn bad_rounds_are_refused_with_a_reason_and_nothing_is_written() {
         ),
         (
             json!({ "title": "x", "opens_at": "morgen früh", "closes_at": closes }),
-            "opening time",
+            "Opening time",
         ),
         (
             json!({ "title": "x", "opens_at": "2030-03-31 02:30", "closes_at": "2030-04-10 09:00" }),
@@ -345,7 +348,7 @@ async fn cancelling_an_open_round_needs_the_response_count_and_deletes_the_respo
     assert_eq!(unconfirmed.status(), Status::Conflict);
     let message: Value = unconfirmed.into_json().await.unwrap();
     assert!(
-        message["error"].as_str().unwrap().contains("1 responses"),
+        message["error"].as_str().unwrap().contains("1 Antworten"),
         "{message}"
     );
 
@@ -426,4 +429,41 @@ async fn a_state_outside_the_vocabulary_is_an_error_not_a_default() {
         !body.contains("cancelled") && !body.contains("scheduled"),
         "{body}"
     );
+}
+
+/// The API says what is wrong in the client's language (`Accept-Language`), German by default
+/// (`default_locale`), never a German text for an English client or the other way round.
+#[rocket::async_test]
+async fn a_refused_round_is_explained_in_the_language_the_client_accepts() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 1).await;
+    let admin = t.token(Role::Admin).await;
+    let body = json!({ "title": "x", "opens_at": local(Duration::days(8)), "closes_at": local(Duration::days(1)) });
+    let refuse = |language: Option<&'static str>| {
+        let mut request = t
+            .client
+            .post("/api/v1/rounds")
+            .header(ContentType::JSON)
+            .header(bearer(&admin))
+            .body(body.to_string());
+        if let Some(language) = language {
+            request = request.header(Header::new("Accept-Language", language));
+        }
+        async move {
+            let response = request.dispatch().await;
+            assert_eq!(response.status(), Status::UnprocessableEntity);
+            let answer: Value = response.into_json().await.unwrap();
+            answer["error"].as_str().unwrap().to_owned()
+        }
+    };
+    for (language, says) in [
+        (None, "Die Runde endet"),
+        (Some("de-CH"), "Die Runde endet"),
+        (Some("fr-FR, en;q=0.8, de;q=0.5"), "The round closes"),
+        (Some("en-US"), "The round closes"),
+        (Some("fr"), "Die Runde endet"),
+    ] {
+        let message = refuse(language).await;
+        assert!(message.starts_with(says), "{language:?}: {message}");
+    }
 }

@@ -5,7 +5,7 @@ use kundenpuls::app::App;
 use kundenpuls::entities::round;
 use kundenpuls::scheduler;
 use kundenpuls::vocab::Role;
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Header, Status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
@@ -18,6 +18,7 @@ async fn post_schedule(t: &TestApp, token: &str, body: Value) -> (Status, Value)
         .client
         .post("/api/v1/schedules")
         .header(ContentType::JSON)
+        .header(Header::new("Accept-Language", "en"))
         .header(bearer(token))
         .body(body.to_string())
         .dispatch()
@@ -150,7 +151,7 @@ async fn bad_schedules_are_refused_with_the_reason() {
         (weekly_monday("2027-03-15", "8d"), "overlap"),
         (
             json!({ "title": "x", "cadence": { "kind": "cron", "expression": "0 9 * * MON" }, "duration": "2d", "departments": ["Marketing"] }),
-            "unknown department",
+            "departments do not exist",
         ),
         (
             json!({ "title": "x", "cadence": { "kind": "cron", "expression": "0 9 * * MON" }, "duration": "2d", "pulse_size": 4 }),

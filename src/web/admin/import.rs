@@ -14,6 +14,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::org::import::{self, DeclaredFormat, ImportOptions, ImportReport};
 use crate::org::pending_import::{self, PendingOptions};
+use crate::problem::Problem;
 use crate::templates::Templates;
 use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::web::guards::AdminUser;
@@ -127,7 +128,9 @@ pub async fn preview(
     };
     let non_empty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
     if upload.file.len() > MAX_BYTES {
-        return Err(AppError::BadRequest("the file is too large".into()));
+        return Err(AppError::BadRequest(
+            Problem::new("problem_upload_too_large").arg("mib", MAX_BYTES / (1024 * 1024)),
+        ));
     }
     let mut content = Vec::new();
     upload

@@ -136,10 +136,11 @@ async fn form_choices(app: &App, locale: Locale) -> AppResult<Value> {
     }))
 }
 
-/// The message of a refused form, or the error that is not about the form.
-fn form_error(err: AppError) -> AppResult<String> {
+/// The message of a refused form in the reader's language, or the error that is not about the
+/// form.
+fn form_error(err: AppError, locale: Locale) -> AppResult<String> {
     match err {
-        AppError::Unprocessable(message) => Ok(message),
+        AppError::Unprocessable(problem) => Ok(i18n::problem(locale, &problem)),
         other => Err(other),
     }
 }
@@ -207,7 +208,7 @@ pub async fn create(
                     tracing::info!(round = view.id, "round created from the admin form");
                     return Ok(Ok(done(view.id, "created", &view.notes.join("\n"))));
                 }
-                Err(err) => form_error(err)?,
+                Err(err) => form_error(err, principal.locale)?,
             }
         }
     };
@@ -370,7 +371,7 @@ pub async fn update(
             .await;
             match updated {
                 Ok(view) => return Ok(Ok(done(id, "updated", &view.notes.join("\n")))),
-                Err(err) => form_error(err)?,
+                Err(err) => form_error(err, principal.locale)?,
             }
         }
     };

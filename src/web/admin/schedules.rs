@@ -12,7 +12,9 @@ use serde::Serialize;
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
+use crate::i18n;
 use crate::org::department;
+use crate::problem::Problem;
 use crate::survey::cadence::{Cadence, Ordinal};
 use crate::survey::pulse;
 use crate::survey::schedule::{self, ScheduleDraft};
@@ -66,47 +68,46 @@ impl ScheduleForm {
     }
 
     /// What only the form can get wrong; the rest is the domain's to refuse.
-    fn cadence(&self) -> Result<Cadence, String> {
-        let weekday = || -> Result<Weekday, String> {
+    fn cadence(&self) -> Result<Cadence, Problem> {
+        let weekday = || -> Result<Weekday, Problem> {
             self.weekday
                 .parse()
-                .map_err(|_| format!("`{}` is not a weekday", self.weekday))
+                .map_err(|_| Problem::new("problem_not_a_weekday").arg("input", &self.weekday))
         };
-        let time = || -> Result<NaiveTime, String> {
+        let time = || -> Result<NaiveTime, Problem> {
             NaiveTime::parse_from_str(self.time.trim(), "%H:%M")
-                .map_err(|_| format!("`{}` is not a time HH:MM", self.time))
+                .map_err(|_| Problem::new("problem_not_a_time").arg("input", &self.time))
         };
         match self.kind.as_str() {
             "weekly" => Ok(Cadence::Weekly {
-                every_weeks: self
-                    .every_weeks
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{}` is not a number of weeks", self.every_weeks))?,
+                every_weeks: self.every_weeks.trim().parse().map_err(|_| {
+                    Problem::new("problem_not_a_number").arg("input", &self.every_weeks)
+                })?,
                 weekday: weekday()?,
                 time: time()?,
                 start: NaiveDate::parse_from_str(self.start.trim(), "%Y-%m-%d")
-                    .map_err(|_| format!("`{}` is not a date", self.start))?,
+                    .map_err(|_| Problem::new("problem_not_a_date").arg("input", &self.start))?,
             }),
             "monthly" => Ok(Cadence::Monthly {
-                ordinal: serde_json::from_value::<Ordinal>(json!(self.ordinal))
-                    .map_err(|_| format!("`{}` is not first … last", self.ordinal))?,
+                ordinal: serde_json::from_value::<Ordinal>(json!(self.ordinal)).map_err(|_| {
+                    Problem::new("problem_not_an_ordinal").arg("input", &self.ordinal)
+                })?,
                 weekday: weekday()?,
                 time: time()?,
             }),
             "cron" => Ok(Cadence::Cron {
                 expression: self.cron.trim().to_owned(),
             }),
-            other => Err(format!("unknown rhythm `{other}`")),
+            other => Err(Problem::new("problem_unknown_rhythm").arg("input", other)),
         }
     }
 
-    fn draft(&self) -> Result<ScheduleDraft, String> {
+    fn draft(&self) -> Result<ScheduleDraft, Problem> {
         let pulse_size = match self.pulse_size.trim() {
             "" => None,
             size => Some(
                 size.parse()
-                    .map_err(|_| format!("`{size}` is not a number"))?,
+                    .map_err(|_| Problem::new("problem_not_a_number").arg("input", size))?,
             ),
         };
         Ok(ScheduleDraft {
@@ -200,7 +201,8 @@ pub async fn create(
             &view.notes,
         )
         .await?)),
-        Err(AppError::Unprocessable(message)) => {
+        Err(AppError::Unprocessable(problem)) => {
+            let message = i18n::problem(principal.locale, &problem);
             let refused =
                 page(app, templates, principal, &csrf, &form, Some(&message), &[]).await?;
             Ok(Err(refused.with_status(Status::UnprocessableEntity)))

@@ -14,6 +14,7 @@ use crate::auth::{Principal, api_token};
 use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::org::department;
+use crate::problem::Problem;
 use crate::templates::Templates;
 use crate::vocab::Role;
 use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
@@ -109,10 +110,7 @@ async fn refused(
     problem: AccountProblem,
 ) -> AppResult<Page> {
     let locale = admin.0.principal.locale;
-    let mut message = i18n::text(locale, problem.key()).to_owned();
-    if let AccountProblem::UnknownDepartment(path) = &problem {
-        message = message.replace("{path}", path);
-    }
+    let message = i18n::problem(locale, &problem.problem());
     let status = match problem {
         AccountProblem::LastAdmin => Status::Conflict,
         _ => Status::UnprocessableEntity,
@@ -160,7 +158,9 @@ pub async fn change_role(
     let role: Role = form
         .role
         .parse()
-        .map_err(|err| AppError::BadRequest(format!("unknown role {err}")))?;
+        .map_err(|err: crate::vocab::UnknownWord| {
+            AppError::BadRequest(Problem::new("problem_unknown_role").arg("role", err.value))
+        })?;
     let department = Some(form.department.as_str()).filter(|d| !d.trim().is_empty());
     match staff::change_role(&app.db, id, role, department).await? {
         Ok(_) => Ok(Ok(after(&admin, id, "role"))),

@@ -11,6 +11,7 @@ use super::error::ApiError;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::org::import::{self as employee_import, DeclaredFormat, ImportOptions, ImportReport};
+use crate::problem::Problem;
 use crate::web::guards::ApiAdmin;
 
 /// The largest file accepted: 100,000 employees take about 6 MiB.
@@ -52,18 +53,22 @@ pub async fn import_employees(
         .map(|pair| {
             pair.split_once('=')
                 .map(|(old, new)| (old.trim().to_owned(), new.trim().to_owned()))
-                .ok_or_else(|| AppError::BadRequest(format!("rename `{pair}` is not OLD=NEW")))
+                .ok_or_else(|| {
+                    AppError::BadRequest(Problem::new("problem_rename_form").arg("pair", pair))
+                })
         })
         .collect::<AppResult<Vec<_>>>()?;
     let bytes = body
         .open(MAX_IMPORT_MIB.mebibytes())
         .into_bytes()
         .await
-        .map_err(|err| AppError::BadRequest(format!("cannot read the upload: {err}")))?;
+        .map_err(|err| {
+            AppError::BadRequest(Problem::new("problem_upload_unreadable").arg("reason", err))
+        })?;
     if !bytes.is_complete() {
-        return Err(AppError::BadRequest(format!(
-            "the file is larger than {MAX_IMPORT_MIB} MiB"
-        )));
+        return Err(AppError::BadRequest(
+            Problem::new("problem_upload_too_large").arg("mib", MAX_IMPORT_MIB),
+        ));
     }
     let options = ImportOptions {
         dry_run: dry_run.unwrap_or(false),

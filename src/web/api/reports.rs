@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::org::department as departments;
+use crate::problem::Problem;
 use crate::report::csv::{self as export, CsvOptions};
 use crate::report::query::{self, Reader, RoundResults};
 use crate::report::trend::TrendRound;
@@ -28,7 +29,7 @@ fn reader(principal: &Principal, lang: Option<&str>) -> AppResult<Reader> {
     let mut reader = Reader::of(principal);
     if let Some(lang) = lang {
         reader.locale = Locale::parse(lang).ok_or_else(|| {
-            AppError::Unprocessable(format!("`lang={lang}` is not a language: use de or en"))
+            AppError::Unprocessable(Problem::new("problem_unknown_lang").arg("lang", lang))
         })?;
     }
     Ok(reader)
@@ -186,9 +187,9 @@ fn wants_excel(excel: Option<bool>, format: Option<&str>) -> AppResult<bool> {
         Some(f) if f == "excel" => true,
         Some(f) if f == "csv" => false,
         Some(f) => {
-            return Err(AppError::Unprocessable(format!(
-                "`format={f}` is not known: use csv or excel"
-            )));
+            return Err(AppError::Unprocessable(
+                Problem::new("problem_unknown_format").arg("format", f),
+            ));
         }
     };
     Ok(excel.unwrap_or(false) || format_excel)

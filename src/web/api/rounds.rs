@@ -135,9 +135,9 @@ pub async fn update(
 #[post("/rounds/<id>/close")]
 pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
     if !round::close(&app.db, id, Utc::now()).await? {
-        return Err(crate::error::AppError::Conflict(format!(
-            "round {id} is not open"
-        )));
+        return Err(AppError::Conflict(
+            crate::problem::Problem::new("problem_round_not_open").arg("id", id),
+        ));
     }
     Ok(Json(round::get(&app.db, &app.settings, id).await?))
 }
