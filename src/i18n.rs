@@ -89,6 +89,56 @@ pub fn problem(locale: Locale, problem: &Problem) -> String {
     }
 }
 
+/// A number as the language writes it: German with a decimal comma and `.` between thousands,
+/// English with a point and `,`. A value that rounds to zero has no sign ("0,0", never "-0,0").
+pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
+    let formatted = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = match formatted.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (formatted.as_str(), None),
+    };
+    let (thousands, decimal) = match locale {
+        Locale::De => ('.', ','),
+        Locale::En => (',', '.'),
+    };
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        grouped.push(decimal);
+        grouped.push_str(fraction);
+    }
+    let negative = value < 0.0 && grouped.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if negative {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// A difference with its sign, the minus a typographic one: `+4,2`, `−3,1`, `0,0`.
+pub fn signed(value: f64, decimals: usize, locale: Locale) -> String {
+    let plain = number(value, decimals, locale);
+    match plain.strip_prefix('-') {
+        Some(magnitude) => format!("−{magnitude}"),
+        None if plain.chars().any(|c| c.is_ascii_digit() && c != '0') => format!("+{plain}"),
+        None => plain,
+    }
+}
+
+/// A share in percent: `62 %` in German (kept on one line), `62%` in English.
+pub fn percent(value: f64, decimals: usize, locale: Locale) -> String {
+    let n = number(value, decimals, locale);
+    match locale {
+        Locale::De => format!("{n}\u{a0}%"),
+        Locale::En => format!("{n}%"),
+    }
+}
+
 /// One text, for code outside templates (CLI, error bodies).
 pub fn text(locale: Locale, key: &str) -> &'static str {
     messages(locale)
@@ -215,6 +265,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn numbers_follow_the_language() {
+        assert_eq!(number(61.24, 1, Locale::De), "61,2");
+        assert_eq!(number(61.26, 1, Locale::En), "61.3");
+        assert_eq!(number(1234.0, 0, Locale::De), "1.234");
+        assert_eq!(number(1234567.26, 1, Locale::En), "1,234,567.3");
+        assert_eq!(number(-3.04, 1, Locale::De), "-3,0");
+        assert_eq!(number(-0.04, 1, Locale::De), "0,0");
+        assert_eq!(signed(4.25, 1, Locale::De), "+4,2");
+        assert_eq!(signed(-12.34, 1, Locale::En), "−12.3");
+        assert_eq!(signed(-0.01, 1, Locale::De), "0,0");
+        assert_eq!(signed(0.0, 0, Locale::En), "0");
+        assert_eq!(percent(62.4, 0, Locale::De), "62\u{a0}%");
+        assert_eq!(percent(62.4, 0, Locale::En), "62%");
     }
 
     #[test]

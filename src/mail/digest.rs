@@ -23,7 +23,7 @@ use super::outbox::Record;
 use crate::app::App;
 use crate::entities::{outbox_mail, staff_user};
 use crate::error::AppResult;
-use crate::i18n::{self, Locale};
+use crate::i18n::{self, Locale, number, percent, signed};
 use crate::org::department as departments;
 use crate::report::charts::{self, Format, WIDTH};
 use crate::report::query::{self, Reader};
@@ -145,57 +145,6 @@ struct ChartView<'a> {
     width: u32,
 }
 
-/// A number as the locale writes it: German with a decimal comma and `.` between thousands,
-/// English with a point and `,`.
-pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
-    let formatted = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = match formatted.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (formatted.as_str(), None),
-    };
-    let (thousands, decimal) = match locale {
-        Locale::De => ('.', ','),
-        Locale::En => (',', '.'),
-    };
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(thousands);
-        }
-        grouped.push(digit);
-    }
-    if let Some(fraction) = fraction {
-        grouped.push(decimal);
-        grouped.push_str(fraction);
-    }
-    // No "-0,0": a value that rounds to zero has no sign.
-    let negative = value < 0.0 && grouped.chars().any(|c| c.is_ascii_digit() && c != '0');
-    if negative {
-        format!("-{grouped}")
-    } else {
-        grouped
-    }
-}
-
-/// A difference with its sign: `+3,2`, `-0,5`, `0,0`.
-pub fn signed(value: f64, decimals: usize, locale: Locale) -> String {
-    let plain = number(value, decimals, locale);
-    if plain.starts_with('-') || !plain.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        plain
-    } else {
-        format!("+{plain}")
-    }
-}
-
-/// A share in percent: `72 %` in German, `72%` in English.
-pub fn percent(value: f64, locale: Locale) -> String {
-    let value = number(value, 0, locale);
-    match locale {
-        Locale::De => format!("{value} %"),
-        Locale::En => format!("{value}%"),
-    }
-}
-
 /// The headline figures of one group, every hidden one as words.
 fn figures(group: &GroupReport, locale: Locale) -> Vec<Figure> {
     let text = |key: &str| i18n::text(locale, key);
@@ -234,7 +183,7 @@ fn figures(group: &GroupReport, locale: Locale) -> Vec<Figure> {
         text("digest_participation"),
         group.participation.as_shown().map(|p| {
             text("digest_participation_value")
-                .replace("{rate}", &percent(p.rate_pct, locale))
+                .replace("{rate}", &percent(p.rate_pct, 0, locale))
                 .replace("{answered}", &number(p.answered as f64, 0, locale))
                 .replace("{invited}", &number(p.invited as f64, 0, locale))
         }),
@@ -407,21 +356,6 @@ pub async fn compose(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_follow_the_locale() {
-        assert_eq!(number(62.46, 1, Locale::De), "62,5");
-        assert_eq!(number(62.46, 1, Locale::En), "62.5");
-        assert_eq!(number(1234.0, 0, Locale::De), "1.234");
-        assert_eq!(number(1234567.26, 1, Locale::En), "1,234,567.3");
-        assert_eq!(number(-3.04, 1, Locale::De), "-3,0");
-        assert_eq!(number(-0.04, 1, Locale::De), "0,0");
-        assert_eq!(signed(12.34, 1, Locale::De), "+12,3");
-        assert_eq!(signed(-12.34, 1, Locale::En), "-12.3");
-        assert_eq!(signed(0.0, 0, Locale::En), "0");
-        assert_eq!(percent(70.37, Locale::De), "70 %");
-        assert_eq!(percent(70.37, Locale::En), "70%");
-    }
 
     #[test]
     fn the_staff_user_is_read_back_from_the_dedupe_key() {

@@ -8,7 +8,6 @@ pub mod aggregate;
 pub mod charts;
 pub mod context;
 pub mod csv;
-pub mod dashboard;
 pub mod participation;
 pub mod query;
 pub mod results;

@@ -714,7 +714,7 @@ async fn an_open_round_never_shows_a_small_team_by_subtraction() {
             scope,
             locale: Locale::De,
         };
-        let overview = kundenpuls::report::dashboard::overview(&t.app.reports, reader)
+        let overview = kundenpuls::web::dashboard::view::overview(&t.app.reports, reader)
             .await
             .unwrap();
         let open = &overview.open[0];
@@ -725,7 +725,7 @@ async fn an_open_round_never_shows_a_small_team_by_subtraction() {
         );
     }
     // The participation chart says no more than the page.
-    let chart = kundenpuls::report::dashboard::participation_chart(
+    let chart = kundenpuls::web::dashboard::view::participation_chart(
         &t.app.reports,
         Reader {
             scope: Some(ids["Vertrieb"]),

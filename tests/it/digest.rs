@@ -9,7 +9,8 @@ use chrono::Utc;
 use kundenpuls::auth::staff;
 use kundenpuls::entities::{outbox_mail, staff_user};
 use kundenpuls::i18n::{self, Locale};
-use kundenpuls::mail::digest::{self, number, percent, signed};
+use kundenpuls::i18n::{number, percent, signed};
+use kundenpuls::mail::digest;
 use kundenpuls::mail::outbox;
 use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
@@ -315,7 +316,7 @@ fn expected_lines(group: &GroupReport, locale: Locale) -> HashMap<String, String
         i18n::text(locale, "digest_participation").to_owned(),
         group.participation.as_shown().map_or(hidden.clone(), |p| {
             i18n::text(locale, "digest_participation_value")
-                .replace("{rate}", &percent(p.rate_pct, locale))
+                .replace("{rate}", &percent(p.rate_pct, 0, locale))
                 .replace("{answered}", &number(p.answered as f64, 0, locale))
                 .replace("{invited}", &number(p.invited as f64, 0, locale))
         }),
@@ -670,7 +671,7 @@ async fn a_deleted_viewer_gets_nothing_and_an_unchanged_round_has_no_marker() {
     assert!(text.contains("Kundenfokus: 50,0\n"), "{text}");
     assert!(text.contains("Vorbild der Führung: 75,0\n"), "{text}");
     assert!(
-        text.contains("Beteiligung: 75 % (12 von 16 haben geantwortet)\n"),
+        text.contains("Beteiligung: 75\u{a0}% (12 von 16 haben geantwortet)\n"),
         "{text}"
     );
     assert!(text.contains("Netto-Wert (Frage 0–10): +100\n"), "{text}");

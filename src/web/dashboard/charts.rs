@@ -11,10 +11,10 @@ use rocket::response::{self, Responder, Response};
 use rocket::{State, get};
 use sha2::{Digest, Sha256};
 
+use super::view;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::report::charts::{Chart, Format, Rendered, WIDTH};
-use crate::report::dashboard;
 use crate::report::query::Reader;
 use crate::web::guards::StaffUser;
 
@@ -112,7 +112,7 @@ pub async fn trend(
         return Err(AppError::NotFound);
     }
     let reader = Reader::of(&staff.principal);
-    let chart = dashboard::trend_chart(&app.reports, reader, department).await?;
+    let chart = view::trend_chart(&app.reports, reader, department).await?;
     draw(app, chart, format, width, if_none_match).await
 }
 
@@ -129,8 +129,8 @@ pub async fn round_chart(
     let (name, format) = split(file)?;
     let reader = Reader::of(&staff.principal);
     let chart = match name {
-        "heatmap" => dashboard::heatmap_chart(&app.reports, reader, id).await?,
-        "participation" => dashboard::participation_chart(&app.reports, reader, id).await?,
+        "heatmap" => view::heatmap_chart(&app.reports, reader, id).await?,
+        "participation" => view::participation_chart(&app.reports, reader, id).await?,
         _ => return Err(AppError::NotFound),
     };
     draw(app, chart, format, width, if_none_match).await

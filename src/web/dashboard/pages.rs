@@ -3,9 +3,9 @@
 use rocket::serde::json::json;
 use rocket::{State, get};
 
+use super::view;
 use crate::app::App;
 use crate::error::AppResult;
-use crate::report::dashboard;
 use crate::report::query::Reader;
 use crate::templates::Templates;
 use crate::web::csrf::CsrfToken;
@@ -21,7 +21,7 @@ pub async fn overview(
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = dashboard::overview(&app.reports, reader).await?;
+    let view = view::overview(&app.reports, reader).await?;
     Page::render(
         templates,
         "dashboard",
@@ -41,7 +41,7 @@ pub async fn department(
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = dashboard::department_page(&app.reports, reader, id, round).await?;
+    let view = view::department_page(&app.reports, reader, id, round).await?;
     Page::render(
         templates,
         "dashboard_department",
@@ -60,7 +60,7 @@ pub async fn round(
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = dashboard::round_page(&app.reports, reader, id).await?;
+    let view = view::round_page(&app.reports, reader, id).await?;
     Page::render(
         templates,
         "dashboard_round",

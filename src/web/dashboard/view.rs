@@ -9,62 +9,19 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::aggregate;
-use super::charts::{self, Chart};
-use super::context::Reports;
-use super::participation;
-use super::query::{self, Reader, RoundResults};
-use super::results::GroupReport;
-use super::stats::{HiddenReason, Interval, Shown};
-use super::trend::RoundLabel;
 use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Locale, text};
+use crate::i18n::{Locale, number, percent, signed, text};
 use crate::org::department as departments;
+use crate::report::aggregate;
+use crate::report::charts::{self, Chart};
+use crate::report::context::Reports;
+use crate::report::participation;
+use crate::report::query::{self, Reader, RoundResults};
+use crate::report::results::GroupReport;
+use crate::report::stats::{HiddenReason, Interval, Shown};
+use crate::report::trend::RoundLabel;
 use crate::vocab::{Pillar, RoundState};
-
-// ---------------------------------------------------------------------------------------------
-// Numbers as the reader's language writes them
-
-/// `value` with `decimals` places, German with a decimal comma.
-pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
-    let out = format!("{value:.decimals$}");
-    // "-0.0" is not a figure anyone wrote.
-    let out = if out
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        out.trim_start_matches('-').to_owned()
-    } else {
-        out
-    };
-    match locale {
-        Locale::De => out.replace('.', ","),
-        Locale::En => out,
-    }
-}
-
-/// A signed difference (`+4,2` / `−3.1`).
-pub fn signed(value: f64, decimals: usize, locale: Locale) -> String {
-    let magnitude = number(value.abs(), decimals, locale);
-    if value > 0.0 {
-        format!("+{magnitude}")
-    } else if value < 0.0 {
-        format!("−{magnitude}")
-    } else {
-        magnitude
-    }
-}
-
-/// A percentage: `62 %` in German, `62%` in English.
-pub fn percent(value: f64, decimals: usize, locale: Locale) -> String {
-    let n = number(value, decimals, locale);
-    match locale {
-        Locale::De => format!("{n}\u{a0}%"),
-        Locale::En => format!("{n}%"),
-    }
-}
 
 fn interval(ci: &Interval, locale: Locale) -> String {
     format!(
@@ -731,20 +688,4 @@ pub async fn participation_chart(
     let threshold = reports.settings.anonymity_threshold;
     let part = participation::of_round(&reports.db, round_id, reader.scope, threshold).await?;
     Ok(charts::participation(&part, &round.title, reader.locale))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_follow_the_language() {
-        assert_eq!(number(61.24, 1, Locale::De), "61,2");
-        assert_eq!(number(61.26, 1, Locale::En), "61.3");
-        assert_eq!(number(-0.01, 1, Locale::De), "0,0");
-        assert_eq!(signed(4.25, 1, Locale::De), "+4,2");
-        assert_eq!(signed(-3.0, 1, Locale::En), "−3.0");
-        assert_eq!(percent(62.4, 0, Locale::De), "62\u{a0}%");
-        assert_eq!(percent(62.4, 0, Locale::En), "62%");
-    }
 }
