@@ -81,10 +81,12 @@ fn dry_run(
     options.dry_run = true;
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let report = rt
+    let mut report = rt
         .block_on(import_employees(db, file, &options, &ignore_progress))
         .expect("a report, not a failure");
     let grown = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    // Said as an English-speaking door would say it.
+    report.say(Locale::En);
     (report, grown)
 }
 
@@ -194,15 +196,24 @@ fn control_characters_in_spreadsheet_cells_are_refused_as_in_csv() {
     assert_eq!(
         lines,
         vec![
-            (2, "the name holds a control character (U+001B)"),
-            (3, "the department holds a control character (U+000A)"),
+            (
+                2,
+                "Column “Name” (Anna[31m Rot): The value holds a control character (U+001B)."
+            ),
+            (
+                3,
+                "Column “Abteilung” (Ben): The value holds a control character (U+000A)."
+            ),
         ]
     );
     let csv = "email;name;department\nanna@example.de;Anna\u{7};Vertrieb\n";
     let (report, _) = dry_run(&db, &rt, csv.as_bytes());
     assert_eq!(
         refused(&report),
-        (2, "the name holds a control character (U+0007)".to_owned())
+        (
+            2,
+            "Column “name” (Anna): The value holds a control character (U+0007).".to_owned()
+        )
     );
 }
 

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::App;
+use crate::i18n::{self, Locale};
 use crate::org::import::{self, DeclaredFormat, ImportOptions, ImportReport, Progress, Stage};
 
 #[derive(Subcommand)]
@@ -100,11 +101,12 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
             bar.set_position(step.done);
         }
     };
-    let report = import::import_employees(&app.db, &input, &options, &progress).await?;
+    let mut report = import::import_employees(&app.db, &input, &options, &progress).await?;
+    report.say(app.settings.default_locale);
     if let Some(bar) = &bar {
         bar.lock().expect("progress bar lock").finish_and_clear();
     }
-    print_report(&report);
+    print_report(&report, app.settings.default_locale);
     if !report.is_ok() {
         anyhow::bail!(
             "{} rejected: {} problem(s); nothing was imported",
@@ -115,7 +117,7 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_report(report: &ImportReport) {
+fn print_report(report: &ImportReport, locale: Locale) {
     if let Some(read) = &report.read {
         let how = match (&read.encoding, &read.delimiter, &read.sheet) {
             (Some(encoding), Some(delimiter), _) => {
@@ -136,7 +138,16 @@ fn print_report(report: &ImportReport) {
         }
     }
     for error in &report.errors {
-        eprintln!("{error}");
+        if error.line == 0 {
+            eprintln!("{}", error.message);
+        } else {
+            eprintln!(
+                "{}",
+                i18n::text(locale, "import_line_message")
+                    .replace("{line}", &error.line.to_string())
+                    .replace("{message}", &error.message)
+            );
+        }
     }
     if !report.is_ok() {
         return;

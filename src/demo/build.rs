@@ -105,6 +105,8 @@ pub async fn build(app: &App, seed: u64, now: DateTime<Utc>) -> anyhow::Result<B
     .await
     .context("cannot import the demo employees")?;
     if !imported.is_ok() {
+        let mut imported = imported;
+        imported.say(settings.default_locale);
         let errors: Vec<String> = imported.errors.iter().map(ToString::to_string).collect();
         bail!(
             "the demo's employee file was refused: {}",

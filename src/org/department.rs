@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use serde::Serialize;
 
 use crate::entities::{department, employee};
+use crate::problem::Problem;
 
 /// Separator between the levels of a path, as HR writes it and as it is shown.
 pub const SEPARATOR: &str = " / ";
@@ -30,34 +31,35 @@ pub const MAX_NAME_CHARS: usize = 100;
 
 /// A path as HR may give it: normalized, at most [`MAX_DEPTH`] levels of at most
 /// [`MAX_NAME_CHARS`] characters, no control characters. The error says what is wrong.
-pub fn checked_path(raw: &str) -> Result<String, String> {
+pub fn checked_path(raw: &str) -> Result<String, Problem> {
     if let Some(c) = raw.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "the department holds a control character (U+{:04X})",
-            u32::from(c)
-        ));
+        return Err(control_character(c));
     }
     let shown = shorten(raw, 60);
-    let path = normalize_path(raw).ok_or_else(|| {
-        format!("`{shown}` is not a department path: a part between `/` is empty")
-    })?;
+    let path = normalize_path(raw)
+        .ok_or_else(|| Problem::new("problem_path_empty_part").arg("path", &shown))?;
     let depth = path.split(SEPARATOR).count();
     if depth > MAX_DEPTH {
-        return Err(format!(
-            "`{shown}` has {depth} levels; a department path has at most {MAX_DEPTH}"
-        ));
+        return Err(Problem::new("problem_path_too_deep")
+            .arg("path", &shown)
+            .arg("depth", depth)
+            .arg("max", MAX_DEPTH));
     }
     if let Some(long) = path
         .split(SEPARATOR)
         .find(|part| part.chars().count() > MAX_NAME_CHARS)
     {
-        return Err(format!(
-            "the department name `{}` has {} characters; at most {MAX_NAME_CHARS} are allowed",
-            shorten(long, 40),
-            long.chars().count()
-        ));
+        return Err(Problem::new("problem_department_name_too_long")
+            .arg("name", shorten(long, 40))
+            .arg("chars", long.chars().count())
+            .arg("max", MAX_NAME_CHARS));
     }
     Ok(path)
+}
+
+/// A control character in text that is stored and shown, named by its code point.
+pub fn control_character(c: char) -> Problem {
+    Problem::new("problem_control_character").arg("code", format!("U+{:04X}", u32::from(c)))
 }
 
 /// The path of the department `id` among `all`, if it is there.
@@ -371,14 +373,20 @@ mod tests {
         let twelve = ["Ebene"; MAX_DEPTH].join("/");
         assert_eq!(depth(&checked_path(&twelve).unwrap()), MAX_DEPTH);
         let deep = vec!["E"; 10_000].join("/");
-        let err = checked_path(&deep).unwrap_err();
-        assert!(err.contains("10000 levels") && err.len() < 200, "{err}");
+        let err = checked_path(&deep).unwrap_err().to_string();
+        assert!(err.contains("depth: 10000") && err.len() < 200, "{err}");
         let long = "x".repeat(MAX_NAME_CHARS + 1);
-        assert!(checked_path(&long).unwrap_err().contains("101 characters"));
+        assert!(
+            checked_path(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("chars: 101")
+        );
         assert!(checked_path("Vertrieb\0/Nord").is_err());
         assert!(
             checked_path("Vertrieb\u{1b}[31m")
                 .unwrap_err()
+                .to_string()
                 .contains("U+001B")
         );
         assert_eq!(checked_path(" Vertrieb/Süd ").unwrap(), "Vertrieb / Süd");

@@ -32,13 +32,16 @@ use crate::email;
 use crate::entities::{department, employee};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::org::department::{SEPARATOR, checked_path, depth, normalize_path, shorten};
+use crate::org::department::{
+    SEPARATOR, checked_path, control_character, depth, normalize_path, shorten,
+};
+use crate::problem::Problem;
 
 mod spreadsheet;
 mod table;
 
 pub use table::{ColumnUse, FileReading, LineError, MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS};
-use table::{OLE_MAGIC, REQUIRED_COLUMNS, RawRow, RawTable, TableGuard, empty_file};
+use table::{OLE_MAGIC, RawRow, RawTable, TableGuard, empty_file, required_columns};
 
 /// Bound parameters per statement stay below this: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_BIND_PARAMETERS: usize = 30_000;
@@ -117,6 +120,13 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// Says every problem in `locale` (each door calls this with its reader's language).
+    pub fn say(&mut self, locale: Locale) {
+        for error in &mut self.errors {
+            error.say(locale);
+        }
+    }
+
     /// True when the file was accepted.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
@@ -330,19 +340,13 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// Stages 1–2: the file as a table, CSV or spreadsheet.
 fn read_input(input: &[u8], options: &ImportOptions) -> Result<(RawTable, FileReading), LineError> {
     if input.starts_with(PDF_MAGIC) {
-        return Err(LineError::new(
-            0,
-            "the file is a PDF, not a table: export the employee list as CSV, XLSX or ODS",
-        ));
+        return Err(LineError::new(0, Problem::new("import_pdf")));
     }
     if input.starts_with(ZIP_MAGIC) || input.starts_with(OLE_MAGIC) {
         return spreadsheet::read(input, options.sheet.as_deref());
     }
     if options.declared == Some(DeclaredFormat::Spreadsheet) && !input.is_empty() {
-        return Err(LineError::new(
-            0,
-            "the file was sent as a spreadsheet (XLSX or ODS) but is not one",
-        ));
+        return Err(LineError::new(0, Problem::new("import_not_a_spreadsheet")));
     }
     let forced = match options.encoding.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -350,11 +354,7 @@ fn read_input(input: &[u8], options: &ImportOptions) -> Result<(RawTable, FileRe
     };
     let (text, encoding) = decode(input, forced)?;
     if text.contains('\0') {
-        return Err(LineError::new(
-            0,
-            "the file holds binary data, not text: expected a CSV, XLSX or ODS file (a UTF-16 \
-             file without byte order mark needs the encoding chosen)",
-        ));
+        return Err(LineError::new(0, Problem::new("import_binary")));
     }
     let (table, delimiter) = read_table(&text)?;
     let reading = FileReading {
@@ -382,9 +382,7 @@ fn encoding_by_label(label: &str) -> Result<&'static Encoding, LineError> {
     Encoding::for_label_no_replacement(label.as_bytes()).ok_or_else(|| {
         LineError::new(
             0,
-            format!(
-                "`{label}` is not a known encoding (use utf-8, utf-16le, utf-16be or windows-1252)"
-            ),
+            Problem::new("import_unknown_encoding").arg("label", shorten(label, 40)),
         )
     })
 }
@@ -419,14 +417,19 @@ fn decode<'a>(
             Ok(text) => Ok((Cow::Borrowed(text), name)),
             Err(err) => Err(LineError::new(
                 line_of_offset(body, err.valid_up_to()),
-                "the file is not UTF-8 (leave the encoding to be detected, or choose windows-1252)",
+                Problem::new("import_not_utf8"),
             )),
         };
     }
     encoding
         .decode_without_bom_handling_and_without_replacement(body)
         .map(|text| (text, name))
-        .ok_or_else(|| LineError::new(0, format!("the file is not valid {} text", encoding.name())))
+        .ok_or_else(|| {
+            LineError::new(
+                0,
+                Problem::new("import_not_valid_text").arg("encoding", encoding.name()),
+            )
+        })
 }
 
 fn line_of_offset(input: &[u8], offset: usize) -> u64 {
@@ -524,7 +527,7 @@ fn csv_error(err: csv::Error, first_line: u64) -> LineError {
     let line = err
         .position()
         .map_or(0, |position| position.line() + first_line - 1);
-    LineError::new(line, format!("the line cannot be read as CSV: {err}"))
+    LineError::new(line, Problem::new("import_bad_csv_line"))
 }
 
 /// The delimiter (`;`, `,` or tab) that occurs most often outside quotes in the first non-blank
@@ -585,15 +588,16 @@ impl Field {
         }
     }
 
-    fn described(self) -> &'static str {
-        match self {
-            Field::Email => "the e-mail",
-            Field::Name => "the name",
-            Field::FirstName => "the first name",
-            Field::LastName => "the last name",
-            Field::Department => "the department",
-            Field::Locale => "the locale",
-        }
+    /// The field as the messages name it, in the reader's language.
+    fn described(self) -> Problem {
+        Problem::new(match self {
+            Field::Email => "import_field_email",
+            Field::Name => "import_field_name",
+            Field::FirstName => "import_field_first_name",
+            Field::LastName => "import_field_last_name",
+            Field::Department => "import_field_department",
+            Field::Locale => "import_field_locale",
+        })
     }
 
     /// Header texts that mean this field, as [`header_key`]s, German and English.
@@ -712,10 +716,10 @@ fn map_columns(
         let mut listed: Vec<String> = header
             .iter()
             .take(SHOWN)
-            .map(|cell| format!("`{}`", shorten(cell.trim(), 40)))
+            .map(|cell| format!("\"{}\"", shorten(cell.trim(), 40)))
             .collect();
         if header.len() > SHOWN {
-            listed.push(format!("and {} more", header.len() - SHOWN));
+            listed.push(format!("… (+{})", header.len() - SHOWN));
         }
         listed.join(", ")
     };
@@ -726,22 +730,18 @@ fn map_columns(
             let fields: Vec<&str> = Field::ALL.iter().map(|field| field.as_str()).collect();
             LineError::new(
                 0,
-                format!(
-                    "map `{field_name}={wanted}`: `{field_name}` is not a field (use {})",
-                    fields.join(", ")
-                ),
+                Problem::new("import_map_unknown_field")
+                    .arg("field", shorten(field_name, 40))
+                    .arg("fields", fields.join(", ")),
             )
         })?;
         let key = header_key(wanted);
         let at = keys.iter().position(|k| *k == key).ok_or_else(|| {
             LineError::new(
                 line,
-                format!(
-                    "map `{field_name}={}`: the file has no column `{}`; found {}",
-                    shorten(wanted, 40),
-                    shorten(wanted, 40),
-                    found()
-                ),
+                Problem::new("import_map_no_column")
+                    .arg("column", shorten(wanted, 40))
+                    .arg("found", found()),
             )
         })?;
         chosen.retain(|(f, _)| *f != field);
@@ -765,17 +765,14 @@ fn map_columns(
             several => {
                 let names: Vec<String> = several
                     .iter()
-                    .map(|at| format!("`{}`", header[*at].trim()))
+                    .map(|at| format!("\"{}\"", shorten(header[*at].trim(), 40)))
                     .collect();
                 return Err(LineError::new(
                     line,
-                    format!(
-                        "the columns {} all look like {}; remove one or choose one with \
-                         map {}=HEADER",
-                        names.join(", "),
-                        field.described(),
-                        field.as_str(),
-                    ),
+                    Problem::new("import_ambiguous_columns")
+                        .arg("columns", names.join(", "))
+                        .cause("field", field.described())
+                        .arg("name", field.as_str()),
                 ));
             }
         }
@@ -799,24 +796,22 @@ fn map_columns(
             width: header.len(),
         }),
         (email, name, department) => {
+            // The fields' own names (as `map` takes them), the same in every language.
             let missing: Vec<&str> = [
-                ("e-mail", email.is_some()),
-                ("name", name.is_some()),
-                ("department", department.is_some()),
+                (Field::Email, email.is_some()),
+                (Field::Name, name.is_some()),
+                (Field::Department, department.is_some()),
             ]
             .iter()
             .filter(|(_, present)| !present)
-            .map(|(column, _)| *column)
+            .map(|(field, _)| field.as_str())
             .collect();
             Err(LineError::new(
                 line,
-                format!(
-                    "the header lacks the column(s) {}; found {}; needed {REQUIRED_COLUMNS} \
-                     (German headers such as E-Mail, Vorname, Nachname, Abteilung work too; \
-                     map field=HEADER names others)",
-                    missing.join(", "),
-                    found(),
-                ),
+                Problem::new("import_missing_columns")
+                    .arg("missing", missing.join(", "))
+                    .arg("found", found())
+                    .cause("needed", required_columns()),
             ))
         }
     }
@@ -846,9 +841,16 @@ fn validate_rows(
     if table.rows.is_empty() {
         errors.push(LineError::new(
             table.header_line,
-            "the file has a header but no employees",
+            Problem::new("import_no_rows"),
         ));
     }
+    // Headers as the messages name them: shortened, a missing one by its position.
+    let header: Vec<String> = (0..columns.width)
+        .map(|at| match table.header.get(at).map(|cell| cell.trim()) {
+            Some(cell) if !cell.is_empty() => shorten(cell, 40),
+            _ => format!("#{}", at + 1),
+        })
+        .collect();
     for (done, row) in table.rows.iter().enumerate() {
         if done % VALIDATION_PROGRESS_EVERY == 0 {
             progress(Progress {
@@ -861,8 +863,11 @@ fn validate_rows(
         let mut problems = checked.problems;
         if let Some(email) = checked.email {
             match first_line_of_email.get(&email) {
-                Some(first) => problems.push(format!(
-                    "the e-mail {email} appears already on line {first}"
+                Some(first) => problems.push((
+                    Some(columns.email),
+                    Problem::new("import_duplicate_email")
+                        .arg("email", &email)
+                        .arg("line", first),
                 )),
                 None => {
                     first_line_of_email.insert(email, row.line);
@@ -871,11 +876,15 @@ fn validate_rows(
         }
         match checked.employee {
             Some(employee) if problems.is_empty() => employees.push(employee),
-            _ => errors.extend(
-                problems
-                    .into_iter()
-                    .map(|message| LineError::new(row.line, message)),
-            ),
+            _ => {
+                let person = person_of(row, columns);
+                errors.extend(problems.into_iter().map(|(column, problem)| {
+                    LineError::new(row.line, problem).at(
+                        column.and_then(|at| header.get(at)).map(String::as_str),
+                        person.as_deref(),
+                    )
+                }))
+            }
         }
     }
     progress(Progress {
@@ -886,12 +895,36 @@ fn validate_rows(
     (employees, errors)
 }
 
+/// Whom a row is about, as HR would look for them in the file: the name, else the e-mail, as
+/// written (shortened, control characters left out).
+fn person_of(row: &RawRow, columns: &ColumnMap) -> Option<String> {
+    let field = |index: usize| row.fields.get(index).map_or("", |field| field.trim());
+    let name = match columns.name {
+        NameColumns::Full(at) => field(at).to_owned(),
+        NameColumns::Parts { first, last } => [first, last]
+            .into_iter()
+            .flatten()
+            .map(field)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    [name.as_str(), field(columns.email)]
+        .into_iter()
+        .map(|text| text.chars().filter(|c| !c.is_control()).collect::<String>())
+        .find(|text| !text.trim().is_empty())
+        .map(|text| shorten(text.trim(), 60))
+}
+
+/// A problem of one row, with the column it lies in (`None`: the row as a whole).
+type RowProblem = (Option<usize>, Problem);
+
 /// What one row holds: the employee when the row is valid, else its problems. A valid e-mail is
 /// kept even when other fields are not, so that duplicates are still found.
 struct CheckedRow {
     email: Option<String>,
     employee: Option<EmployeeRow>,
-    problems: Vec<String>,
+    problems: Vec<RowProblem>,
 }
 
 fn validate_row(row: &RawRow, columns: &ColumnMap, default_locale: Locale) -> CheckedRow {
@@ -899,20 +932,16 @@ fn validate_row(row: &RawRow, columns: &ColumnMap, default_locale: Locale) -> Ch
         return CheckedRow {
             email: None,
             employee: None,
-            problems: vec![problem],
+            problems: vec![(None, problem)],
         };
     }
     let field = |index: usize| row.fields.get(index).map_or("", |field| field.trim());
-    let mut problems = Vec::new();
+    let mut problems: Vec<RowProblem> = Vec::new();
     // What the import stores must be plain text: a NUL or an escape sequence in a name would
     // reach every page, mail and CSV export that shows it.
-    for (what, index) in columns.used() {
+    for (_, index) in columns.used() {
         if let Some(c) = field(index).chars().find(|c| c.is_control()) {
-            problems.push(format!(
-                "{} holds a control character (U+{:04X})",
-                what.described(),
-                u32::from(c)
-            ));
+            problems.push((Some(index), control_character(c)));
         }
     }
     if !problems.is_empty() {
@@ -922,9 +951,10 @@ fn validate_row(row: &RawRow, columns: &ColumnMap, default_locale: Locale) -> Ch
             problems,
         };
     }
-    let email = validate_email(field(columns.email)).map_err(|p| problems.push(p));
+    let email =
+        validate_email(field(columns.email)).map_err(|p| problems.push((Some(columns.email), p)));
     let name = match columns.name {
-        NameColumns::Full(at) => validate_name(field(at)),
+        NameColumns::Full(at) => validate_name(field(at)).map_err(|p| (Some(at), p)),
         NameColumns::Parts { first, last } => {
             let parts: Vec<&str> = [first, last]
                 .into_iter()
@@ -932,13 +962,14 @@ fn validate_row(row: &RawRow, columns: &ColumnMap, default_locale: Locale) -> Ch
                 .map(field)
                 .filter(|part| !part.is_empty())
                 .collect();
-            validate_name(&parts.join(" "))
+            validate_name(&parts.join(" ")).map_err(|p| (first.or(last), p))
         }
     }
     .map_err(|p| problems.push(p));
-    let department = validate_department(field(columns.department)).map_err(|p| problems.push(p));
+    let department = validate_department(field(columns.department))
+        .map_err(|p| problems.push((Some(columns.department), p)));
     let locale = validate_locale(columns.locale.map_or("", field), default_locale)
-        .map_err(|p| problems.push(p));
+        .map_err(|p| problems.push((columns.locale, p)));
     let email = email.ok();
     let employee = match (&email, name, department, locale) {
         (Some(email), Ok(name), Ok(department), Ok(locale)) => Some(EmployeeRow {
@@ -963,81 +994,76 @@ const MAX_EMAIL_CHARS: usize = 254;
 const MAX_NAME_CHARS: usize = 200;
 
 /// The normalized (lower-case) e-mail.
-fn validate_email(raw: &str) -> Result<String, String> {
+fn validate_email(raw: &str) -> Result<String, Problem> {
     let email = email::normalize(raw);
     if email.is_empty() {
-        Err("the e-mail is empty".into())
+        Err(Problem::new("import_email_empty"))
     } else if email.chars().count() > MAX_EMAIL_CHARS {
-        Err(format!(
-            "the e-mail has {} characters; an address has at most {MAX_EMAIL_CHARS}",
-            email.chars().count()
-        ))
+        Err(Problem::new("import_email_too_long")
+            .arg("chars", email.chars().count())
+            .arg("max", MAX_EMAIL_CHARS))
     } else if !email::is_plausible(&email) {
-        Err(format!("`{}` is not an e-mail address", shorten(raw, 80)))
+        Err(Problem::new("problem_not_an_email").arg("email", shorten(raw, 80)))
     } else {
         Ok(email)
     }
 }
 
 /// The name as written (only surrounding blanks dropped): umlauts, ß and case stay as they are.
-fn validate_name(raw: &str) -> Result<String, String> {
+fn validate_name(raw: &str) -> Result<String, Problem> {
     if raw.is_empty() {
-        Err("the name is empty".into())
+        Err(Problem::new("import_name_empty"))
     } else if raw.chars().count() > MAX_NAME_CHARS {
-        Err(format!(
-            "the name has {} characters; at most {MAX_NAME_CHARS} are allowed",
-            raw.chars().count()
-        ))
+        Err(Problem::new("import_name_too_long")
+            .arg("chars", raw.chars().count())
+            .arg("max", MAX_NAME_CHARS))
     } else {
         Ok(raw.to_owned())
     }
 }
 
 /// The normalized path; `/` separates levels, so a name can never contain one.
-fn validate_department(raw: &str) -> Result<String, String> {
+fn validate_department(raw: &str) -> Result<String, Problem> {
     if raw.is_empty() {
-        return Err("the department is empty".into());
+        return Err(Problem::new("import_department_empty"));
     }
     checked_path(raw)
 }
 
 /// An empty cell (or no locale column) means the default.
-fn validate_locale(raw: &str, default_locale: Locale) -> Result<Locale, String> {
+fn validate_locale(raw: &str, default_locale: Locale) -> Result<Locale, Problem> {
     if raw.is_empty() {
         return Ok(default_locale);
     }
     Locale::parse(raw).ok_or_else(|| {
         let known: Vec<&str> = Locale::ALL.iter().map(|locale| locale.as_str()).collect();
-        format!(
-            "`{}` is not a known locale (use {})",
-            shorten(raw, 20),
-            known.join(" or ")
-        )
+        Problem::new("import_unknown_locale")
+            .arg("locale", shorten(raw, 20))
+            .arg("known", known.join(", "))
     })
 }
 
 /// Rows must have as many fields as the header; trailing empty fields (spreadsheets add them)
 /// are tolerated.
-fn field_count_problem(row: &RawRow, width: usize) -> Option<String> {
+fn field_count_problem(row: &RawRow, width: usize) -> Option<Problem> {
     let count = row.fields.len();
     if count < width {
-        let hint = if row.fields.iter().any(|field| field.contains('\n')) {
-            "; a quote `\"` may lack its closing quote"
+        let key = if row.fields.iter().any(|field| field.contains('\n')) {
+            "import_too_few_fields_quote"
         } else {
-            ""
+            "import_too_few_fields"
         };
-        return Some(format!(
-            "the line has {count} fields, the header has {width}{hint}"
-        ));
+        return Some(Problem::new(key).arg("count", count).arg("width", width));
     }
     if row.fields[width..]
         .iter()
         .any(|field| !field.trim().is_empty())
     {
-        return Some(format!(
-            "the line has {count} fields, the header has {width}; a value containing the \
-             delimiter must be in quotes"
-        ));
+        return Some(
+            Problem::new("import_too_many_fields")
+                .arg("count", count)
+                .arg("width", width),
+        );
     }
     None
 }
@@ -1135,25 +1161,36 @@ impl DepartmentTree {
         renames
             .iter()
             .filter_map(|(old, new)| scratch.rename(old, new).err())
-            .map(|message| LineError::new(0, message))
+            .map(|problem| LineError::new(0, problem))
             .collect()
     }
 
     /// Renames the department at `old` (and moves its subtree along) to `new`; `new`'s parent is
     /// created when missing.
-    fn rename(&mut self, old: &str, new: &str) -> Result<DepartmentRename, String> {
-        let what = format!("rename `{}` → `{}`", shorten(old, 80), shorten(new, 80));
-        let old = normalize_path(old)
-            .ok_or_else(|| format!("{what}: `{}` is not a department path", shorten(old, 80)))?;
-        let new = checked_path(new).map_err(|problem| format!("{what}: {problem}"))?;
+    fn rename(&mut self, old: &str, new: &str) -> Result<DepartmentRename, Problem> {
+        let (old_shown, new_shown) = (shorten(old, 80), shorten(new, 80));
+        let refused = |reason: Problem| {
+            Problem::new("import_rename_refused")
+                .arg("old", &old_shown)
+                .arg("new", &new_shown)
+                .cause("reason", reason)
+        };
+        let old = normalize_path(old).ok_or_else(|| {
+            refused(Problem::new("problem_path_empty_part").arg("path", &old_shown))
+        })?;
+        let new = checked_path(new).map_err(refused)?;
         if !self.by_path.contains_key(&old) {
-            return Err(format!("{what}: there is no department `{old}`"));
+            return Err(refused(
+                Problem::new("import_rename_no_department").arg("path", &old),
+            ));
         }
         if self.by_path.contains_key(&new) {
-            return Err(format!("{what}: a department `{new}` exists already"));
+            return Err(refused(
+                Problem::new("import_rename_exists").arg("path", &new),
+            ));
         }
         if is_in_subtree(&new, &old) {
-            return Err(format!("{what}: a department cannot move below itself"));
+            return Err(refused(Problem::new("import_rename_below_itself")));
         }
         let subtree: Vec<String> = self
             .by_path
@@ -1168,11 +1205,11 @@ impl DepartmentTree {
             .max_by_key(|p| depth(p))
             && depth(&deepest) > crate::org::department::MAX_DEPTH
         {
-            return Err(format!(
-                "{what}: `{}` would have {} levels; a department path has at most {}",
-                shorten(&deepest, 80),
-                depth(&deepest),
-                crate::org::department::MAX_DEPTH
+            return Err(refused(
+                Problem::new("problem_path_too_deep")
+                    .arg("path", shorten(&deepest, 80))
+                    .arg("depth", depth(&deepest))
+                    .arg("max", crate::org::department::MAX_DEPTH),
             ));
         }
         if let Some(taken) = subtree
@@ -1180,7 +1217,9 @@ impl DepartmentTree {
             .map(|path| moved(path))
             .find(|path| self.by_path.contains_key(path))
         {
-            return Err(format!("{what}: a department `{taken}` exists already"));
+            return Err(refused(
+                Problem::new("import_rename_exists").arg("path", &taken),
+            ));
         }
         let parent = parent_path(&new).map(|parent| self.ensure(parent));
         let mut subtree = subtree;
@@ -1362,7 +1401,7 @@ fn make_plan(
     for (old, new) in &options.renames {
         match tree.rename(old, new) {
             Ok(rename) => renamed.push(rename),
-            Err(message) => errors.push(LineError::new(0, message)),
+            Err(problem) => errors.push(LineError::new(0, problem)),
         }
     }
     if !errors.is_empty() {
@@ -1684,6 +1723,15 @@ mod tests {
         parse_file(bytes, &ImportOptions::new(Locale::De), &ignore_progress)
     }
 
+    impl LineError {
+        /// The message as an English reader gets it.
+        fn en(&self) -> String {
+            let mut said = self.clone();
+            said.say(Locale::En);
+            said.message
+        }
+    }
+
     fn lines(errors: &[LineError]) -> Vec<u64> {
         errors.iter().map(|error| error.line).collect()
     }
@@ -1704,7 +1752,7 @@ mod tests {
         assert!(text.contains("Jürgen Groß"), "{text}");
         let error = decode(bytes, Some(encoding_rs::UTF_8)).expect_err("not UTF-8");
         assert_eq!(error.line, 2);
-        assert!(error.message.contains("UTF-8"), "{error}");
+        assert!(error.en().contains("UTF-8"), "{error}");
     }
 
     #[test]
@@ -1770,34 +1818,34 @@ mod tests {
     fn a_missing_column_is_one_error_naming_found_and_needed() {
         let parsed = parse(b"Mail;Name;Personalnummer\na@x.de;A;17\n");
         assert_eq!(lines(&parsed.errors), vec![1]);
-        let message = &parsed.errors[0].message;
+        let message = &parsed.errors[0].en();
         assert!(
-            message.contains("lacks the column(s) department;"),
+            message.contains("lacks the columns department;"),
             "{message}"
         );
         assert!(
-            message.contains("`Mail`, `Name`, `Personalnummer`"),
+            message.contains("\"Mail\", \"Name\", \"Personalnummer\""),
             "{message}"
         );
         assert!(
-            message.contains("needed e-mail, name (or first and last name), department"),
+            message.contains("Needed: e-mail, name (or first and last name), department"),
             "{message}"
         );
         let parsed = parse(b"Vorname;Abteilung\nAnna;IT\n");
-        let message = &parsed.errors[0].message;
-        assert!(message.contains("lacks the column(s) e-mail;"), "{message}");
+        let message = &parsed.errors[0].en();
+        assert!(message.contains("lacks the columns email;"), "{message}");
     }
 
     #[test]
     fn two_columns_that_both_look_like_the_email_are_refused() {
         let parsed = parse(b"E-Mail;Name;Abteilung;E-Mail-Adresse\na@x.de;A;IT;b@x.de\n");
         assert_eq!(lines(&parsed.errors), vec![1]);
-        let message = &parsed.errors[0].message;
+        let message = &parsed.errors[0].en();
         assert!(
-            message.contains("`E-Mail`, `E-Mail-Adresse` all look like the e-mail"),
+            message.contains("\"E-Mail\", \"E-Mail-Adresse\" all look like “E-mail”"),
             "{message}"
         );
-        assert!(message.contains("map email=HEADER"), "{message}");
+        assert!(message.contains("mapping email=HEADER"), "{message}");
         // Naming one of them settles it; the other is ignored.
         let options = ImportOptions {
             mapping: vec![("email".into(), "e-mail-adresse".into())],
@@ -1872,9 +1920,7 @@ mod tests {
         };
         let parsed = parse_file(bytes, &wrong, &ignore_progress);
         assert!(
-            parsed.errors[0]
-                .message
-                .contains("no column `Private Mail`"),
+            parsed.errors[0].en().contains("no column “Private Mail”"),
             "{:?}",
             parsed.errors
         );
@@ -1883,7 +1929,7 @@ mod tests {
             ..ImportOptions::new(Locale::De)
         };
         let parsed = parse_file(bytes, &unknown, &ignore_progress);
-        assert!(parsed.errors[0].message.contains("`salary` is not a field"));
+        assert!(parsed.errors[0].en().contains("“salary” is not a field"));
     }
 
     /// UTF-16 bytes with a byte order mark, as Excel's "Unicode text" writes them.
@@ -1948,7 +1994,7 @@ mod tests {
         let no_bom = utf16(text, false)[2..].to_vec();
         let parsed = parse(&no_bom);
         assert!(
-            parsed.errors[0].message.contains("binary"),
+            parsed.errors[0].en().contains("binary"),
             "{:?}",
             parsed.errors
         );
@@ -1966,8 +2012,8 @@ mod tests {
         let parsed = parse_file(bytes, &unknown, &ignore_progress);
         assert!(
             parsed.errors[0]
-                .message
-                .contains("`klingon` is not a known encoding")
+                .en()
+                .contains("“klingon” is not a known encoding")
         );
     }
 
@@ -1979,7 +2025,7 @@ mod tests {
         );
         assert_eq!(reading.delimiter.as_deref(), Some(","));
         assert_eq!(lines(&parsed.errors), vec![4]);
-        assert!(parsed.errors[0].message.contains("`kaputt`"));
+        assert!(parsed.errors[0].en().contains("“kaputt”"));
         assert_eq!(parsed.errors.len(), 1);
         let (parsed, _) = reading_of(
             b"\"sep=;\"\nemail;name;department\n\nb@x.de;;IT\n",
@@ -1991,22 +2037,18 @@ mod tests {
     #[test]
     fn pdfs_binary_files_and_declared_spreadsheets_that_are_not_are_refused() {
         let pdf = parse(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n");
-        assert!(
-            pdf.errors[0].message.contains("is a PDF"),
-            "{:?}",
-            pdf.errors
-        );
+        assert!(pdf.errors[0].en().contains("is a PDF"), "{:?}", pdf.errors);
         assert!(pdf.reading.is_none());
         let binary = parse(b"\x00\x01\x02\x03email\x00name\n");
         assert!(
-            binary.errors[0].message.contains("binary"),
+            binary.errors[0].en().contains("binary"),
             "{:?}",
             binary.errors
         );
         let zip_but_not_a_sheet = parse(b"PK\x03\x04 not really a zip");
         assert!(
             zip_but_not_a_sheet.errors[0]
-                .message
+                .en()
                 .contains("cannot be read as XLSX or ODS"),
             "{:?}",
             zip_but_not_a_sheet.errors
@@ -2021,7 +2063,7 @@ mod tests {
             &ignore_progress,
         );
         assert!(
-            parsed.errors[0].message.contains("is not one"),
+            parsed.errors[0].en().contains("is not one"),
             "{:?}",
             parsed.errors
         );
@@ -2121,7 +2163,7 @@ mod tests {
         assert_eq!(reading.ignored_columns, ["Personalnummer", "Eintritt"]);
         // Rows 1–2 are empty, the header is row 3 and row 6 is blank: Excel's numbers count.
         assert_eq!(lines(&parsed.errors), vec![7], "{:?}", parsed.errors);
-        assert!(parsed.errors[0].message.contains("`kaputt`"));
+        assert!(parsed.errors[0].en().contains("“kaputt”"));
         assert_eq!(parsed.employees[0].name, "Anna Weiß");
         assert_eq!(parsed.employees[0].department, "Vertrieb / Süd");
         assert_eq!(parsed.employees[1].locale, Locale::En);
@@ -2139,15 +2181,15 @@ mod tests {
         };
         let parsed = parse_file(&workbook(), &missing, &ignore_progress);
         assert_eq!(
-            parsed.errors[0].message,
-            "the file has no sheet `Tabelle1`; its sheets are `Deckblatt`, `Mitarbeitende`"
+            parsed.errors[0].en(),
+            "The file has no sheet “Tabelle1”; its sheets are \"Deckblatt\", \"Mitarbeitende\"."
         );
         // The first sheet is a cover without employees: the header found is named.
         let parsed = parse(&workbook());
         assert!(
             parsed.errors[0]
-                .message
-                .contains("found `Export aus dem HR-System`"),
+                .en()
+                .contains("found \"Export aus dem HR-System\""),
             "{:?}",
             parsed.errors
         );
@@ -2169,7 +2211,7 @@ mod tests {
         assert_eq!(lines(&parse(b"\xEF\xBB\xBF\n\n").errors), vec![1]);
         let header_only = parse(b"email,name,department\n\n");
         assert_eq!(lines(&header_only.errors), vec![1]);
-        assert!(header_only.errors[0].message.contains("no employees"));
+        assert!(header_only.errors[0].en().contains("no employees"));
     }
 
     #[test]
@@ -2196,7 +2238,8 @@ mod tests {
         assert_eq!(rows[0].name, "Anna");
         assert_eq!(lines(&errors), vec![4, 8, 9]);
         assert_eq!(
-            errors[2].message, "the name holds a control character (U+000A)",
+            errors[2].en(),
+            "Column “name” (EvaMaria): The value holds a control character (U+000A).",
             "a line break inside a quoted name is a control character like any other"
         );
     }
@@ -2215,26 +2258,35 @@ mod tests {
                     long@x.de,Long,Vertrieb,de,extra\n\
                     trailing@x.de,Trailing,IT,en,,\n";
         let (rows, errors) = check(text);
-        let reasons: Vec<(u64, &str)> = errors
+        let reasons: Vec<(u64, String)> = errors
             .iter()
-            .map(|error| (error.line, error.message.as_str()))
+            .map(|error| (error.line, error.en()))
             .collect();
         let expect = [
-            (3, "`no-at-sign` is not an e-mail address"),
-            (4, "the e-mail is empty"),
-            (5, "the name is empty"),
-            (6, "the department is empty"),
+            (
+                3,
+                "Column “email” (Bad Mail): “no-at-sign” is not an e-mail address.",
+            ),
+            (4, "Column “email” (No Mail): The e-mail is empty."),
+            (5, "Column “name” (nameless@x.de): The name is empty."),
+            (6, "Column “department” (No Dept): The department is empty."),
             (
                 7,
-                "`Vertrieb //Innendienst` is not a department path: a part between `/` is empty",
+                "Column “department” (Slashes): “Vertrieb //Innendienst” is not a department \
+                 path: a part between “/” is empty.",
             ),
-            (8, "`fr` is not a known locale (use de or en)"),
-            (9, "the line has 2 fields, the header has 4"),
+            (
+                8,
+                "Column “locale” (Français): “fr” is not a known language (de, en).",
+            ),
+            (9, "Short: The line has 2 fields, the header has 4."),
             (
                 10,
-                "the line has 5 fields, the header has 4; a value containing the delimiter must be in quotes",
+                "Long: The line has 5 fields, the header has 4; a value containing the \
+                 delimiter must be in quotes.",
             ),
         ];
+        let expect: Vec<(u64, String)> = expect.iter().map(|(l, m)| (*l, m.to_string())).collect();
         assert_eq!(reasons, expect);
         let emails: Vec<&str> = rows.iter().map(|row| row.email.as_str()).collect();
         assert_eq!(emails, ["good@x.de", "trailing@x.de"]);
@@ -2255,12 +2307,24 @@ mod tests {
                     anna@X.DE,Anna thrice,,\n";
         let (rows, errors) = check(text);
         assert_eq!(rows.len(), 2);
+        let said: Vec<(u64, String)> = errors.iter().map(|e| (e.line, e.en())).collect();
         assert_eq!(
-            errors,
+            said,
             vec![
-                LineError::new(4, "the e-mail anna@x.de appears already on line 2"),
-                LineError::new(5, "the department is empty"),
-                LineError::new(5, "the e-mail anna@x.de appears already on line 2"),
+                (
+                    4,
+                    "Column “email” (Anna again): The e-mail anna@x.de appears already on line 2."
+                        .to_owned()
+                ),
+                (
+                    5,
+                    "Column “department” (Anna thrice): The department is empty.".to_owned()
+                ),
+                (
+                    5,
+                    "Column “email” (Anna thrice): The e-mail anna@x.de appears already on line 2."
+                        .to_owned()
+                ),
             ]
         );
     }
@@ -2269,7 +2333,7 @@ mod tests {
     fn an_unclosed_quote_is_pointed_at() {
         let (_, errors) = check("email,name,department\na@x.de,\"Anna,IT\nb@x.de,B,IT\n");
         assert_eq!(lines(&errors), vec![2]);
-        assert!(errors[0].message.contains("closing quote"), "{errors:?}");
+        assert!(errors[0].en().contains("closing quote"), "{errors:?}");
     }
 
     #[test]
@@ -2381,14 +2445,15 @@ mod tests {
             ("Vertrieb".into(), "Vertrieb / Neu".into()),
             ("IT".into(), "a//b".into()),
         ]);
-        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        let messages: Vec<String> = errors.iter().map(LineError::en).collect();
         assert_eq!(
             messages,
             [
-                "rename `Einkauf` → `Beschaffung`: there is no department `Einkauf`",
-                "rename `Vertrieb` → `IT`: a department `IT` exists already",
-                "rename `Vertrieb` → `Vertrieb / Neu`: a department cannot move below itself",
-                "rename `IT` → `a//b`: `a//b` is not a department path: a part between `/` is empty",
+                "Rename “Einkauf” → “Beschaffung”: There is no department “Einkauf”.",
+                "Rename “Vertrieb” → “IT”: A department “IT” exists already.",
+                "Rename “Vertrieb” → “Vertrieb / Neu”: A department cannot move below itself.",
+                "Rename “IT” → “a//b”: “a//b” is not a department path: a part between “/” is \
+                 empty.",
             ]
         );
         assert!(errors.iter().all(|error| error.line == 0));
@@ -2450,7 +2515,7 @@ mod tests {
         fn holds(bytes: &[u8]) -> Result<(), TestCaseError> {
             let parsed = parse_file(bytes, &ImportOptions::new(Locale::De), &ignore_progress);
             for error in &parsed.errors {
-                prop_assert!(!error.message.trim().is_empty(), "{error:?}");
+                prop_assert!(!error.en().trim().is_empty(), "{error:?}");
             }
             if parsed.errors.is_empty() {
                 prop_assert!(parsed.employees.len() as u64 <= parsed.rows);

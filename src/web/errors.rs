@@ -40,32 +40,10 @@ fn locale(req: &Request<'_>) -> Locale {
         return req
             .headers()
             .get_one("Accept-Language")
-            .and_then(accepted_locale)
+            .and_then(super::request::accepted_locale)
             .unwrap_or(default);
     }
     req.local_cache(|| ReaderLocale(None)).0.unwrap_or(default)
-}
-
-/// The first language of an `Accept-Language` header that is German or English, by quality.
-pub fn accepted_locale(header: &str) -> Option<Locale> {
-    let mut ranges: Vec<(f32, usize, &str)> = header
-        .split(',')
-        .enumerate()
-        .filter_map(|(position, range)| {
-            let mut parts = range.split(';');
-            let tag = parts.next()?.trim();
-            let quality = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
-            (quality > 0.0).then_some((quality, position, tag))
-        })
-        .collect();
-    // Highest quality first; equal qualities keep the client's order.
-    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    ranges.into_iter().find_map(|(_, _, tag)| {
-        let primary = tag.split('-').next()?.to_ascii_lowercase();
-        Locale::parse(&primary)
-    })
 }
 
 fn respond(
@@ -164,6 +142,7 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::request::accepted_locale;
 
     #[test]
     fn the_best_accepted_language_of_ours_wins() {

@@ -113,7 +113,7 @@ async fn a_broken_upload_lists_every_bad_line_and_offers_no_confirmation() {
             .await
             .unwrap(),
     );
-    let file = "email,name,department\nkein-at,Name,Technik\nok@example.de,,Technik\n";
+    let file = "E-Mail;Name;Abteilung\njuergen.mueller@beispiel;Jürgen Müller;Technik\nok@example.de;;Technik\n";
     let response = t
         .client
         .post("/admin/import")
@@ -128,6 +128,18 @@ async fn a_broken_upload_lists_every_bad_line_and_offers_no_confirmation() {
         "{html}"
     );
     assert!(!html.contains("/apply"), "nothing to confirm");
+    // The reasons in the page's language, naming the column and the person of each line.
+    assert!(
+        html.contains(
+            "Spalte „E-Mail“ (Jürgen Müller): „juergen.mueller@beispiel“ ist keine \
+             E-Mail-Adresse."
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Spalte „Name“ (ok@example.de): Der Name fehlt."),
+        "{html}"
+    );
 }
 
 #[rocket::async_test]

@@ -220,7 +220,8 @@ async fn hr_imports_a_file_and_gets_every_bad_line_of_a_broken_one() {
     assert!(!rejected.status.success());
     let stderr = text(&rejected.stderr);
     assert!(
-        stderr.contains("line 3:") && stderr.contains("line 4:"),
+        stderr.contains("Zeile 3: Spalte „email“ (Y): „not-an-email“ ist keine E-Mail-Adresse.")
+            && stderr.contains("Zeile 4: Spalte „department“ (Z): Die Abteilung fehlt."),
         "{stderr}"
     );
     assert!(stderr.contains("nothing was imported"), "{stderr}");

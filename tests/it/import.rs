@@ -90,10 +90,13 @@ fn options() -> ImportOptions {
     ImportOptions::new(Locale::De)
 }
 
+/// Imports `file` and says its problems in English, as an English-speaking door would.
 async fn import(db: &DatabaseConnection, file: &[u8], options: &ImportOptions) -> ImportReport {
-    import_employees(db, file, options, &ignore_progress)
+    let mut report = import_employees(db, file, options, &ignore_progress)
         .await
-        .expect("the import runs")
+        .expect("the import runs");
+    report.say(Locale::En);
+    report
 }
 
 async fn import_ok(db: &DatabaseConnection, file: &[u8], options: &ImportOptions) -> ImportReport {
@@ -414,7 +417,7 @@ async fn a_broken_file_reports_every_bad_line_and_changes_nothing() {
             .message
             .contains("appears already on line 9")
     );
-    assert!(report.errors[2].message.contains("not a known locale"));
+    assert!(report.errors[2].message.contains("not a known language"));
     assert!(report.errors[3].message.contains("name is empty"));
     assert!(report.errors[4].message.contains("not a department path"));
     assert!(report.errors[5].message.contains("department is empty"));
@@ -521,12 +524,12 @@ async fn an_invalid_rename_is_reported_with_the_file_and_nothing_is_written() {
         },
     )
     .await;
-    let messages: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(
         messages,
         [
-            "rename `Marketing` → `Kommunikation`: there is no department `Marketing`",
-            "rename `Einkauf` → `Vertrieb`: a department `Vertrieb` exists already",
+            "Rename “Marketing” → “Kommunikation”: There is no department “Marketing”.",
+            "Rename “Einkauf” → “Vertrieb”: A department “Vertrieb” exists already.",
         ]
     );
     assert_eq!((employees(db).await, departments(db).await), before);

@@ -213,36 +213,36 @@ async fn bad_files_are_422_with_a_clear_message_and_nothing_written() {
     let t = TestApp::spawn().await;
     let admin = t.token(Role::Admin).await;
     let cases: [(&str, ContentType, Vec<u8>, &str); 6] = [
-        ("", ContentType::CSV, Vec::new(), "the file is empty"),
+        ("", ContentType::CSV, Vec::new(), "Die Datei ist leer"),
         (
             "",
             ContentType::CSV,
             b"email;name;department\r\n".to_vec(),
-            "no employees",
+            "keine Beschäftigten",
         ),
         (
             "",
             ContentType::CSV,
             b"%PDF-1.4\n%\xC7\xEC\x8F\xA2\n".to_vec(),
-            "is a PDF",
+            "ist ein PDF",
         ),
         (
             "",
             ContentType::CSV,
             vec![0, 159, 146, 150, 0, 1, 2, 3],
-            "binary",
+            "Binärdaten",
         ),
         (
             "?sheet=Tabelle1",
             xlsx(),
             workbook(),
-            "no sheet `Tabelle1`; its sheets are `Hinweise`, `Liste`",
+            "kein Tabellenblatt „Tabelle1“; ihre Blätter sind \"Hinweise\", \"Liste\"",
         ),
         (
             "",
             ContentType::CSV,
             b"E-Mail;Mail;Name;Team\na@x.de;b@x.de;A;IT\n".to_vec(),
-            "all look like the e-mail",
+            "sehen alle wie „E-Mail“ aus",
         ),
     ];
     for (query, content_type, body, expected) in cases {
@@ -306,10 +306,10 @@ async fn the_cli_explains_an_xlsx_dry_run_and_refuses_a_pdf_named_csv() {
     let refused = cli(&db, &["import", "employees", pdf.to_str().unwrap()]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("is a PDF"), "{stderr}");
+    assert!(stderr.contains("ist ein PDF"), "{stderr}");
     assert!(stderr.contains("nothing was imported"), "{stderr}");
 
     let missing_sheet = cli(&db, &["import", "employees", path, "--sheet", "Nope"]);
     assert!(!missing_sheet.status.success());
-    assert!(String::from_utf8_lossy(&missing_sheet.stderr).contains("no sheet `Nope`"));
+    assert!(String::from_utf8_lossy(&missing_sheet.stderr).contains("kein Tabellenblatt „Nope“"));
 }

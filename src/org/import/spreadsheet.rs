@@ -20,6 +20,7 @@ use super::table::{
     check_cell_length, empty_file,
 };
 use crate::org::department::shorten;
+use crate::problem::Problem;
 
 /// Bytes a spreadsheet may unpack to, all its parts together: the sheet of 100,000 employees
 /// with a dozen columns is about 60 MB of XML.
@@ -32,24 +33,15 @@ pub(super) fn read(
     wanted: Option<&str>,
 ) -> Result<(RawTable, FileReading), LineError> {
     if input.starts_with(OLE_MAGIC) {
-        return Err(LineError::new(
-            0,
-            "old Excel workbooks (.xls, Excel 97–2003) are not read: save the file as .xlsx \
-             (Excel workbook) or as CSV and import that",
-        ));
+        return Err(LineError::new(0, Problem::new("import_old_excel")));
     }
     check_unpacked_size(input)?;
     if looks_like_ods(input) {
         measure_ods(input)?;
     }
     count_shared_strings(input)?;
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(input)).map_err(|_| {
-        LineError::new(
-            0,
-            "the file looks like a spreadsheet or another packed file but cannot be read as \
-             XLSX or ODS",
-        )
-    })?;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(input))
+        .map_err(|_| LineError::new(0, Problem::new("import_unreadable_package")))?;
     let names = book.sheet_names();
     let sheet = choose_sheet(&names, wanted)?;
     let (format, table) = match &mut book {
@@ -90,11 +82,7 @@ pub(super) fn read(
             ("ods", RawTable::from_rows(rows).ok_or_else(empty_file)?)
         }
         Sheets::Xls(_) => {
-            return Err(LineError::new(
-                0,
-                "old Excel workbooks (.xls, Excel 97–2003) are not read: save the file as .xlsx \
-                 or as CSV and import that",
-            ));
+            return Err(LineError::new(0, Problem::new("import_old_excel")));
         }
     };
     let reading = FileReading {
@@ -106,14 +94,18 @@ pub(super) fn read(
 }
 
 fn unreadable(sheet: &str, err: impl std::fmt::Display) -> LineError {
-    LineError::new(0, format!("the sheet `{sheet}` cannot be read: {err}"))
+    tracing::info!(sheet, error = %err, "a sheet of an import cannot be read");
+    LineError::new(
+        0,
+        Problem::new("import_sheet_unreadable").arg("sheet", sheet),
+    )
 }
 
 fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, LineError> {
     let quoted = |names: &[String]| {
         names
             .iter()
-            .map(|name| format!("`{name}`"))
+            .map(|name| format!("\"{name}\""))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -131,11 +123,9 @@ fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, LineEr
             .ok_or_else(|| {
                 LineError::new(
                     0,
-                    format!(
-                        "the file has no sheet `{}`; its sheets are {}",
-                        shorten(wanted, 80),
-                        quoted(names)
-                    ),
+                    Problem::new("import_no_such_sheet")
+                        .arg("sheet", shorten(wanted, 80))
+                        .arg("sheets", quoted(names)),
                 )
             }),
     }
@@ -144,21 +134,12 @@ fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, LineEr
 /// Unpacks every part of the archive into nothing, counting: a zip bomb is refused after
 /// [`MAX_UNPACKED_BYTES`], not after it filled the memory.
 fn check_unpacked_size(input: &[u8]) -> Result<(), LineError> {
-    let not_readable = || {
-        LineError::new(
-            0,
-            "the file looks like a spreadsheet or another packed file but cannot be read as \
-             XLSX or ODS",
-        )
-    };
+    let not_readable = || LineError::new(0, Problem::new("import_unreadable_package"));
     let mut archive = zip::ZipArchive::new(Cursor::new(input)).map_err(|_| not_readable())?;
     if archive.len() > MAX_PARTS {
         return Err(LineError::new(
             0,
-            format!(
-                "the file packs {} parts; a spreadsheet has a few dozen",
-                archive.len()
-            ),
+            Problem::new("import_too_many_parts").arg("parts", archive.len()),
         ));
     }
     let mut total: u64 = 0;
@@ -171,11 +152,8 @@ fn check_unpacked_size(input: &[u8]) -> Result<(), LineError> {
         if total > MAX_UNPACKED_BYTES {
             return Err(LineError::new(
                 0,
-                format!(
-                    "the file unpacks to more than {} MB; a spreadsheet of 100,000 employees \
-                     unpacks to less than half of that",
-                    MAX_UNPACKED_BYTES / (1024 * 1024)
-                ),
+                Problem::new("import_unpacks_too_large")
+                    .arg("mb", MAX_UNPACKED_BYTES / (1024 * 1024)),
             ));
         }
     }
@@ -204,10 +182,7 @@ fn count_shared_strings(input: &[u8]) -> Result<(), LineError> {
                 if count > MAX_CELLS {
                     return Err(LineError::new(
                         0,
-                        format!(
-                            "the workbook holds more than {MAX_CELLS} texts; an employee file \
-                             has fewer cells than that"
-                        ),
+                        Problem::new("import_too_many_texts").arg("max", MAX_CELLS),
                     ));
                 }
             }
@@ -253,19 +228,17 @@ impl Sparse {
         if column as usize >= MAX_COLUMNS {
             return Err(LineError::new(
                 line,
-                format!(
-                    "a cell in column {} holds `{}`; an employee file has at most {MAX_COLUMNS} \
-                     columns",
-                    u64::from(column) + 1,
-                    shorten(&text, 40)
-                ),
+                Problem::new("import_cell_beyond_columns")
+                    .arg("column", u64::from(column) + 1)
+                    .arg("text", shorten(&text, 40))
+                    .arg("max", MAX_COLUMNS),
             ));
         }
         self.cells += 1;
         if self.cells > MAX_CELLS {
             return Err(LineError::new(
                 line,
-                format!("the sheet has more than {MAX_CELLS} filled cells up to this row"),
+                Problem::new("import_too_many_cells").arg("max", MAX_CELLS),
             ));
         }
         self.rows.entry(row).or_default().push((column, text));
@@ -323,7 +296,8 @@ fn measure_ods(input: &[u8]) -> Result<(), LineError> {
     use quick_xml::events::{BytesStart, Event};
 
     let unreadable = |err: &dyn std::fmt::Display| {
-        LineError::new(0, format!("the ODS file cannot be read: {err}"))
+        tracing::info!(error = %err, "an ODS file of an import cannot be read");
+        LineError::new(0, Problem::new("import_ods_unreadable"))
     };
     let mut archive = zip::ZipArchive::new(Cursor::new(input)).map_err(|err| unreadable(&err))?;
     let content = archive
@@ -398,12 +372,10 @@ fn measure_ods(input: &[u8]) -> Result<(), LineError> {
                         if cells > MAX_CELLS as u64 {
                             return Err(LineError::new(
                                 row.min(u64::from(u32::MAX)) + 1,
-                                format!(
-                                    "the sheet `{}` spans {cells} cells up to this row (rows \
-                                     and columns repeated); an employee file has at most \
-                                     {MAX_CELLS}",
-                                    shorten(&table_name, 40)
-                                ),
+                                Problem::new("import_sheet_spans_too_many")
+                                    .arg("sheet", shorten(&table_name, 40))
+                                    .arg("cells", cells)
+                                    .arg("max", MAX_CELLS),
                             ));
                         }
                     }

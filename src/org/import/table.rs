@@ -5,9 +5,13 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::i18n::{self, Locale};
+use crate::problem::Problem;
+
 /// The columns an employee file needs, as the messages name them.
-pub(super) const REQUIRED_COLUMNS: &str =
-    "e-mail, name (or first and last name), department (and optionally locale)";
+pub(super) fn required_columns() -> Problem {
+    Problem::new("import_required_columns")
+}
 
 /// Characters in one cell or field. Real exports stay far below it; a longer cell is hostile or
 /// broken, and is refused before its text reaches a message.
@@ -28,24 +32,67 @@ pub(super) const OLE_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineError {
     pub line: u64,
+    /// The header of the column the problem is in, as the file has it.
+    pub column: Option<String>,
+    /// Whom the row is about (its name, else its e-mail), so that HR finds the person.
+    pub person: Option<String>,
+    /// What is wrong, column and person included, in the reader's language (the API's:
+    /// `Accept-Language`, else the deployment's default).
     pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub problem: Problem,
 }
 
 impl LineError {
-    pub(super) fn new(line: u64, message: impl Into<String>) -> Self {
+    pub(super) fn new(line: u64, problem: Problem) -> Self {
         LineError {
             line,
-            message: message.into(),
+            column: None,
+            person: None,
+            message: String::new(),
+            problem,
         }
+    }
+
+    /// The problem lies in the cell of `column` in the row of `person`.
+    pub(super) fn at(mut self, column: Option<&str>, person: Option<&str>) -> Self {
+        self.column = column.map(str::to_owned).filter(|c| !c.is_empty());
+        self.person = person.map(str::to_owned).filter(|p| !p.is_empty());
+        self
+    }
+
+    /// Fills `message` in `locale`.
+    pub fn say(&mut self, locale: Locale) {
+        let problem = match (&self.column, &self.person) {
+            (Some(column), Some(person)) => Problem::new("import_at_column_person")
+                .arg("column", column)
+                .arg("person", person)
+                .cause("problem", self.problem.clone()),
+            (Some(column), None) => Problem::new("import_at_column")
+                .arg("column", column)
+                .cause("problem", self.problem.clone()),
+            (None, Some(person)) => Problem::new("import_at_person")
+                .arg("person", person)
+                .cause("problem", self.problem.clone()),
+            (None, None) => self.problem.clone(),
+        };
+        self.message = i18n::problem(locale, &problem);
     }
 }
 
+/// The line and the message once said (`say`); before that the problem's key.
 impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.message)
+        let message = if self.message.is_empty() {
+            self.problem.to_string()
         } else {
-            write!(f, "line {}: {}", self.line, self.message)
+            self.message.clone()
+        };
+        if self.line == 0 {
+            f.write_str(&message)
+        } else {
+            write!(f, "{}: {message}", self.line)
         }
     }
 }
@@ -118,17 +165,16 @@ impl TableGuard {
         if width > MAX_COLUMNS {
             return Err(LineError::new(
                 line,
-                format!("the row has {width} columns; an employee file has at most {MAX_COLUMNS}"),
+                Problem::new("import_too_many_columns")
+                    .arg("width", width)
+                    .arg("max", MAX_COLUMNS),
             ));
         }
         self.cells += width;
         if self.cells > MAX_CELLS {
             return Err(LineError::new(
                 line,
-                format!(
-                    "the file has more than {MAX_CELLS} cells up to this row; an employee file \
-                     of 100,000 people with 20 columns has no more"
-                ),
+                Problem::new("import_too_many_cells").arg("max", MAX_CELLS),
             ));
         }
         Ok(())
@@ -141,11 +187,9 @@ pub(super) fn check_cell_length(line: u64, field: &str) -> Result<(), LineError>
     if field.len() > MAX_CELL_CHARS && field.chars().count() > MAX_CELL_CHARS {
         return Err(LineError::new(
             line,
-            format!(
-                "a cell has {} characters; cells of an employee file have at most \
-                 {MAX_CELL_CHARS}",
-                field.chars().count()
-            ),
+            Problem::new("import_cell_too_long")
+                .arg("chars", field.chars().count())
+                .arg("max", MAX_CELL_CHARS),
         ));
     }
     Ok(())
@@ -177,6 +221,6 @@ impl RawTable {
 pub(super) fn empty_file() -> LineError {
     LineError::new(
         1,
-        format!("the file is empty; expected a header row with the columns {REQUIRED_COLUMNS}"),
+        Problem::new("import_empty_file").cause("columns", required_columns()),
     )
 }

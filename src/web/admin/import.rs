@@ -149,7 +149,8 @@ pub async fn preview(
         mapping,
         declared,
     };
-    let report = run(app, &content, &options, true).await?;
+    let mut report = run(app, &content, &options, true).await?;
+    report.say(principal.locale);
     if let Some(read) = &report.read
         && read.format != "csv"
         && !file_name.ends_with(&format!(".{}", read.format))
@@ -218,7 +219,8 @@ pub async fn apply(
         page["error"] = json!(crate::i18n::text(principal.locale, "import_expired"));
         return Ok(render(templates, principal, &csrf, page)?.with_status(Status::NotFound));
     };
-    let report = run(app, &pending.content, &pending.options, false).await?;
+    let mut report = run(app, &pending.content, &pending.options, false).await?;
+    report.say(principal.locale);
     let mut page = blank();
     page["file_name"] = json!(pending.file_name);
     page["applied"] = json!(report.is_ok());

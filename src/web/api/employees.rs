@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::org::import::{self as employee_import, DeclaredFormat, ImportOptions, ImportReport};
 use crate::problem::Problem;
 use crate::web::guards::ApiAdmin;
+use crate::web::request::AcceptLanguage;
 
 /// The largest file accepted: 100,000 employees take about 6 MiB.
 pub const MAX_IMPORT_MIB: u64 = 64;
@@ -46,6 +47,7 @@ pub async fn import_employees(
     map: HashMap<String, String>,
     content_type: Option<&ContentType>,
     body: Data<'_>,
+    language: AcceptLanguage,
     app: &State<App>,
 ) -> AppResult<(Status, Json<ImportReport>)> {
     let renames = rename
@@ -85,13 +87,14 @@ pub async fn import_employees(
         declared: content_type
             .map(|content_type| DeclaredFormat::from_content_type(&content_type.to_string())),
     };
-    let report = employee_import::import_employees(
+    let mut report = employee_import::import_employees(
         &app.db,
         &bytes.into_inner(),
         &options,
         &employee_import::ignore_progress,
     )
     .await?;
+    report.say(language.0);
     let status = if report.is_ok() {
         Status::Ok
     } else {
