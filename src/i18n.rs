@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::problem::Problem;
+use crate::problem::{Note, Problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -136,6 +136,14 @@ pub fn percent(value: f64, decimals: usize, locale: Locale) -> String {
     match locale {
         Locale::De => format!("{n}\u{a0}%"),
         Locale::En => format!("{n}%"),
+    }
+}
+
+/// Says every note in `locale`, for a door about to show or serialize them.
+pub fn say_notes(locale: Locale, notes: &mut [Note]) {
+    for note in notes {
+        let text = problem(locale, note.problem());
+        note.said(text);
     }
 }
 

@@ -32,7 +32,7 @@ const ECHO_LIMIT: usize = 60;
 pub struct Resolved {
     pub utc: DateTime<Utc>,
     /// Set when the input needed a choice HR should know about (a time in the autumn fold).
-    pub note: Option<String>,
+    pub note: Option<Problem>,
 }
 
 /// What a wall-clock time is in a time zone.
@@ -218,13 +218,11 @@ fn resolve_typed(naive: NaiveDateTime, tz: Tz, text: &str) -> Result<Resolved, T
     }
 }
 
-fn fold_note(naive: NaiveDateTime, tz: Tz, first: DateTime<Utc>) -> String {
-    format!(
-        "{} occurs twice in {} (clocks go back); the first one was taken: {} UTC",
-        show(naive),
-        tz,
-        show(first.naive_utc()),
-    )
+fn fold_note(naive: NaiveDateTime, tz: Tz, first: DateTime<Utc>) -> Problem {
+    Problem::new("note_time_fold")
+        .arg("time", show(naive))
+        .arg("zone", tz)
+        .arg("utc", show(first.naive_utc()))
 }
 
 fn wall_clock(timestamp: i64, tz: Tz) -> Option<NaiveDateTime> {
@@ -360,10 +358,12 @@ mod tests {
         let resolved = parsed("2027-10-31 02:30");
         assert_eq!(resolved.utc, utc("2027-10-31T00:30:00Z"));
         assert_eq!(
-            resolved.note.as_deref(),
+            resolved.note,
             Some(
-                "2027-10-31 02:30 occurs twice in Europe/Berlin (clocks go back); \
-                 the first one was taken: 2027-10-31 00:30 UTC"
+                Problem::new("note_time_fold")
+                    .arg("time", "2027-10-31 02:30")
+                    .arg("zone", "Europe/Berlin")
+                    .arg("utc", "2027-10-31 00:30")
             )
         );
     }

@@ -65,6 +65,44 @@ impl Problem {
     }
 }
 
+/// Something the reader should know about what was done (a time in the autumn fold was taken
+/// as its first occurrence, mail limits will make invitations late), said in the reader's
+/// language by the door before it is shown or serialized (as its text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    problem: Problem,
+    text: String,
+}
+
+impl Note {
+    pub fn new(problem: Problem) -> Self {
+        Note {
+            problem,
+            text: String::new(),
+        }
+    }
+
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    /// Keeps `text` as what the note says (the door's language).
+    pub fn said(&mut self, text: String) {
+        self.text = text;
+    }
+
+    /// The text once said; empty before.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
 /// For logs and developers: the key and its parameters, in no language.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

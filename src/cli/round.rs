@@ -90,10 +90,11 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
                 questions: (!questions.is_empty()).then_some(questions),
                 pulse_size,
             };
-            let view =
+            let mut view =
                 round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now).await?;
+            crate::i18n::say_notes(app.settings.default_locale, &mut view.notes);
             for note in &view.notes {
-                eprintln!("note: {note}");
+                eprintln!("{}", note.text());
             }
             print_detail(&view);
         }

@@ -114,7 +114,11 @@ pub async fn run(app: &App, command: ScheduleCommand) -> anyhow::Result<()> {
                 pulse_size: args.pulse_size,
                 timezone: args.timezone,
             };
-            let view = schedule::create(&app.db, &app.settings, &draft, now).await?;
+            let mut view = schedule::create(&app.db, &app.settings, &draft, now).await?;
+            crate::i18n::say_notes(app.settings.default_locale, &mut view.notes);
+            for note in &view.notes {
+                eprintln!("{}", note.text());
+            }
             println!(
                 "schedule {}: {} ({})",
                 view.id,

@@ -18,6 +18,7 @@ use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilt
 use crate::config::Settings;
 use crate::entities::mail_pacing;
 use crate::error::AppResult;
+use crate::problem::Problem;
 
 /// The single row of `mail_pacing`.
 const ROW: i32 = 1;
@@ -512,7 +513,7 @@ pub async fn round_warnings(
     round_id: i32,
     opens_at: DateTime<Utc>,
     closes_at: DateTime<Utc>,
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<Problem>> {
     use crate::entities::{employee, invitation, round_reminder};
     use sea_orm::{ColumnTrait, QuerySelect};
 
@@ -555,8 +556,8 @@ pub fn mail_warnings(
     closes_at: DateTime<Utc>,
     invitations: u64,
     reminders: &[DateTime<Utc>],
-) -> Vec<String> {
-    let mut notes: Vec<String> = late_finish(limits, tz, opens_at, closes_at, invitations)
+) -> Vec<Problem> {
+    let mut notes: Vec<Problem> = late_finish(limits, tz, opens_at, closes_at, invitations)
         .map(|finish| finish_warning(limits, tz, invitations, finish))
         .into_iter()
         .collect();
@@ -568,37 +569,37 @@ pub fn mail_warnings(
     notes
 }
 
-fn limits_text(limits: Limits) -> String {
-    let mut pace = Vec::new();
-    if let Some(rate) = limits.rate_per_minute {
-        pace.push(format!("{rate} a minute"));
+/// The configured limits, as words of the reader's language.
+fn limits_said(limits: Limits) -> Problem {
+    match (limits.rate_per_minute, limits.daily_limit) {
+        (Some(rate), Some(daily)) => Problem::new("pace_limits_rate_daily")
+            .arg("rate", rate)
+            .arg("daily", daily),
+        (Some(rate), None) => Problem::new("pace_limits_rate").arg("rate", rate),
+        (None, Some(daily)) => Problem::new("pace_limits_daily").arg("daily", daily),
+        (None, None) => Problem::new("pace_limits_none"),
     }
-    if let Some(daily) = limits.daily_limit {
-        pace.push(format!("{daily} a day"));
-    }
-    pace.join(", ")
 }
 
-/// The words of a reminder's warning.
-pub fn reminder_warning(limits: Limits, tz: Tz, count: u64, late: LateReminder) -> String {
+/// A reminder that cannot reach everyone by its time.
+pub fn reminder_warning(limits: Limits, tz: Tz, count: u64, late: LateReminder) -> Problem {
     let local = |at| crate::local_time::format_local_with_zone(at, tz);
-    format!(
-        "at the configured mail limits ({}) the reminder of {} (up to {count} mails) cannot all \
-         leave before its time: the last one is expected to leave at {}",
-        limits_text(limits),
-        local(late.remind_at),
-        local(late.finish),
-    )
+    Problem::new("note_reminder_late")
+        .cause("limits", limits_said(limits))
+        .arg("at", local(late.remind_at))
+        .arg("count", count)
+        .arg("finish", local(late.finish))
 }
 
-/// The words of the warning (English, like the other notes of a round).
-pub fn finish_warning(limits: Limits, tz: Tz, count: u64, finish: DateTime<Utc>) -> String {
-    format!(
-        "at the configured mail limits ({}) the {count} invitations cannot all leave within the \
-         first tenth of the round: the last one is expected to leave at {}",
-        limits_text(limits),
-        crate::local_time::format_local_with_zone(finish, tz),
-    )
+/// Invitations that cannot all leave in the first tenth of the round.
+pub fn finish_warning(limits: Limits, tz: Tz, count: u64, finish: DateTime<Utc>) -> Problem {
+    Problem::new("note_invitations_late")
+        .cause("limits", limits_said(limits))
+        .arg("count", count)
+        .arg(
+            "finish",
+            crate::local_time::format_local_with_zone(finish, tz),
+        )
 }
 
 #[cfg(test)]
@@ -904,10 +905,7 @@ mod tests {
         );
         let notes = mail_warnings(l, BERLIN, opens, opens + Duration::days(14), 150, &[noon]);
         assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(
-            notes[0].contains("reminder of") && notes[0].contains("up to 150"),
-            "{}",
-            notes[0]
-        );
+        assert_eq!(notes[0].key(), "note_reminder_late");
+        assert!(notes[0].to_string().contains("count: 150"), "{}", notes[0]);
     }
 }

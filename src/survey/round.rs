@@ -27,7 +27,7 @@ use crate::invite;
 use crate::local_time::{self, format_local_with_zone};
 use crate::mail;
 use crate::org::department as departments;
-use crate::problem::Problem;
+use crate::problem::{Note, Problem};
 use crate::survey::{catalog, pulse};
 use crate::vocab::RoundState;
 
@@ -52,7 +52,7 @@ struct ValidRound {
     department_ids: Vec<i32>,
     question_ids: Vec<i32>,
     reminders: Vec<DateTime<Utc>>,
-    notes: Vec<String>,
+    notes: Vec<Problem>,
 }
 
 /// A round's participation as numbers. Participation is a figure like any other: `answered`
@@ -94,9 +94,11 @@ pub struct RoundView {
     pub reminders: Vec<DateTime<Utc>>,
     pub reminders_local: Vec<String>,
     pub participation: Participation,
-    /// What was understood from the input (e.g. which of two clock times was taken).
+    /// What was understood from the input (e.g. which of two clock times was taken), in the
+    /// reader's language.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub notes: Vec<Note>,
 }
 
 pub const MAX_TITLE: usize = 200;
@@ -268,10 +270,12 @@ pub async fn create(
         open(db, settings, token_key, record.id, now).await?;
     }
     let mut view = get(db, settings, record.id).await?;
-    view.notes = valid.notes;
+    view.notes = valid.notes.into_iter().map(Note::new).collect();
     view.notes.extend(
         crate::mail::pace::round_warnings(db, settings, record.id, valid.opens_at, valid.closes_at)
-            .await?,
+            .await?
+            .into_iter()
+            .map(Note::new),
     );
     Ok(view)
 }
@@ -318,7 +322,7 @@ pub async fn update(
         open(db, settings, token_key, id, now).await?;
     }
     let mut view = get(db, settings, id).await?;
-    view.notes = valid.notes;
+    view.notes = valid.notes.into_iter().map(Note::new).collect();
     Ok(view)
 }
 

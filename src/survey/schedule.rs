@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Locale;
 use crate::local_time::{format_local, format_local_with_zone};
 use crate::org::department as departments;
-use crate::problem::Problem;
+use crate::problem::{Note, Problem};
 use crate::survey::cadence::Cadence;
 use crate::survey::round::{PlannedRound, create_planned};
 use crate::survey::{catalog, pulse};
@@ -53,8 +53,9 @@ pub struct ScheduleView {
     pub next_utc: Vec<DateTime<Utc>>,
     /// Warnings given when the schedule was created (e.g. its invitations cannot all leave
     /// within the first tenth of a round at the configured mail limits).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub notes: Vec<Note>,
 }
 
 fn unprocessable(problem: Problem) -> AppError {
@@ -168,7 +169,10 @@ pub async fn create(
             closes,
             targeted_count,
             &crate::survey::round::default_reminders(opens, closes, tz),
-        );
+        )
+        .into_iter()
+        .map(Note::new)
+        .collect();
     }
     Ok(view)
 }

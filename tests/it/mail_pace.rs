@@ -128,11 +128,12 @@ async fn the_daily_quota_holds_back_the_rest_until_local_midnight_and_hr_is_warn
     let t = app_with_staff(&server.url(), 3, &[("mail_daily_limit", Value::from(2u32))]).await;
     // A week: its first tenth is under 17 hours; the sixth invitation waits for the second
     // midnight from now, at least 24 hours away.
-    let view = open_round(&t, 7).await;
+    let mut view = open_round(&t, 7).await;
+    kundenpuls::i18n::say_notes(kundenpuls::i18n::Locale::En, &mut view.notes);
     assert!(
-        view.notes
-            .iter()
-            .any(|note| note.contains("cannot all leave") && note.contains("2 a day")),
+        view.notes.iter().any(|note| {
+            note.text().contains("cannot all leave") && note.text().contains("2 a day")
+        }),
         "{:?}",
         view.notes
     );

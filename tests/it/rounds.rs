@@ -467,3 +467,37 @@ async fn a_refused_round_is_explained_in_the_language_the_client_accepts() {
         assert!(message.starts_with(says), "{language:?}: {message}");
     }
 }
+
+/// What HR should know about a round it created (a time in the autumn fold) is said in the
+/// client's language too.
+#[rocket::async_test]
+async fn a_note_on_a_time_in_the_fold_is_said_in_the_clients_language() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, ORG, 1).await;
+    let admin = t.token(Role::Admin).await;
+    // The clocks go back at 03:00 on 27 October 2030 in Berlin: 02:30 happens twice.
+    let body = json!({ "title": "Herbst", "opens_at": "2030-10-27 02:30", "closes_at": "2030-11-08 17:00" });
+    let german = t
+        .client
+        .post("/api/v1/rounds")
+        .header(ContentType::JSON)
+        .header(bearer(&admin))
+        .body(body.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(german.status(), Status::Created);
+    let german: Value = german.into_json().await.unwrap();
+    assert_eq!(
+        german["notes"][0],
+        "2030-10-27 02:30 gibt es in Europe/Berlin zweimal (die Uhren werden zurückgestellt); \
+         genommen wurde das erste Mal: 2030-10-27 00:30 UTC."
+    );
+    let body = json!({ "title": "Herbst", "opens_at": "2030-10-27 02:30", "closes_at": "2030-11-08 17:00" });
+    let (status, english) = post_round(&t, &admin, body).await;
+    assert_eq!(status, Status::Created);
+    assert_eq!(
+        english["notes"][0],
+        "2030-10-27 02:30 occurs twice in Europe/Berlin (clocks go back); the first one was \
+         taken: 2030-10-27 00:30 UTC."
+    );
+}

@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 use crate::local_time::format_local;
 use crate::org::department;
+use crate::problem::Note;
 use crate::report::participation;
 use crate::survey::catalog::{self, QuestionView};
 use crate::survey::pulse;
@@ -136,6 +137,15 @@ async fn form_choices(app: &App, locale: Locale) -> AppResult<Value> {
     }))
 }
 
+/// The notes of a round in `locale`, one a line, for the flash after a redirect.
+fn said(locale: Locale, notes: &[Note]) -> String {
+    notes
+        .iter()
+        .map(|note| i18n::problem(locale, note.problem()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The message of a refused form in the reader's language, or the error that is not about the
 /// form.
 fn form_error(err: AppError, locale: Locale) -> AppResult<String> {
@@ -206,7 +216,8 @@ pub async fn create(
             match created {
                 Ok(view) => {
                     tracing::info!(round = view.id, "round created from the admin form");
-                    return Ok(Ok(done(view.id, "created", &view.notes.join("\n"))));
+                    let notes = said(principal.locale, &view.notes);
+                    return Ok(Ok(done(view.id, "created", &notes)));
                 }
                 Err(err) => form_error(err, principal.locale)?,
             }
@@ -370,7 +381,10 @@ pub async fn update(
             )
             .await;
             match updated {
-                Ok(view) => return Ok(Ok(done(id, "updated", &view.notes.join("\n")))),
+                Ok(view) => {
+                    let notes = said(principal.locale, &view.notes);
+                    return Ok(Ok(done(id, "updated", &notes)));
+                }
                 Err(err) => form_error(err, principal.locale)?,
             }
         }

@@ -191,16 +191,20 @@ pub async fn create(
         Ok(view) if view.notes.is_empty() => Ok(Ok(Redirect::to("/admin/schedules"))),
         // Created, with a warning (the mail limits): shown at once rather than lost in a
         // redirect.
-        Ok(view) => Ok(Err(page(
-            app,
-            templates,
-            principal,
-            &csrf,
-            &ScheduleForm::blank(),
-            None,
-            &view.notes,
-        )
-        .await?)),
+        Ok(mut view) => {
+            i18n::say_notes(principal.locale, &mut view.notes);
+            let notes: Vec<String> = view.notes.iter().map(|n| n.text().to_owned()).collect();
+            Ok(Err(page(
+                app,
+                templates,
+                principal,
+                &csrf,
+                &ScheduleForm::blank(),
+                None,
+                &notes,
+            )
+            .await?))
+        }
         Err(AppError::Unprocessable(problem)) => {
             let message = i18n::problem(principal.locale, &problem);
             let refused =

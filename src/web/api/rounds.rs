@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::i18n;
 use crate::mail::outbox::{SendLog, send_log};
 use crate::mail::pace::{MailPace, round_status};
 use crate::report::query::Reader;
@@ -16,6 +17,7 @@ use crate::survey::round::{self, Cancelled, RoundDraft, RoundView};
 use crate::survey::viewer;
 use crate::vocab::Role;
 use crate::web::guards::{ApiAdmin, ApiCaller};
+use crate::web::request::AcceptLanguage;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,10 +72,11 @@ async fn visible_rounds(
 pub async fn create(
     _admin: ApiAdmin,
     input: Json<RoundInput>,
+    language: AcceptLanguage,
     app: &State<App>,
 ) -> AppResult<(Status, Json<RoundView>)> {
     let draft = RoundDraft::from(input.into_inner());
-    let view = round::create(
+    let mut view = round::create(
         &app.db,
         &app.settings,
         &app.secrets.token_key,
@@ -81,6 +84,7 @@ pub async fn create(
         Utc::now(),
     )
     .await?;
+    i18n::say_notes(language.0, &mut view.notes);
     Ok((Status::Created, Json(view)))
 }
 
@@ -115,10 +119,11 @@ pub async fn update(
     _admin: ApiAdmin,
     id: i32,
     input: Json<RoundInput>,
+    language: AcceptLanguage,
     app: &State<App>,
 ) -> AppResult<Json<RoundView>> {
     let draft = RoundDraft::from(input.into_inner());
-    let view = round::update(
+    let mut view = round::update(
         &app.db,
         &app.settings,
         &app.secrets.token_key,
@@ -127,6 +132,7 @@ pub async fn update(
         Utc::now(),
     )
     .await?;
+    i18n::say_notes(language.0, &mut view.notes);
     Ok(Json(view))
 }
 

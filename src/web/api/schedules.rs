@@ -9,9 +9,11 @@ use serde::Deserialize;
 use super::error::ApiError;
 use crate::app::App;
 use crate::error::AppResult;
+use crate::i18n;
 use crate::survey::cadence::Cadence;
 use crate::survey::schedule::{self, ScheduleDraft, ScheduleView};
 use crate::web::guards::{ApiAdmin, ApiCaller};
+use crate::web::request::AcceptLanguage;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +60,7 @@ pub async fn list(caller: ApiCaller, app: &State<App>) -> AppResult<Json<Vec<Sch
 pub async fn create(
     _admin: ApiAdmin,
     input: Json<ScheduleInput>,
+    language: AcceptLanguage,
     app: &State<App>,
 ) -> AppResult<(Status, Json<ScheduleView>)> {
     let input = input.into_inner();
@@ -69,7 +72,8 @@ pub async fn create(
         pulse_size: input.pulse_size,
         timezone: input.timezone,
     };
-    let view = schedule::create(&app.db, &app.settings, &draft, Utc::now()).await?;
+    let mut view = schedule::create(&app.db, &app.settings, &draft, Utc::now()).await?;
+    i18n::say_notes(language.0, &mut view.notes);
     Ok((Status::Created, Json(view)))
 }
 
