@@ -104,8 +104,7 @@ impl Driver {
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert("goog:chromeOptions".into(), options);
         self.profiles.push(profile);
-        ClientBuilder::rustls()
-            .expect("TLS roots for the WebDriver client")
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await

@@ -1,5 +1,5 @@
 //! Mail through an SMTP server that wants TLS and a password, as company relays do: a real
-//! in-process server (mailin-embedded) with a certificate from a CA made for the test, like an
+//! in-process server (`smtp_server`) with a certificate from a CA made for the test, like an
 //! internal CA that only `smtp_ca_file` makes trusted. Each test checks what the server actually
 //! received.
 

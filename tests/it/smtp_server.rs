@@ -1,16 +1,23 @@
-//! A real SMTP server inside the test process (mailin-embedded), recording what it received and
-//! refusing the recipients a test names; with TLS (a certificate from a CA made for the test) and
-//! AUTH for one user when a test asks for it.
+//! A real SMTP server inside the test process, recording what it received and refusing the
+//! recipients a test names; with STARTTLS (a certificate from a CA made for the test) and AUTH
+//! for one user when a test asks for it.
+//!
+//! Written here rather than taken from a crate: the one embeddable server (mailin-embedded)
+//! pulled in aws-lc-rs, a C library that was the longest single step of the test build, for
+//! the few commands lettre speaks. It speaks RFC 5321 as far as a relay answers lettre: EHLO,
+//! STARTTLS, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA (dot-unstuffed), RSET, NOOP, QUIT.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -57,12 +64,10 @@ struct Recorder {
     throttle_every: Arc<AtomicUsize>,
     /// Recipients given (one per message here), throttled ones included.
     messages: Arc<AtomicUsize>,
-    current_to: Vec<String>,
-    current_data: Vec<u8>,
 }
 
 impl Recorder {
-    fn login(&self, user: &str, password: &str) -> Response {
+    fn login(&self, user: &str, password: &str) -> &'static str {
         let accepted = self
             .account
             .as_ref()
@@ -72,74 +77,250 @@ impl Recorder {
             accepted,
         });
         if accepted {
-            response::AUTH_OK
+            "235 2.7.0 Authentication successful"
         } else {
-            response::INVALID_CREDENTIALS
+            "535 5.7.8 Authentication credentials invalid"
         }
     }
-}
 
-impl Handler for Recorder {
-    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
-        response::OK
-    }
-
-    fn mail(&mut self, _ip: IpAddr, _domain: &str, _from: &str) -> Response {
-        self.current_to.clear();
-        self.current_data.clear();
-        response::OK
-    }
-
-    fn rcpt(&mut self, to: &str) -> Response {
+    fn rcpt(&self, to: &str) -> &'static str {
         if self.refused.lock().unwrap().contains(to) {
-            return response::NO_MAILBOX;
+            return "550 5.1.1 No such mailbox";
         }
-        // Throttling at RCPT, as relays that count messages per minute answer (mailin keeps
-        // a session in its DATA state after an error at the end of the data, so the end of
-        // the data cannot be the place).
+        // Throttling at RCPT, as relays that count messages per minute answer.
         let every = self.throttle_every.load(Ordering::SeqCst);
         let seen = self.messages.fetch_add(1, Ordering::SeqCst) + 1;
         if every > 0 && seen.is_multiple_of(every) {
-            return Response::custom(452, "4.7.0 Too many messages, slow down".into());
+            return "452 4.7.0 Too many messages, slow down";
         }
-        response::OK
-    }
-
-    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
-        self.current_to = to.to_vec();
-        self.current_data.clear();
-        response::OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current_data.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        self.received.lock().unwrap().push(Received {
-            to: std::mem::take(&mut self.current_to),
-            data: String::from_utf8_lossy(&std::mem::take(&mut self.current_data)).into_owned(),
-        });
-        response::OK
-    }
-
-    fn auth_plain(
-        &mut self,
-        _authorization_id: &str,
-        authentication_id: &str,
-        password: &str,
-    ) -> Response {
-        self.login(authentication_id, password)
-    }
-
-    fn auth_login(&mut self, username: &str, password: &str) -> Response {
-        self.login(username, password)
+        "250 2.1.5 OK"
     }
 }
 
-/// rustls cannot pick a process-wide crypto provider by itself here (mailin-embedded brings
-/// aws-lc-rs, the service uses ring): install ring before any TLS, once per process.
+/// How a conversation over one stream ended.
+enum Ended {
+    /// QUIT, or the client went away.
+    Closed,
+    /// STARTTLS was accepted: the same session goes on over TLS.
+    Upgrade,
+}
+
+/// One SMTP session on `stream`: plain first, and after STARTTLS (when `tls` is given) again
+/// over TLS, where AUTH is offered.
+async fn session(
+    stream: tokio::net::TcpStream,
+    recorder: Recorder,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
+    let (ended, stream) = converse(stream, &recorder, tls.is_some(), false, true).await;
+    if let (Ended::Upgrade, Some(acceptor)) = (ended, tls)
+        && let Ok(secure) = acceptor.accept(stream).await
+    {
+        converse(secure, &recorder, false, true, false).await;
+    }
+}
+
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    recorder: &Recorder,
+    offer_starttls: bool,
+    secure: bool,
+    greet: bool,
+) -> (Ended, S) {
+    let mut stream = BufReader::new(stream);
+    // The server may only offer AUTH over TLS, as relays do.
+    let offer_auth = secure;
+    let mut to: Vec<String> = Vec::new();
+    if greet
+        && reply(&mut stream, "220 test.smtp.local ESMTP")
+            .await
+            .is_err()
+    {
+        return (Ended::Closed, stream.into_inner());
+    }
+    loop {
+        let Some(line) = read_line(&mut stream).await else {
+            return (Ended::Closed, stream.into_inner());
+        };
+        let (verb, rest) = match line.split_once(' ') {
+            Some((verb, rest)) => (verb.to_ascii_uppercase(), rest.trim().to_owned()),
+            None => (line.to_ascii_uppercase(), String::new()),
+        };
+        let answer = match verb.as_str() {
+            "EHLO" => {
+                let mut lines = vec!["250-test.smtp.local".to_owned()];
+                if offer_starttls {
+                    lines.push("250-STARTTLS".to_owned());
+                }
+                if offer_auth {
+                    lines.push("250-AUTH PLAIN LOGIN".to_owned());
+                }
+                lines.push("250 8BITMIME".to_owned());
+                to.clear();
+                lines.join("\r\n")
+            }
+            "HELO" => "250 test.smtp.local".to_owned(),
+            "STARTTLS" if offer_starttls => {
+                if reply(&mut stream, "220 2.0.0 Ready to start TLS")
+                    .await
+                    .is_err()
+                {
+                    return (Ended::Closed, stream.into_inner());
+                }
+                return (Ended::Upgrade, stream.into_inner());
+            }
+            "AUTH" if offer_auth => auth(&mut stream, recorder, &rest).await.to_owned(),
+            "MAIL" => {
+                to.clear();
+                "250 2.1.0 OK".to_owned()
+            }
+            "RCPT" => {
+                let address = rest
+                    .split_once(':')
+                    .map(|(_, path)| path.trim().trim_start_matches('<'))
+                    .and_then(|path| path.split('>').next())
+                    .unwrap_or_default()
+                    .to_owned();
+                let answer = recorder.rcpt(&address);
+                if answer.starts_with("250") {
+                    to.push(address);
+                }
+                answer.to_owned()
+            }
+            "DATA" if to.is_empty() => "503 5.5.1 RCPT first".to_owned(),
+            "DATA" => {
+                if reply(&mut stream, "354 End data with <CR><LF>.<CR><LF>")
+                    .await
+                    .is_err()
+                {
+                    return (Ended::Closed, stream.into_inner());
+                }
+                let Some(data) = read_data(&mut stream).await else {
+                    return (Ended::Closed, stream.into_inner());
+                };
+                recorder.received.lock().unwrap().push(Received {
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+                "250 2.0.0 OK queued".to_owned()
+            }
+            "RSET" => {
+                to.clear();
+                "250 2.0.0 OK".to_owned()
+            }
+            "NOOP" => "250 2.0.0 OK".to_owned(),
+            "QUIT" => {
+                let _ = reply(&mut stream, "221 2.0.0 Bye").await;
+                return (Ended::Closed, stream.into_inner());
+            }
+            _ => "502 5.5.2 Command not implemented".to_owned(),
+        };
+        if reply(&mut stream, &answer).await.is_err() {
+            return (Ended::Closed, stream.into_inner());
+        }
+    }
+}
+
+/// AUTH PLAIN (with or without the initial response) and AUTH LOGIN.
+async fn auth<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut BufReader<S>,
+    recorder: &Recorder,
+    rest: &str,
+) -> &'static str {
+    const MALFORMED: &str = "501 5.5.2 Cannot decode the response";
+    let decode = |text: &str| {
+        BASE64
+            .decode(text.trim())
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let (mechanism, initial) = match rest.split_once(' ') {
+        Some((mechanism, initial)) => (mechanism.to_ascii_uppercase(), Some(initial.to_owned())),
+        None => (rest.to_ascii_uppercase(), None),
+    };
+    let mut ask = async |prompt: &str| -> Option<String> {
+        reply(stream, prompt).await.ok()?;
+        read_line(stream).await
+    };
+    match mechanism.as_str() {
+        "PLAIN" => {
+            let response = match initial {
+                Some(initial) => initial,
+                None => match ask("334 ").await {
+                    Some(line) => line,
+                    None => return MALFORMED,
+                },
+            };
+            let Some(decoded) = decode(&response) else {
+                return MALFORMED;
+            };
+            let mut parts = decoded.split('\0');
+            let (_authorization, user, password) = (parts.next(), parts.next(), parts.next());
+            match (user, password) {
+                (Some(user), Some(password)) => recorder.login(user, password),
+                _ => MALFORMED,
+            }
+        }
+        "LOGIN" => {
+            let user = match initial {
+                Some(initial) => decode(&initial),
+                None => ask("334 VXNlcm5hbWU6").await.and_then(|l| decode(&l)),
+            };
+            let Some(user) = user else {
+                return MALFORMED;
+            };
+            let Some(password) = ask("334 UGFzc3dvcmQ6").await.and_then(|l| decode(&l)) else {
+                return MALFORMED;
+            };
+            recorder.login(&user, &password)
+        }
+        _ => "504 5.5.4 Unrecognized authentication type",
+    }
+}
+
+/// A command line without its line end; `None` when the client is gone.
+async fn read_line<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut BufReader<S>) -> Option<String> {
+    let mut line = Vec::new();
+    match stream.read_until(b'\n', &mut line).await {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(
+            String::from_utf8_lossy(&line)
+                .trim_end_matches(['\r', '\n'])
+                .to_owned(),
+        ),
+    }
+}
+
+/// The message after DATA up to the lone dot, dot-unstuffed, line ends kept.
+async fn read_data<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut BufReader<S>) -> Option<String> {
+    let mut data = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        match stream.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        if line == b".\r\n" || line == b".\n" {
+            return Some(String::from_utf8_lossy(&data).into_owned());
+        }
+        let line = line.strip_prefix(b".").unwrap_or(&line);
+        data.extend_from_slice(line);
+    }
+}
+
+async fn reply<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut BufReader<S>,
+    text: &str,
+) -> std::io::Result<()> {
+    // One write per reply: two small writes meet Nagle's algorithm and the client's delayed
+    // ACK, 40 ms a command.
+    let stream = stream.get_mut();
+    stream.write_all(format!("{text}\r\n").as_bytes()).await?;
+    stream.flush().await
+}
+
+/// Makes ring the process-wide crypto provider before any TLS, once per process, so that no
+/// TLS set-up depends on which providers the dependencies happen to enable.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
@@ -149,8 +330,6 @@ pub fn install_crypto_provider() {
 pub struct TestCa {
     /// The CA certificate: what `smtp_ca_file` points at.
     pub ca_file: PathBuf,
-    cert_file: PathBuf,
-    key_file: PathBuf,
     cert_der: CertificateDer<'static>,
     key_der: Vec<u8>,
     _dir: TempDir,
@@ -187,25 +366,12 @@ impl TestCa {
 
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("corp-ca.pem");
-        let cert_file = dir.path().join("smtp-cert.pem");
-        let key_file = dir.path().join("smtp-key.pem");
         std::fs::write(&ca_file, ca_cert.pem()).unwrap();
-        std::fs::write(&cert_file, cert.pem()).unwrap();
-        std::fs::write(&key_file, key.serialize_pem()).unwrap();
         TestCa {
             ca_file,
-            cert_file,
-            key_file,
             cert_der: cert.der().clone(),
             key_der: key.serialize_der(),
             _dir: dir,
-        }
-    }
-
-    fn ssl_config(&self) -> SslConfig {
-        SslConfig::SelfSigned {
-            cert_path: self.cert_file.display().to_string(),
-            key_path: self.key_file.display().to_string(),
         }
     }
 
@@ -255,21 +421,21 @@ impl SmtpServer {
     }
 
     /// STARTTLS with a certificate of `ca`, and AUTH (PLAIN, LOGIN) that accepts `account`
-    /// only; mailin-embedded offers AUTH after STARTTLS only, so a session that authenticated
-    /// was encrypted. Without an account every AUTH is refused.
+    /// only; AUTH is offered after STARTTLS only, so a session that authenticated was
+    /// encrypted. Without an account every AUTH is refused.
     pub fn start_tls(ca: &TestCa, account: Option<(&str, &str)>) -> SmtpServer {
         install_crypto_provider();
         let recorder = Recorder {
             account: account.map(|(user, password)| (user.to_owned(), password.to_owned())),
             ..Recorder::default()
         };
-        Self::serve(Self::any_port(), recorder, Some(ca.ssl_config()))
+        let acceptor = tokio_rustls::TlsAcceptor::from(ca.server_config());
+        Self::serve(Self::any_port(), recorder, Some(acceptor))
     }
 
-    /// Implicit TLS (smtps://): mailin-embedded can only upgrade with STARTTLS, so a TLS front
-    /// on `port` (as stunnel would be) does the handshake with a certificate of `ca` and passes
-    /// the decrypted conversation to a plain mailin-embedded server. That server offers no
-    /// AUTH (it does so only after its own STARTTLS).
+    /// Implicit TLS (smtps://): a TLS front on `port` (as stunnel would be) does the handshake
+    /// with a certificate of `ca` and passes the decrypted conversation to a plain server. That
+    /// server offers no AUTH (it does so only after its own STARTTLS).
     pub fn start_implicit_tls(ca: &TestCa) -> SmtpServer {
         install_crypto_provider();
         let acceptor = tokio_rustls::TlsAcceptor::from(ca.server_config());
@@ -285,17 +451,15 @@ impl SmtpServer {
     }
 
     /// A relay that keeps the first message it is given but drops the connection instead of
-    /// confirming it: a plain front before a mailin-embedded server that swallows the server's
+    /// confirming it: a plain front before a plain server that swallows the server's
     /// first `250` after the end of a message's data and closes both sides.
     pub fn start_dropping_first_confirmation() -> SmtpServer {
         let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
         Self::front(move |client, server| drop_first_confirmation(client, server, dropped.clone()))
     }
 
-    /// A front on a port of its own before a plain mailin-embedded server: each client
-    /// connection is handed to `pass` with a fresh connection to that server. Its own runtime on
-    /// its own thread: the front must keep answering while a test blocks (a CLI run) or between
-    /// the tests' runtimes. It ends with the test process.
+    /// A front on a port of its own before a plain server: each client connection is handed
+    /// to `pass` with a fresh connection to that server, on a runtime of its own (see `serve`).
     fn front<F, Fut>(pass: F) -> SmtpServer
     where
         F: Fn(tokio::net::TcpStream, tokio::net::TcpStream) -> Fut + Send + 'static,
@@ -332,22 +496,32 @@ impl SmtpServer {
         }
     }
 
-    fn serve(listener: TcpListener, recorder: Recorder, tls: Option<SslConfig>) -> SmtpServer {
+    /// Serves SMTP on `listener` from a runtime of its own on its own thread: the server must
+    /// keep answering while a test blocks (a CLI run) or between the tests' runtimes. It ends
+    /// with the test process.
+    fn serve(
+        listener: TcpListener,
+        recorder: Recorder,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> SmtpServer {
         let port = listener.local_addr().unwrap().port();
-        let mut server = Server::new(recorder.clone());
-        server
-            .with_name("test.smtp.local")
-            .with_tcp_listener(listener);
-        if let Some(tls) = tls {
-            server
-                .with_ssl(tls)
-                .expect("the test certificate loads")
-                .with_auth(AuthMechanism::Plain)
-                .with_auth(AuthMechanism::Login);
-        }
-        // serve() never returns: the thread ends with the test process.
+        listener.set_nonblocking(true).unwrap();
+        let sessions = recorder.clone();
         std::thread::spawn(move || {
-            let _ = server.serve();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let _ = client.set_nodelay(true);
+                    tokio::spawn(session(client, sessions.clone(), tls.clone()));
+                }
+            });
         });
         SmtpServer { port, recorder }
     }
