@@ -13,10 +13,42 @@ use std::str::FromStr;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Implements the plain conversions every word here has: its stored text, all its values in
-/// order, `Display` and `FromStr` by that text.
-macro_rules! words {
-    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+/// Declares a closed set of words: the enum with its stored text written once per value (for
+/// sea-orm, serde and the OpenAPI schema alike), and the plain conversions every word here has:
+/// all its values in order, its text, `Display` and `FromStr` by that text.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            EnumIter,
+            DeriveActiveEnum,
+            Serialize,
+            Deserialize,
+            utoipa::ToSchema,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[sea_orm(string_value = $text)]
+                #[serde(rename = $text)]
+                $variant,
+            )+
+        }
+
         impl $name {
             /// Every value, in the order they are shown.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -75,81 +107,29 @@ impl fmt::Display for UnknownWord {
 
 impl std::error::Error for UnknownWord {}
 
-/// A survey round: `scheduled → open → closed`, or `cancelled` from scheduled or open.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "lowercase")]
-pub enum RoundState {
-    #[sea_orm(string_value = "scheduled")]
-    Scheduled,
-    #[sea_orm(string_value = "open")]
-    Open,
-    #[sea_orm(string_value = "closed")]
-    Closed,
-    #[sea_orm(string_value = "cancelled")]
-    Cancelled,
+vocabulary! {
+    /// A survey round: `scheduled → open → closed`, or `cancelled` from scheduled or open.
+    pub enum RoundState {
+        Scheduled = "scheduled",
+        Open = "open",
+        Closed = "closed",
+        Cancelled = "cancelled",
+    }
 }
 
-words!(RoundState {
-    Scheduled = "scheduled",
-    Open = "open",
-    Closed = "closed",
-    Cancelled = "cancelled",
-});
-
-/// A mail in the outbox.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "lowercase")]
-pub enum MailState {
-    #[sea_orm(string_value = "queued")]
-    Queued,
-    /// Claimed by a worker; back to queued when the worker dies before it finishes.
-    #[sea_orm(string_value = "sending")]
-    Sending,
-    #[sea_orm(string_value = "sent")]
-    Sent,
-    #[sea_orm(string_value = "retrying")]
-    Retrying,
-    #[sea_orm(string_value = "failed")]
-    Failed,
-    /// No longer wanted: the round closed or the person answered before it went out.
-    #[sea_orm(string_value = "cancelled")]
-    Cancelled,
+vocabulary! {
+    /// A mail in the outbox.
+    pub enum MailState {
+        Queued = "queued",
+        /// Claimed by a worker; back to queued when the worker dies before it finishes.
+        Sending = "sending",
+        Sent = "sent",
+        Retrying = "retrying",
+        Failed = "failed",
+        /// No longer wanted: the round closed or the person answered before it went out.
+        Cancelled = "cancelled",
+    }
 }
-
-words!(MailState {
-    Queued = "queued",
-    Sending = "sending",
-    Sent = "sent",
-    Retrying = "retrying",
-    Failed = "failed",
-    Cancelled = "cancelled",
-});
 
 impl MailState {
     /// Still to be delivered by some worker.
@@ -161,109 +141,41 @@ impl MailState {
     }
 }
 
-/// What a mail in the outbox is for.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "lowercase")]
-pub enum MailKind {
-    /// The first mail of a round to an employee, with the personal link.
-    #[sea_orm(string_value = "invitation")]
-    Invitation,
-    /// A later mail to an employee who has not answered yet.
-    #[sea_orm(string_value = "reminder")]
-    Reminder,
-    /// The results of a closed round, to staff.
-    #[sea_orm(string_value = "digest")]
-    Digest,
-    /// `kundenpuls mail test`: proves the relay works, tried once.
-    #[sea_orm(string_value = "test")]
-    Test,
+vocabulary! {
+    /// What a mail in the outbox is for.
+    pub enum MailKind {
+        /// The first mail of a round to an employee, with the personal link.
+        Invitation = "invitation",
+        /// A later mail to an employee who has not answered yet.
+        Reminder = "reminder",
+        /// The results of a closed round, to staff.
+        Digest = "digest",
+        /// `kundenpuls mail test`: proves the relay works, tried once.
+        Test = "test",
+    }
 }
 
-words!(MailKind {
-    Invitation = "invitation",
-    Reminder = "reminder",
-    Digest = "digest",
-    Test = "test",
-});
-
-/// A staff user's or an API token's role.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// HR: keeps the organisation, runs rounds, reads everything.
-    #[sea_orm(string_value = "admin")]
-    Admin,
-    /// Leadership: reads results, optionally of one department subtree only.
-    #[sea_orm(string_value = "viewer")]
-    Viewer,
+vocabulary! {
+    /// A staff user's or an API token's role.
+    pub enum Role {
+        /// HR: keeps the organisation, runs rounds, reads everything.
+        Admin = "admin",
+        /// Leadership: reads results, optionally of one department subtree only.
+        Viewer = "viewer",
+    }
 }
 
-words!(Role {
-    Admin = "admin",
-    Viewer = "viewer",
-});
-
-/// The three pillars of customer centricity, in the order they are shown.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "snake_case")]
-pub enum Pillar {
-    /// Goals and work measured by what customers get.
-    #[sea_orm(string_value = "customer_focus")]
-    CustomerFocus,
-    /// Leaders who live customer centricity as an example.
-    #[sea_orm(string_value = "leadership")]
-    Leadership,
-    /// Trust, listening, responsibility, collaboration, respect, openness: practised.
-    #[sea_orm(string_value = "values")]
-    Values,
+vocabulary! {
+    /// The three pillars of customer centricity, in the order they are shown.
+    pub enum Pillar {
+        /// Goals and work measured by what customers get.
+        CustomerFocus = "customer_focus",
+        /// Leaders who live customer centricity as an example.
+        Leadership = "leadership",
+        /// Trust, listening, responsibility, collaboration, respect, openness: practised.
+        Values = "values",
+    }
 }
-
-words!(Pillar {
-    CustomerFocus = "customer_focus",
-    Leadership = "leadership",
-    Values = "values",
-});
 
 impl Pillar {
     /// The three pillars as an array, for figures kept as `[T; 3]` in this order.
@@ -279,39 +191,17 @@ impl Pillar {
     }
 }
 
-/// How a question is answered.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "lowercase")]
-pub enum Scale {
-    /// 1 (disagree) to 5 (agree), or "can't judge".
-    #[sea_orm(string_value = "likert5")]
-    Likert5,
-    /// 0 to 10: how likely one would recommend the company to a friend as a customer.
-    #[sea_orm(string_value = "nps11")]
-    Nps11,
-    /// A free comment.
-    #[sea_orm(string_value = "text")]
-    Text,
+vocabulary! {
+    /// How a question is answered.
+    pub enum Scale {
+        /// 1 (disagree) to 5 (agree), or "can't judge".
+        Likert5 = "likert5",
+        /// 0 to 10: how likely one would recommend the company to a friend as a customer.
+        Nps11 = "nps11",
+        /// A free comment.
+        Text = "text",
+    }
 }
-
-words!(Scale {
-    Likert5 = "likert5",
-    Nps11 = "nps11",
-    Text = "text",
-});
 
 impl Scale {
     /// The lowest and highest point; `None` for free text.
@@ -324,35 +214,15 @@ impl Scale {
     }
 }
 
-/// Which items a stored pillar score is made of.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    EnumIter,
-    DeriveActiveEnum,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
-#[serde(rename_all = "lowercase")]
-pub enum Basis {
-    /// The pillar's core items, asked in every pulse: what trends and changes compare.
-    #[sea_orm(string_value = "core")]
-    Core,
-    /// Every item of the pillar the round asked: the fullest picture of one round.
-    #[sea_orm(string_value = "round")]
-    Round,
+vocabulary! {
+    /// Which items a stored pillar score is made of.
+    pub enum Basis {
+        /// The pillar's core items, asked in every pulse: what trends and changes compare.
+        Core = "core",
+        /// Every item of the pillar the round asked: the fullest picture of one round.
+        Round = "round",
+    }
 }
-
-words!(Basis {
-    Core = "core",
-    Round = "round",
-});
 
 #[cfg(test)]
 mod tests {

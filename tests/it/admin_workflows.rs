@@ -140,6 +140,7 @@ async fn a_broken_upload_lists_every_bad_line_and_offers_no_confirmation() {
         html.contains("Spalte „Name“ (ok@example.de): Der Name fehlt."),
         "{html}"
     );
+    assert!(html.contains("2 Probleme in 2 Zeilen"), "{html}");
 }
 
 #[rocket::async_test]

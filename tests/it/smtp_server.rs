@@ -462,33 +462,21 @@ impl SmtpServer {
     /// to `pass` with a fresh connection to that server, on a runtime of its own (see `serve`).
     fn front<F, Fut>(pass: F) -> SmtpServer
     where
-        F: Fn(tokio::net::TcpStream, tokio::net::TcpStream) -> Fut + Send + 'static,
+        F: Fn(tokio::net::TcpStream, tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
         let backend = Self::serve(Self::any_port(), Recorder::default(), None);
-        let listener = Self::any_port();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
         let backend_port = backend.port;
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let Ok((client, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let Ok(server) =
-                        tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
-                    else {
-                        continue;
-                    };
-                    tokio::spawn(pass(client, server));
+        let pass = Arc::new(pass);
+        let port = accept_on_own_thread(Self::any_port(), move |client| {
+            let pass = pass.clone();
+            async move {
+                if let Ok(server) =
+                    tokio::net::TcpStream::connect(("127.0.0.1", backend_port)).await
+                {
+                    pass(client, server).await;
                 }
-            });
+            }
         });
         SmtpServer {
             port,
@@ -497,31 +485,15 @@ impl SmtpServer {
     }
 
     /// Serves SMTP on `listener` from a runtime of its own on its own thread: the server must
-    /// keep answering while a test blocks (a CLI run) or between the tests' runtimes. It ends
-    /// with the test process.
+    /// keep answering while a test blocks (a CLI run) or between the tests' runtimes.
     fn serve(
         listener: TcpListener,
         recorder: Recorder,
         tls: Option<tokio_rustls::TlsAcceptor>,
     ) -> SmtpServer {
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
         let sessions = recorder.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let Ok((client, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let _ = client.set_nodelay(true);
-                    tokio::spawn(session(client, sessions.clone(), tls.clone()));
-                }
-            });
+        let port = accept_on_own_thread(listener, move |client| {
+            session(client, sessions.clone(), tls.clone())
         });
         SmtpServer { port, recorder }
     }
@@ -559,6 +531,34 @@ impl SmtpServer {
     pub fn logins(&self) -> Vec<Login> {
         self.recorder.logins.lock().unwrap().clone()
     }
+}
+
+/// Accepts connections on `listener` from a runtime of its own on its own thread, each handed to
+/// `handle` as a task; returns the port. The thread ends with the test process.
+fn accept_on_own_thread<H, Fut>(listener: TcpListener, handle: H) -> u16
+where
+    H: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                tokio::spawn(handle(client));
+            }
+        });
+    });
+    port
 }
 
 /// Passes one conversation through; the first `250` that answers the end of a message's data

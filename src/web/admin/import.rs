@@ -12,6 +12,7 @@ use rocket::{State, get, post};
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Locale;
 use crate::org::import::{self, DeclaredFormat, ImportOptions, ImportReport};
 use crate::org::pending_import::{self, PendingOptions};
 use crate::problem::Problem;
@@ -164,6 +165,7 @@ pub async fn preview(
         );
     }
     again["report"] = json!(report);
+    again["rejected"] = json!(rejected(&report, principal.locale));
     again["file_name"] = json!(file_name);
     if !report.is_ok() {
         return Ok(
@@ -202,6 +204,26 @@ async fn run(
     import::import_employees(&app.db, content, &options, &import::ignore_progress).await
 }
 
+/// The sentence above a refused file's problems: how many, on how many lines.
+fn rejected(report: &ImportReport, locale: Locale) -> Option<String> {
+    let problems = report.errors.len();
+    let lines: std::collections::BTreeSet<u64> = report
+        .errors
+        .iter()
+        .map(|error| error.line)
+        .filter(|line| *line > 0)
+        .collect();
+    let problem = match (problems, lines.len()) {
+        (0, _) => return None,
+        (1, _) => Problem::new("import_rejected_one"),
+        (_, 0 | 1) => Problem::new("import_rejected_several").arg("problems", problems),
+        (_, lines) => Problem::new("import_rejected_lines")
+            .arg("problems", problems)
+            .arg("lines", lines),
+    };
+    Some(crate::i18n::problem(locale, &problem))
+}
+
 #[post("/admin/import/<id>/apply", data = "<form>")]
 pub async fn apply(
     admin: AdminUser,
@@ -232,6 +254,7 @@ pub async fn apply(
         Status::UnprocessableEntity
     };
     page["report"] = json!(report);
+    page["rejected"] = json!(rejected(&report, principal.locale));
     Ok(render(templates, principal, &csrf, page)?.with_status(status))
 }
 
