@@ -35,15 +35,12 @@ fn is_api(req: &Request<'_>) -> bool {
 /// The language of an error: under `/api` the first of `de`/`en` the client accepts; on a page
 /// the signed-in staff user's language; otherwise the configured default.
 fn locale(req: &Request<'_>) -> Locale {
-    let default = app(req).settings.default_locale;
     if is_api(req) {
-        return req
-            .headers()
-            .get_one("Accept-Language")
-            .and_then(super::request::accepted_locale)
-            .unwrap_or(default);
+        return super::request::asked_locale(req);
     }
-    req.local_cache(|| ReaderLocale(None)).0.unwrap_or(default)
+    req.local_cache(|| ReaderLocale(None))
+        .0
+        .unwrap_or(app(req).settings.default_locale)
 }
 
 fn respond(

@@ -49,11 +49,14 @@ impl<'r> FromRequest<'r> for AcceptLanguage {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        let locale = req
-            .headers()
-            .get_one("Accept-Language")
-            .and_then(accepted_locale)
-            .unwrap_or(app(req).settings.default_locale);
-        request::Outcome::Success(AcceptLanguage(locale))
+        request::Outcome::Success(AcceptLanguage(asked_locale(req)))
     }
+}
+
+/// The first of `de`/`en` the request's `Accept-Language` accepts, else `default_locale`.
+pub fn asked_locale(req: &Request<'_>) -> Locale {
+    req.headers()
+        .get_one("Accept-Language")
+        .and_then(accepted_locale)
+        .unwrap_or(app(req).settings.default_locale)
 }
