@@ -1,10 +1,13 @@
-//! The services every door (web, CLI, scheduler) works with: settings, database, secrets.
+//! The services every door (web, CLI, scheduler) works with: settings, database, secrets, the
+//! report caches and the submission writer. The one context every service above the domain
+//! modules takes (`crate::lifecycle`, the doors); the modules below take only the parts they use.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 
+use crate::answer::intake::Intake;
 use crate::config::Settings;
 use crate::db;
 use crate::report::charts::ChartCache;
@@ -20,6 +23,9 @@ pub struct App {
     pub reports: Reports,
     /// Charts drawn, by a hash of what they show.
     pub charts: Arc<ChartCache>,
+    /// Where employees' answers go in: the submission writer, started here with the app so
+    /// that every door (web, demo, tests) stores through the same one.
+    pub intake: Intake,
 }
 
 impl App {
@@ -42,8 +48,10 @@ impl App {
         let secrets = Secrets::load_or_create(&db)
             .await
             .context("cannot read the deployment secrets")?;
+        let intake = Intake::start(&db, &settings.database_url, settings.anonymity_threshold).await;
         let settings = Arc::new(settings);
         Ok(App {
+            intake,
             reports: Reports::new(db.clone(), Arc::clone(&settings)),
             settings,
             db,

@@ -34,6 +34,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 // survey load reads at 100,000 invitations: there it ran 10–15 % slower than at
                 // 60,000 (tests/bench/submissions.sh); 16 MiB won back about half of that.
                 .pragma("cache_size", "-16384")
+                // Reads through a memory map: every commit of the submission writer empties
+                // the readers' page caches, and each link looked up afterwards read its pages
+                // again with a system call and a copy.
+                .pragma("mmap_size", "268435456")
                 // Deleted rows are overwritten, not left in free pages: a round's rewritten
                 // responses and deleted invitations must not be readable from the file.
                 .pragma("secure_delete", "ON")

@@ -17,6 +17,7 @@ pub mod entities;
 pub mod error;
 pub mod i18n;
 pub mod invite;
+pub mod lifecycle;
 pub mod local_time;
 pub mod mail;
 pub mod org;

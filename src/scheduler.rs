@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::error::AppResult;
+use crate::lifecycle;
 use crate::mail;
 use crate::survey::{round, schedule};
 
@@ -49,18 +50,18 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
     };
     let (to_open, to_close) = round::due(&app.db, now).await?;
     for id in to_open {
-        if round::missed(&app.db, id, now).await? {
+        if lifecycle::skip_if_missed(app, id, now).await? {
             tracing::warn!(
                 round = id,
                 "round missed: the service was not running while it was open"
             );
             done.missed.push(id);
-        } else if round::open(&app.db, &app.settings, &app.secrets.token_key, id, now).await? {
+        } else if lifecycle::open(app, id, now).await? {
             done.opened.push(id);
         }
     }
     for id in to_close {
-        if round::close(&app.db, id, now).await? {
+        if lifecycle::close(app, id, now).await? {
             done.closed.push(id);
         }
     }

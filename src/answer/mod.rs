@@ -1,6 +1,7 @@
 //! Employees answering through their personal link: what a link leads to (`link`), what a
-//! filled-in form means (`form`), how fast links may be used (`limits`), and the one task that
-//! stores submissions, exactly once per token and in batches (`writer`).
+//! filled-in form means (`form`), how fast links may be used (`limits`), the one task that
+//! stores submissions, exactly once per token and in batches (`writer`), and the service that
+//! puts these together for the employees' door (`intake`).
 //!
 //! Anonymity: a stored response keeps its round, the department of the invitation as it was at
 //! opening and the answers, no time of any kind; the invitation only learns that it was
@@ -8,6 +9,7 @@
 //! (`unlink`), and nothing here logs tokens or answers.
 
 pub mod form;
+pub mod intake;
 pub mod limits;
 pub mod link;
 pub mod statement;

@@ -42,6 +42,16 @@ pub struct Draft {
     pub answers: Vec<AnswerValue>,
 }
 
+/// Deletes every response of a cancelled round (its answers go with them, ON DELETE CASCADE):
+/// a cancelled round is never reported. Returns how many there were.
+pub async fn discard(txn: &impl ConnectionTrait, round_id: i32) -> Result<u64, DbErr> {
+    Ok(response::Entity::delete_many()
+        .filter(response::Column::RoundId.eq(round_id))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
 /// Stores `fresh`, the new responses of one round, inside the caller's write transaction: as
 /// a group with the round's pending responses when together they reach `threshold`, else as
 /// pending themselves.

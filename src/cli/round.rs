@@ -4,6 +4,7 @@ use chrono::Utc;
 use clap::Subcommand;
 
 use crate::app::App;
+use crate::lifecycle;
 use crate::mail::pace::MailPace;
 use crate::survey::round::{self, RoundDraft, RoundView};
 
@@ -90,8 +91,7 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
                 questions: (!questions.is_empty()).then_some(questions),
                 pulse_size,
             };
-            let mut view =
-                round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now).await?;
+            let mut view = lifecycle::create(app, &draft, now).await?;
             crate::i18n::say_notes(app.settings.default_locale, &mut view.notes);
             for note in &view.notes {
                 eprintln!("{}", note.text());
@@ -133,14 +133,14 @@ pub async fn run(app: &App, command: RoundCommand) -> anyhow::Result<()> {
             print_status(&view, &pace, app.settings.timezone);
         }
         RoundCommand::Close { id } => {
-            let changed = round::close(&app.db, id, now).await?;
+            let changed = lifecycle::close(app, id, now).await?;
             if !changed {
                 anyhow::bail!("round {id} is not open");
             }
             println!("round {id} closed");
         }
         RoundCommand::Cancel { id, confirm } => {
-            let cancelled = round::cancel(&app.db, id, confirm, now).await?;
+            let cancelled = lifecycle::cancel(app, id, confirm, now).await?;
             println!(
                 "round {} cancelled; {} responses deleted",
                 cancelled.id, cancelled.responses_deleted

@@ -1,5 +1,5 @@
 //! Writes the demo through the services HR, employees and the scheduler use: the import for
-//! the organisation, `round::create`/`close` with the instant each step would have happened,
+//! the organisation, `lifecycle::create`/`close` with the instant each step would have happened,
 //! the answer form's validation and the submission writer for every answer. Aggregates are
 //! therefore exactly what the closing code computes, never written here.
 
@@ -27,10 +27,11 @@ use crate::entities::{
 };
 use crate::i18n::Locale;
 use crate::invite;
+use crate::lifecycle;
 use crate::local_time;
 use crate::org::department as departments;
 use crate::org::import::{self, ImportOptions};
-use crate::survey::round::{self, RoundDraft};
+use crate::survey::round::RoundDraft;
 use crate::survey::{catalog, pulse};
 use crate::vocab::{MailState, Role, RoundState};
 
@@ -172,7 +173,7 @@ pub async fn build(app: &App, seed: u64, now: DateTime<Utc>) -> anyhow::Result<B
         };
         // Created at its opening instant, a round opens at once, as the scheduler would
         // have opened it then.
-        let view = round::create(db, settings, &app.secrets.token_key, &draft, opens)
+        let view = lifecycle::create(app, &draft, opens)
             .await
             .with_context(|| format!("cannot create the round {}", draft.title))?;
         if view.state != RoundState::Open {
@@ -204,7 +205,7 @@ pub async fn build(app: &App, seed: u64, now: DateTime<Utc>) -> anyhow::Result<B
         }
 
         if index < OPEN_ROUND {
-            if !round::close(db, view.id, closes).await? {
+            if !lifecycle::close(app, view.id, closes).await? {
                 bail!("the demo round {} did not close", view.title);
             }
             // Closing queues the leadership digests: they would report made-up figures.

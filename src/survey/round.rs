@@ -23,9 +23,7 @@ use crate::entities::{
     round_question, round_reminder,
 };
 use crate::error::{AppError, AppResult};
-use crate::invite;
 use crate::local_time::{self, format_local_with_zone};
-use crate::mail;
 use crate::org::department as departments;
 use crate::problem::{Note, Problem};
 use crate::survey::{catalog, pulse};
@@ -239,14 +237,23 @@ fn off_weekend(instant: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
         .unwrap_or(instant - Duration::days(back))
 }
 
-/// Creates a round. One that opens now or earlier is opened at once.
-pub async fn create(
+/// A round written (created or changed) while still scheduled: what the lifecycle needs to
+/// open it if its time has come, and the notes about how its times were read.
+pub struct Written {
+    pub id: i32,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub notes: Vec<Problem>,
+}
+
+/// Writes a new scheduled round from HR's draft, in one transaction. Opening it when its time
+/// has come is the lifecycle's (`crate::lifecycle::create`).
+pub async fn insert(
     db: &DatabaseConnection,
     settings: &Settings,
-    token_key: &[u8],
     draft: &RoundDraft,
     now: DateTime<Utc>,
-) -> AppResult<RoundView> {
+) -> AppResult<Written> {
     let txn = db::begin_write(db).await?;
     let valid = validate(&txn, settings, draft, now).await?;
     let record = round::ActiveModel {
@@ -266,29 +273,22 @@ pub async fn create(
     write_details(&txn, record.id, &valid).await?;
     txn.commit().await?;
     tracing::info!(round = record.id, "round created");
-    if valid.opens_at <= now {
-        open(db, settings, token_key, record.id, now).await?;
-    }
-    let mut view = get(db, settings, record.id).await?;
-    view.notes = valid.notes.into_iter().map(Note::new).collect();
-    view.notes.extend(
-        crate::mail::pace::round_warnings(db, settings, record.id, valid.opens_at, valid.closes_at)
-            .await?
-            .into_iter()
-            .map(Note::new),
-    );
-    Ok(view)
+    Ok(Written {
+        id: record.id,
+        opens_at: valid.opens_at,
+        closes_at: valid.closes_at,
+        notes: valid.notes,
+    })
 }
 
-/// Changes a round that has not opened yet.
-pub async fn update(
+/// Changes a round that has not opened yet, in one transaction.
+pub async fn edit(
     db: &DatabaseConnection,
     settings: &Settings,
-    token_key: &[u8],
     id: i32,
     draft: &RoundDraft,
     now: DateTime<Utc>,
-) -> AppResult<RoundView> {
+) -> AppResult<Written> {
     let txn = db::begin_write(db).await?;
     let existing = find_locked(&txn, id).await?;
     if existing.state != RoundState::Scheduled {
@@ -318,12 +318,12 @@ pub async fn update(
         .await?;
     write_details(&txn, id, &valid).await?;
     txn.commit().await?;
-    if valid.opens_at <= now {
-        open(db, settings, token_key, id, now).await?;
-    }
-    let mut view = get(db, settings, id).await?;
-    view.notes = valid.notes.into_iter().map(Note::new).collect();
-    Ok(view)
+    Ok(Written {
+        id,
+        opens_at: valid.opens_at,
+        closes_at: valid.closes_at,
+        notes: valid.notes,
+    })
 }
 
 /// A round a schedule plans for one of its periods.
@@ -466,134 +466,58 @@ async fn transition(
     Ok(update.exec(txn).await?.rows_affected == 1)
 }
 
-/// Opens a scheduled round: one invitation per active employee in the target, each with the
-/// department the employee is in now and a token hash. `false` if it was not scheduled.
-pub async fn open(
-    db: &DatabaseConnection,
-    settings: &Settings,
-    token_key: &[u8],
+/// Marks a scheduled round open and says which departments it invites: `None` if it was not
+/// scheduled (another instance opened or cancelled it first), else the departments of its
+/// target (`None` inside: every department).
+pub async fn mark_open(
+    txn: &impl ConnectionTrait,
     id: i32,
-    now: DateTime<Utc>,
-) -> AppResult<bool> {
-    let txn = db::begin_write(db).await?;
-    if !transition(&txn, id, RoundState::Scheduled, RoundState::Open, None).await? {
-        return Ok(false);
+) -> AppResult<Option<(Vec<department::Model>, Option<HashSet<i32>>)>> {
+    if !transition(txn, id, RoundState::Scheduled, RoundState::Open, None).await? {
+        return Ok(None);
     }
     let roots: Vec<i32> = round_department::Entity::find()
         .filter(round_department::Column::RoundId.eq(id))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|row| row.department_id)
         .collect();
-    let all_departments = departments::all(&txn).await?;
-    crate::org::round_tree::freeze(&txn, id, &all_departments).await?;
-    let mut query = employee::Entity::find()
-        .select_only()
-        .column(employee::Column::Id)
-        .column(employee::Column::DepartmentId)
-        .filter(employee::Column::Active.eq(true));
-    if let Some(ids) = target_departments(&all_departments, &roots) {
-        query = query.filter(employee::Column::DepartmentId.is_in(ids));
-    }
-    let invitees: Vec<(i32, i32)> = query.into_tuple().all(&txn).await?;
-    // 8 columns per row: well below every database's limit of bound parameters per statement.
-    for chunk in invitees.chunks(2_000) {
-        invitation::Entity::insert_many(chunk.iter().map(|(employee_id, department_id)| {
-            let invitation_id = uuid::Uuid::new_v4().to_string();
-            let token_hash = invite::token_hash(&invite::token(token_key, id, &invitation_id));
-            invitation::ActiveModel {
-                id: Set(invitation_id),
-                round_id: Set(id),
-                employee_id: Set(*employee_id),
-                department_id: Set(*department_id),
-                token_hash: Set(Some(token_hash)),
-                sent_at: Set(None),
-                reminders_sent: Set(0),
-                answered: Set(false),
-            }
-        }))
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    // The invitation mails are queued in the same transaction: a round is never open without
-    // its mail, and never mails for a round that did not open.
-    mail::outbox::enqueue_invitations(&txn, settings, id, now).await?;
-    txn.commit().await?;
-    tracing::info!(round = id, invited = invitees.len(), at = %now, "round opened");
-    Ok(true)
+    let all_departments = departments::all(txn).await?;
+    let target = target_departments(&all_departments, &roots);
+    Ok(Some((all_departments, target)))
 }
 
-/// Closes an open round (on time, or early by HR) and erases its token hashes: its links then
-/// lead to the "closed" page.
-pub async fn close(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppResult<bool> {
-    let txn = db::begin_write(db).await?;
-    let existing = find_locked(&txn, id).await?;
+/// Marks an open round closed at `now`; `false` when it was closed or cancelled meanwhile. A
+/// round that has not opened cannot be closed.
+pub async fn mark_closed(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let existing = find_locked(txn, id).await?;
     if existing.state == RoundState::Scheduled {
         return Err(AppError::Conflict(
             Problem::new("problem_round_close_not_open").arg("id", id),
         ));
     }
-    if !transition(
-        &txn,
+    transition(
+        txn,
         id,
         RoundState::Open,
         RoundState::Closed,
         Some((round::Column::ClosedAt, now)),
     )
-    .await?
-    {
-        return Ok(false);
-    }
-    erase_token_hashes(&txn, id).await?;
-    // After the hashes are gone no submission can arrive: the aggregates are final.
-    crate::report::aggregate::write_at_close(&txn, id).await?;
-    // The leadership digest is queued with the close: one per viewer, composed at send time.
-    mail::digest::enqueue_digests(&txn, id, now).await?;
-    // Last, once the aggregates hold participation: the responses are rewritten once more and
-    // the invitations, the one record of who answered, are deleted.
-    crate::answer::unlink::at_close(&txn, id).await?;
-    txn.commit().await?;
-    tracing::info!(round = id, "round closed");
-    if let Err(err) = crate::answer::unlink::vacuum(db).await {
-        // The old row versions are invisible to every query already; the next autovacuum
-        // removes them from the pages.
-        tracing::warn!(round = id, error = %err, "vacuum after the close failed");
-    }
-    Ok(true)
+    .await
 }
 
-/// Ends the links of a round: token hashes erased, and the reminder mails deleted, since each
-/// of them would tell a database reader who had not answered at the time.
-async fn erase_token_hashes(txn: &impl ConnectionTrait, round_id: i32) -> AppResult<()> {
-    mail::outbox::forget_reminders(txn, round_id).await?;
-    invitation::Entity::update_many()
-        .col_expr(
-            invitation::Column::TokenHash,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(invitation::Column::RoundId.eq(round_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Cancelled {
-    pub id: i32,
-    pub responses_deleted: u64,
-}
-
-/// Cancels a scheduled or open round. An open round's responses are deleted with it (a
-/// cancelled round is never reported), so HR must confirm with their number.
-pub async fn cancel(
-    db: &DatabaseConnection,
+/// Marks a scheduled or open round cancelled at `now`; a closed or cancelled one cannot be.
+pub async fn mark_cancelled(
+    txn: &impl ConnectionTrait,
     id: i32,
-    confirm_responses: Option<u64>,
     now: DateTime<Utc>,
-) -> AppResult<Cancelled> {
-    let txn = db::begin_write(db).await?;
-    let existing = find_locked(&txn, id).await?;
+) -> AppResult<()> {
+    let existing = find_locked(txn, id).await?;
     let state = existing.state;
     match state {
         RoundState::Closed | RoundState::Cancelled => {
@@ -606,7 +530,7 @@ pub async fn cancel(
         RoundState::Scheduled | RoundState::Open => {}
     }
     if !transition(
-        &txn,
+        txn,
         id,
         state,
         RoundState::Cancelled,
@@ -618,32 +542,13 @@ pub async fn cancel(
             Problem::new("problem_round_changed").arg("id", id),
         ));
     }
-    // The links end before the responses are counted: erasing the hashes waits for a batch of
-    // submissions that holds its invitations (PostgreSQL), and no batch can claim one after it.
-    // Counted first, a batch committing in between would leave responses in a cancelled round.
-    erase_token_hashes(&txn, id).await?;
-    let responses = response::Entity::find()
-        .filter(response::Column::RoundId.eq(id))
-        .count(&txn)
-        .await?;
-    if responses > 0 && confirm_responses != Some(responses) {
-        return Err(AppError::Conflict(
-            Problem::new("problem_round_cancel_confirm")
-                .arg("id", id)
-                .arg("responses", responses),
-        ));
-    }
-    // Answers go with their responses (ON DELETE CASCADE).
-    response::Entity::delete_many()
-        .filter(response::Column::RoundId.eq(id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    tracing::info!(round = id, responses_deleted = responses, "round cancelled");
-    Ok(Cancelled {
-        id,
-        responses_deleted: responses,
-    })
+    Ok(())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Cancelled {
+    pub id: i32,
+    pub responses_deleted: u64,
 }
 
 /// The number `cancel` asks HR to confirm: the responses a cancel would delete.
@@ -793,24 +698,26 @@ async fn views(
         .collect())
 }
 
-/// Cancels a scheduled round whose whole period passed while no scheduler ran: opening it now
-/// would invite people to a round that is already over. `false` if it is still worth opening.
-pub async fn missed(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> AppResult<bool> {
-    let txn = db::begin_write(db).await?;
-    let existing = find(&txn, id).await?;
+/// Marks a scheduled round cancelled whose whole period passed while no scheduler ran: opening
+/// it now would invite people to a round that is already over. `false` if it is still worth
+/// opening (or no longer scheduled).
+pub async fn mark_missed(
+    txn: &impl ConnectionTrait,
+    id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let existing = find(txn, id).await?;
     if existing.closes_at > now {
         return Ok(false);
     }
-    let changed = transition(
-        &txn,
+    transition(
+        txn,
         id,
         RoundState::Scheduled,
         RoundState::Cancelled,
         Some((round::Column::CancelledAt, now)),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(changed)
+    .await
 }
 
 /// Rounds whose time has come, for the scheduler: scheduled ones due to open and open ones due

@@ -30,6 +30,18 @@ impl Page {
         })
     }
 
+    pub fn into_html(self) -> String {
+        self.html
+    }
+
+    /// A page rendered elsewhere (the survey's prepared blank form).
+    pub fn from_html(html: String) -> Page {
+        Page {
+            status: Status::Ok,
+            html,
+        }
+    }
+
     pub fn with_status(mut self, status: Status) -> Page {
         self.status = status;
         self

@@ -4,6 +4,7 @@
 //! below), in the language asked for.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rocket::data::{Data, FromData, Outcome as DataOutcome, ToByteUnit};
@@ -21,9 +22,9 @@ use super::csrf::{CsrfToken, FIELD as CSRF_FIELD};
 use super::page::Page;
 use super::request::app;
 use crate::answer::form::{self, FormView, Problem};
+use crate::answer::intake::{Received, Shown};
 use crate::answer::limits::SurveyLimits;
-use crate::answer::link::{self, LinkState, OpenRound, OpenRounds};
-use crate::answer::writer::{self, Outcome as Written, Submission, Writer};
+use crate::answer::link::{self, LinkState, OpenRound};
 use crate::app::App;
 use crate::i18n::Locale;
 use crate::invite;
@@ -33,11 +34,15 @@ use crate::templates::Templates;
 /// below 24 KiB even in a four-byte script.
 const BODY_LIMIT_KIB: u64 = 32;
 
-/// What the survey pages share: the writer, the limits, the open rounds.
+mod blank_form;
+
+use blank_form::BlankForms;
+
+/// What only this door keeps: how often a client and a link may be used, and the blank forms
+/// rendered once per round and language.
 pub struct Survey {
-    pub writer: Writer,
     limits: SurveyLimits,
-    rounds: OpenRounds,
+    forms: BlankForms,
 }
 
 /// Routes and state of the employee-facing pages.
@@ -47,14 +52,12 @@ pub fn stage() -> AdHoc {
             .state::<App>()
             .expect("the App is managed before the survey stage")
             .clone();
-        let writer_db = writer::connect(&app.db, &app.settings.database_url).await;
         let survey = Survey {
-            writer: Writer::start(writer_db, app.settings.anonymity_threshold),
             limits: SurveyLimits::new(
                 app.settings.rate_limit_token_per_minute,
                 app.settings.rate_limit_survey_per_minute,
             ),
-            rounds: OpenRounds::default(),
+            forms: BlankForms::default(),
         };
         rocket
             .manage(survey)
@@ -157,11 +160,10 @@ fn settled_page(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn form_page(
     templates: &Templates,
     token: &str,
-    csrf: &CsrfToken,
+    csrf: &str,
     round: &OpenRound,
     locale: Locale,
     kept: &HashMap<String, String>,
@@ -174,11 +176,48 @@ fn form_page(
         locale,
         json!({
             "token": token,
-            "csrf": csrf.0,
+            "csrf": csrf,
             "title": round.title,
             "form": view,
         }),
     )
+}
+
+/// The form as a link shows it before anything is filled in: from the round's prepared page
+/// when it can be (`blank_form`), else rendered.
+fn blank_form_page(
+    templates: &Templates,
+    forms: &BlankForms,
+    token: &str,
+    csrf: &str,
+    round: &Arc<OpenRound>,
+    locale: Locale,
+) -> Result<Page, Status> {
+    let none = HashMap::new();
+    let prepared = forms.get(round, locale, |token, csrf| {
+        form_page(
+            templates,
+            token,
+            csrf,
+            round,
+            locale,
+            &none,
+            &HashMap::new(),
+        )
+        .map(Page::into_html)
+    })?;
+    match prepared.and_then(|prepared| prepared.fill(token, csrf)) {
+        Some(html) => Ok(Page::from_html(html)),
+        None => form_page(
+            templates,
+            token,
+            csrf,
+            round,
+            locale,
+            &none,
+            &HashMap::new(),
+        ),
+    }
 }
 
 #[get("/s/<token>?<lang>&<q>&<v>")]
@@ -194,13 +233,15 @@ async fn show(
     survey: &State<Survey>,
     templates: &State<Templates>,
 ) -> Result<Page, Status> {
-    let state = link::lookup(&app.db, token, Utc::now())
+    let shown = app
+        .intake
+        .show(&app.db, token, Utc::now())
         .await
         .map_err(internal)?;
-    let LinkState::Open(open) = &state else {
-        return settled_page(templates, app, &state, lang, false);
+    let (open, round) = match shown {
+        Shown::Form(open, round) => (open, round),
+        Shown::Settled(state) => return settled_page(templates, app, &state, lang, false),
     };
-    let round = survey.rounds.get(&app.db, open).await.map_err(internal)?;
     let kept = match (q, v) {
         (Some(key), Some(value)) => form::preselect(&round.items, key, value)
             .into_iter()
@@ -208,10 +249,13 @@ async fn show(
         _ => HashMap::new(),
     };
     let locale = locale(lang, open.locale, app.settings.default_locale);
+    if kept.is_empty() {
+        return blank_form_page(templates, &survey.forms, token, &csrf.0, &round, locale);
+    }
     form_page(
         templates,
         token,
-        &csrf,
+        &csrf.0,
         &round,
         locale,
         &kept,
@@ -225,94 +269,54 @@ enum Reply {
     Redirect(Box<Redirect>),
 }
 
-/// A submission. To a round known to be open it goes to the writer without a read of its own:
-/// the writer's claim decides whether the token is real and unanswered, and only a refused or
-/// invalid submission costs a lookup (to show the right page, and the form only to a real
-/// invitation).
+/// A submission; `answer::intake` decides what becomes of it.
 #[post("/s/<token>", data = "<posted>")]
-#[allow(clippy::too_many_arguments)]
 async fn submit(
     token: &str,
     _gate: Gate,
     csrf: CsrfToken,
     posted: Posted,
     app: &State<App>,
-    survey: &State<Survey>,
     templates: &State<Templates>,
 ) -> Result<Reply, Status> {
     let asked = posted.value("lang").map(str::to_owned);
     let asked = asked.as_deref();
     let default = app.settings.default_locale;
-    let recent = invite::round_of(token).and_then(|id| survey.rounds.recent(id, Utc::now()));
-    let (round, mut state) = match recent {
-        Some(round) => (round, None),
-        None => {
-            let state = link::lookup(&app.db, token, Utc::now())
-                .await
-                .map_err(internal)?;
-            let LinkState::Open(open) = &state else {
-                return settled_page(templates, app, &state, asked, true).map(Reply::Page);
-            };
-            let round = survey.rounds.get(&app.db, open).await.map_err(internal)?;
-            (round, Some(state))
+    let received = app
+        .intake
+        .receive(&app.db, token, &posted.fields, Utc::now())
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "a survey submission was not stored");
+            Status::InternalServerError
+        })?;
+    match received {
+        Received::Stored { employee_locale } => {
+            let locale = locale(asked, employee_locale, default);
+            // After-POST-redirect: a reload shows the thank-you page instead of posting again.
+            Ok(Reply::Redirect(Box::new(Redirect::to(format!(
+                "/s/{token}?lang={locale}"
+            )))))
         }
-    };
-    let answers = match form::validate(&round.items, &posted.fields) {
-        Ok(answers) => answers,
-        Err(rejected) => {
-            let state = match state.take() {
-                Some(state) => state,
-                None => link::lookup(&app.db, token, Utc::now())
-                    .await
-                    .map_err(internal)?,
-            };
-            let LinkState::Open(open) = &state else {
-                return settled_page(templates, app, &state, asked, true).map(Reply::Page);
-            };
-            let locale = locale(asked, open.locale, default);
+        Received::Rejected {
+            link,
+            round,
+            rejected,
+        } => {
+            let locale = locale(asked, link.locale, default);
             let page = form_page(
                 templates,
                 token,
-                &csrf,
+                &csrf.0,
                 &round,
                 locale,
                 &rejected.kept,
                 &rejected.problems,
             )?;
-            return Ok(Reply::Page(page.with_status(Status::UnprocessableEntity)));
+            Ok(Reply::Page(page.with_status(Status::UnprocessableEntity)))
         }
-    };
-    let employee_locale = match &state {
-        Some(LinkState::Open(open)) => open.locale,
-        _ => None,
-    };
-    let locale = locale(asked, employee_locale, default);
-    let submission = Submission {
-        token_hash: invite::token_hash(token),
-        answers,
-    };
-    match survey.writer.submit(submission).await {
-        // After-POST-redirect: a reload shows the thank-you page instead of posting again.
-        Ok(Written::Stored) => Ok(Reply::Redirect(Box::new(Redirect::to(format!(
-            "/s/{token}?lang={locale}"
-        ))))),
-        Ok(Written::NotStored) => {
-            // Answered meanwhile (perhaps by a racing request), closed, or no such token.
-            let state = link::lookup(&app.db, token, Utc::now())
-                .await
-                .map_err(internal)?;
-            let state = match state {
-                // Still open after a refusal: the round reached its closing time in between.
-                LinkState::Open(open) => LinkState::Closed {
-                    closed_at: open.closes_at,
-                },
-                other => other,
-            };
-            settled_page(templates, app, &state, Some(locale.as_str()), true).map(Reply::Page)
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "a survey submission was not stored");
-            Err(Status::InternalServerError)
+        Received::Settled(state) => {
+            settled_page(templates, app, &state, asked, true).map(Reply::Page)
         }
     }
 }
@@ -447,5 +451,67 @@ impl<'r> FromData<'r> for Posted {
             return DataOutcome::Error((Status::Forbidden, PostError::Csrf));
         }
         DataOutcome::Success(posted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::form::Item;
+    use crate::vocab::{Pillar, Scale};
+
+    fn round() -> Arc<OpenRound> {
+        let item = |id: i32, key: &str, pillar, scale, text: &str| Item {
+            question_id: id,
+            key: key.to_owned(),
+            pillar,
+            scale,
+            text_de: format!("{text} <&> „de“"),
+            text_en: format!("{text} <&> \"en\""),
+        };
+        Arc::new(OpenRound {
+            id: 7,
+            title: "Puls <März> & \"Q1\"".to_owned(),
+            closes_at: Utc::now(),
+            items: vec![
+                item(1, "cf_a", Some(Pillar::EACH[0]), Scale::Likert5, "Kunden"),
+                item(2, "cf_b", Some(Pillar::EACH[1]), Scale::Likert5, "Führung"),
+                item(3, "nps", None, Scale::Nps11, "Empfehlung"),
+                item(4, "comment", None, Scale::Text, "Kommentar"),
+            ],
+        })
+    }
+
+    #[test]
+    fn the_prepared_blank_form_is_the_rendered_one_for_every_link_and_language() {
+        let templates = Templates::load();
+        let forms = BlankForms::default();
+        let round = round();
+        for locale in [Locale::De, Locale::En] {
+            for (token, csrf) in [("7-AAAA_bbb-9", "Q1c2RmZw"), ("7-zzzz-YY_0", "x-y_z")] {
+                let none = HashMap::new();
+                let rendered = form_page(
+                    &templates,
+                    token,
+                    csrf,
+                    &round,
+                    locale,
+                    &none,
+                    &HashMap::new(),
+                )
+                .unwrap()
+                .into_html();
+                let prepared = blank_form_page(&templates, &forms, token, csrf, &round, locale)
+                    .unwrap()
+                    .into_html();
+                assert_eq!(prepared, rendered);
+                assert!(prepared.contains(&format!("action=\"/s/{token}\"")));
+            }
+        }
+        // A value that would need escaping is rendered, never pasted in.
+        let odd = blank_form_page(&templates, &forms, "7-a", "<b>", &round, Locale::De)
+            .unwrap()
+            .into_html();
+        assert!(odd.contains("value=\"&lt;b&gt;\""), "{odd}");
     }
 }

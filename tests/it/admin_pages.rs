@@ -180,10 +180,8 @@ fn row(html: &str, header: &str) -> Option<String> {
 async fn every_admin_page_is_for_hr_only() {
     let t = TestApp::spawn().await;
     seed_org(&t.app.db, &["Vertrieb", "Vertrieb / Innendienst"], 3).await;
-    let view = kundenpuls::survey::round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
+    let view = kundenpuls::lifecycle::create(
+        &t.app,
         &kundenpuls::survey::round::RoundDraft {
             title: "Puls Juni".into(),
             opens_at: local(Duration::days(2)).replace('T', " "),

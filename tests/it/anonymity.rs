@@ -12,6 +12,7 @@ use kundenpuls::auth::api_token;
 use kundenpuls::entities::{employee, invitation, question};
 use kundenpuls::i18n::Locale;
 use kundenpuls::invite;
+use kundenpuls::lifecycle;
 use kundenpuls::org::import::{ImportOptions, ignore_progress, import_employees};
 use kundenpuls::report::query::{self, Reader};
 use kundenpuls::report::stats::Shown;
@@ -244,15 +245,11 @@ async fn open_round(t: &TestApp) -> (i32, Vec<invitation::Model>, Vec<question::
     let app = &t.app;
     let now = Utc::now();
     let draft = company_draft(t, "Dezember");
-    let id = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
+    let id = lifecycle::create(app, &draft, now)
         .await
         .expect("round created")
         .id;
-    assert!(
-        round::open(&app.db, &app.settings, &app.secrets.token_key, id, now)
-            .await
-            .unwrap()
-    );
+    assert!(lifecycle::open(app, id, now).await.unwrap());
     let invitations = invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(id))
         .order_by_asc(invitation::Column::Id)
@@ -419,7 +416,7 @@ async fn no_plain_query_links_a_response_to_its_invitation() {
     assert_ne!(order, (1..=order.len()).collect::<Vec<_>>());
 
     // At close every response is rewritten once more and the invitations go.
-    assert!(round::close(&t.app.db, round, Utc::now()).await.unwrap());
+    assert!(lifecycle::close(&t.app, round, Utc::now()).await.unwrap());
     let left = invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(round))
         .count(&t.app.db)
@@ -586,7 +583,7 @@ async fn a_scoped_viewer_sees_nothing_of_another_department_on_any_route() {
         questions: None,
         pulse_size: None,
     };
-    let foreign = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
+    let foreign = lifecycle::create(app, &draft, now)
         .await
         .expect("round created")
         .id;

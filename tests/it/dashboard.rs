@@ -10,7 +10,8 @@ use chrono::{Duration, Utc};
 use kundenpuls::auth::staff;
 use kundenpuls::entities::invitation;
 use kundenpuls::i18n::{Locale, text};
-use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::lifecycle;
+use kundenpuls::survey::round::RoundDraft;
 use kundenpuls::vocab::Role;
 use rocket::http::{Header, Status};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -409,11 +410,11 @@ async fn open_round(t: &TestApp, answered: usize) -> i32 {
         questions: None,
         pulse_size: None,
     };
-    let view = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
+    let view = lifecycle::create(app, &draft, now)
         .await
         .expect("round created");
     assert!(
-        round::open(&app.db, &app.settings, &app.secrets.token_key, view.id, now)
+        lifecycle::open(app, view.id, now)
             .await
             .expect("round opens")
     );

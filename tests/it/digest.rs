@@ -10,13 +10,13 @@ use kundenpuls::auth::staff;
 use kundenpuls::entities::{outbox_mail, staff_user};
 use kundenpuls::i18n::{self, Locale};
 use kundenpuls::i18n::{number, percent, signed};
+use kundenpuls::lifecycle;
 use kundenpuls::mail::digest;
 use kundenpuls::mail::outbox;
 use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
 use kundenpuls::report::query::{self, Reader};
 use kundenpuls::report::results::GroupReport;
-use kundenpuls::survey::round;
 use kundenpuls::vocab::Pillar;
 use kundenpuls::vocab::Role;
 use rocket::figment::value::Value;
@@ -384,7 +384,7 @@ async fn every_viewer_gets_one_digest_of_their_scope_in_their_language_with_the_
     assert!(rows.iter().all(|r| r.invitation_id.is_none()));
 
     // Closing again changes nothing, and queueing again adds nothing.
-    assert!(!round::close(&t.app.db, october, Utc::now()).await.unwrap());
+    assert!(!lifecycle::close(&t.app, october, Utc::now()).await.unwrap());
     assert_eq!(
         digest::enqueue_digests(&t.app.db, october, Utc::now())
             .await

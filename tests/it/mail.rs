@@ -6,11 +6,12 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
 use kundenpuls::entities::{employee, invitation, outbox_mail};
+use kundenpuls::lifecycle;
 use kundenpuls::mail::outbox;
 use kundenpuls::mail::transport::Transport;
 use kundenpuls::mail::worker::Mailer;
 use kundenpuls::scheduler;
-use kundenpuls::survey::round::{self, RoundDraft, RoundView};
+use kundenpuls::survey::round::{RoundDraft, RoundView};
 use rocket::figment::value::Value;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -73,15 +74,9 @@ pub(crate) async fn open_round(t: &TestApp, days: i64) -> RoundView {
         closes_at: local(Duration::days(days)),
         ..RoundDraft::default()
     };
-    round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
-        &draft,
-        Utc::now(),
-    )
-    .await
-    .expect("round opens")
+    lifecycle::create(&t.app, &draft, Utc::now())
+        .await
+        .expect("round opens")
 }
 
 #[rocket::async_test]
@@ -210,7 +205,7 @@ async fn reminders_go_only_to_those_who_have_not_answered_and_never_after_the_cl
     }
 
     // The round closes before the second reminder: nothing more goes out.
-    round::close(&t.app.db, view.id, first_reminder + Duration::hours(1))
+    lifecycle::close(&t.app, view.id, first_reminder + Duration::hours(1))
         .await
         .unwrap();
     let late = view.reminders.last().copied().unwrap() + Duration::minutes(1);
@@ -456,15 +451,12 @@ async fn a_round_opened_while_the_worker_runs_mails_everyone_once() {
         closes_at: local(Duration::days(14)),
         ..RoundDraft::default()
     };
-    let (db, settings, key) = (&t.app.db, &t.app.settings, &t.app.secrets.token_key);
-    let planned = round::create(db, settings, key, &draft, Utc::now())
-        .await
-        .unwrap();
+    let planned = lifecycle::create(&t.app, &draft, Utc::now()).await.unwrap();
     let worker = mailer(&t);
     let now = Utc::now();
     let opened = std::sync::atomic::AtomicBool::new(false);
     let opening = async {
-        let done = round::open(db, settings, key, planned.id, now).await;
+        let done = lifecycle::open(&t.app, planned.id, now).await;
         opened.store(true, std::sync::atomic::Ordering::SeqCst);
         done
     };
@@ -485,7 +477,7 @@ async fn a_round_opened_while_the_worker_runs_mails_everyone_once() {
 
     let invitations = invitation::Entity::find()
         .filter(invitation::Column::RoundId.eq(planned.id))
-        .all(db)
+        .all(&t.app.db)
         .await
         .unwrap();
     assert_eq!(invitations.len(), 1_200);
@@ -499,7 +491,7 @@ async fn a_round_opened_while_the_worker_runs_mails_everyone_once() {
     assert!(per_id.values().all(|n| *n == 1), "none twice");
     let cancelled = outbox_mail::Entity::find()
         .filter(outbox_mail::Column::State.eq(kundenpuls::vocab::MailState::Cancelled))
-        .all(db)
+        .all(&t.app.db)
         .await
         .unwrap();
     assert!(cancelled.is_empty(), "{:?}", cancelled.first());

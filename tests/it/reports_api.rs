@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use kundenpuls::auth::api_token;
 use kundenpuls::entities::employee;
-use kundenpuls::survey::round;
+use kundenpuls::lifecycle;
 use kundenpuls::vocab::Role;
 use rocket::http::Status;
 use rocket::local::asynchronous::LocalResponse;
@@ -325,10 +325,7 @@ async fn a_round_that_has_not_closed_has_its_state_and_no_groups() {
     let app = &t.app;
     let now = Utc::now();
     let draft = company_draft(&t, "November");
-    let id = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
-        .await
-        .unwrap()
-        .id;
+    let id = lifecycle::create(app, &draft, now).await.unwrap().id;
     let token = t.token(Role::Admin).await;
     let uri = format!("/api/v1/rounds/{id}/results");
 
@@ -337,11 +334,7 @@ async fn a_round_that_has_not_closed_has_its_state_and_no_groups() {
     assert_eq!(scheduled["state"], "scheduled");
     assert_eq!(scheduled["groups"], serde_json::json!([]));
 
-    assert!(
-        round::open(&app.db, &app.settings, &app.secrets.token_key, id, now)
-            .await
-            .unwrap()
-    );
+    assert!(lifecycle::open(app, id, now).await.unwrap());
     let (status, _, open) = get(&t, &uri, &token).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(open["state"], "open");

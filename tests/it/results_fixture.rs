@@ -4,7 +4,8 @@
 
 use chrono::{Duration, Utc};
 use kundenpuls::entities::{answer, invitation, question, response};
-use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::lifecycle;
+use kundenpuls::survey::round::RoundDraft;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::TestApp;
@@ -74,15 +75,11 @@ pub async fn closed_round(
     let app = &t.app;
     let now = Utc::now();
     let draft = company_draft(t, title);
-    let view = round::create(&app.db, &app.settings, &app.secrets.token_key, &draft, now)
+    let view = lifecycle::create(app, &draft, now)
         .await
         .expect("round created");
     let id = view.id;
-    assert!(
-        round::open(&app.db, &app.settings, &app.secrets.token_key, id, now)
-            .await
-            .expect("round opens")
-    );
+    assert!(lifecycle::open(app, id, now).await.expect("round opens"));
     // Rounds run one after another in time: trends order by the opening.
     let opened = now - Duration::weeks(weeks_ago);
     kundenpuls::entities::round::Entity::update_many()
@@ -152,7 +149,7 @@ pub async fn closed_round(
         }
     }
     assert!(
-        round::close(&app.db, id, now).await.expect("round closes"),
+        lifecycle::close(app, id, now).await.expect("round closes"),
         "round {id} closed"
     );
     id

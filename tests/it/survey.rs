@@ -13,10 +13,10 @@ use kundenpuls::config::Settings;
 use kundenpuls::entities::round as round_entity;
 use kundenpuls::entities::{answer, employee, invitation, response};
 use kundenpuls::invite;
-use kundenpuls::survey::round::{self, RoundDraft};
+use kundenpuls::lifecycle;
+use kundenpuls::survey::round::RoundDraft;
 use kundenpuls::vocab::Scale;
 use kundenpuls::web;
-use kundenpuls::web::survey::Survey;
 use rocket::figment::value::Value;
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::LocalResponse;
@@ -34,10 +34,8 @@ const ORG: &[&str] = &["Vertrieb", "Vertrieb / Innendienst", "Technik"];
 /// An open round over the seeded organisation, opened at once.
 pub(crate) async fn open_round(t: &TestApp) -> i32 {
     let now = Utc::now();
-    let created = round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
+    let created = lifecycle::create(
+        &t.app,
         &RoundDraft {
             title: "Puls <März>".to_owned(),
             opens_at: (now - Duration::hours(1)).to_rfc3339(),
@@ -503,7 +501,7 @@ async fn twenty_parallel_submissions_of_one_link_store_one_response() {
         answer::Entity::find().count(&t.app.db).await.unwrap(),
         items.len() as u64
     );
-    let stats = t.client.rocket().state::<Survey>().unwrap().writer.stats();
+    let stats = t.app.intake.writer.stats();
     // Posts that arrive after the winner's commit are turned away before the writer.
     assert!((1..=20).contains(&stats.submissions), "{stats:?}");
     eprintln!(
@@ -542,10 +540,8 @@ async fn twenty_parallel_submissions_over_tcp_store_one_response() {
         .unwrap();
     seed_org(&app.db, ORG, 1).await;
     let now = Utc::now();
-    let round_id = round::create(
-        &app.db,
-        &app.settings,
-        &app.secrets.token_key,
+    let round_id = lifecycle::create(
+        &app,
         &RoundDraft {
             title: "TCP".to_owned(),
             opens_at: (now - Duration::hours(1)).to_rfc3339(),
@@ -723,7 +719,11 @@ async fn after_closing_the_link_shows_the_closing_date_and_takes_no_answers() {
     let (_, html) = get_form(&t, &link).await;
     let csrf = csrf_in(&html);
 
-    assert!(round::close(&t.app.db, round_id, Utc::now()).await.unwrap());
+    assert!(
+        lifecycle::close(&t.app, round_id, Utc::now())
+            .await
+            .unwrap()
+    );
     let late = post(&t, &link, body(&csrf, &complete(&items))).await;
     assert_eq!(late.status(), Status::Gone);
     let html = late.into_string().await.unwrap();
@@ -752,7 +752,7 @@ async fn a_cancelled_rounds_link_says_so() {
     let (_, html) = get_form(&t, &link).await;
     let csrf = csrf_in(&html);
 
-    round::cancel(&t.app.db, round_id, None, Utc::now())
+    lifecycle::cancel(&t.app, round_id, None, Utc::now())
         .await
         .unwrap();
     let (status, html) = get_form(&t, &link).await;
@@ -768,10 +768,8 @@ async fn unknown_links_get_one_and_the_same_404_page() {
     let t = TestApp::spawn().await;
     seed_org(&t.app.db, ORG, 1).await;
     let round_id = open_round(&t).await;
-    let scheduled = round::create(
-        &t.app.db,
-        &t.app.settings,
-        &t.app.secrets.token_key,
+    let scheduled = lifecycle::create(
+        &t.app,
         &RoundDraft {
             title: "Später".to_owned(),
             opens_at: (Utc::now() + Duration::days(1)).to_rfc3339(),

@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
+use crate::lifecycle;
 use crate::local_time::format_local;
 use crate::org::department;
 use crate::problem::Note;
@@ -205,14 +206,7 @@ pub async fn create(
     let error = match form.draft() {
         Err(key) => i18n::text(principal.locale, key).to_owned(),
         Ok(draft) => {
-            let created = round::create(
-                &app.db,
-                &app.settings,
-                &app.secrets.token_key,
-                &draft,
-                Utc::now(),
-            )
-            .await;
+            let created = lifecycle::create(app, &draft, Utc::now()).await;
             match created {
                 Ok(view) => {
                     tracing::info!(round = view.id, "round created from the admin form");
@@ -371,15 +365,7 @@ pub async fn update(
     let error = match form.draft() {
         Err(key) => i18n::text(principal.locale, key).to_owned(),
         Ok(draft) => {
-            let updated = round::update(
-                &app.db,
-                &app.settings,
-                &app.secrets.token_key,
-                id,
-                &draft,
-                Utc::now(),
-            )
-            .await;
+            let updated = lifecycle::update(app, id, &draft, Utc::now()).await;
             match updated {
                 Ok(view) => {
                     let notes = said(principal.locale, &view.notes);
@@ -406,7 +392,7 @@ pub async fn close(
 ) -> AppResult<Flash<Redirect>> {
     let CsrfForm(NoFields) = form;
     // `false`: it closed meanwhile (on time, or a second click); the page shows its state.
-    let kind = if round::close(&app.db, id, Utc::now()).await? {
+    let kind = if lifecycle::close(app, id, Utc::now()).await? {
         "closed"
     } else {
         "not_open"
@@ -431,7 +417,7 @@ pub async fn cancel(
 ) -> AppResult<Result<Flash<Redirect>, Page>> {
     let principal = admin.0.principal;
     let confirm = form.into_inner().confirm_responses;
-    match round::cancel(&app.db, id, confirm, Utc::now()).await {
+    match lifecycle::cancel(app, id, confirm, Utc::now()).await {
         Ok(cancelled) => Ok(Ok(done(
             id,
             "cancelled",

@@ -10,6 +10,7 @@ use super::error::ApiError;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
 use crate::i18n;
+use crate::lifecycle;
 use crate::mail::outbox::{SendLog, send_log};
 use crate::mail::pace::{MailPace, round_status};
 use crate::report::query::Reader;
@@ -76,14 +77,7 @@ pub async fn create(
     app: &State<App>,
 ) -> AppResult<(Status, Json<RoundView>)> {
     let draft = RoundDraft::from(input.into_inner());
-    let mut view = round::create(
-        &app.db,
-        &app.settings,
-        &app.secrets.token_key,
-        &draft,
-        Utc::now(),
-    )
-    .await?;
+    let mut view = lifecycle::create(app, &draft, Utc::now()).await?;
     i18n::say_notes(language.0, &mut view.notes);
     Ok((Status::Created, Json(view)))
 }
@@ -123,15 +117,7 @@ pub async fn update(
     app: &State<App>,
 ) -> AppResult<Json<RoundView>> {
     let draft = RoundDraft::from(input.into_inner());
-    let mut view = round::update(
-        &app.db,
-        &app.settings,
-        &app.secrets.token_key,
-        id,
-        &draft,
-        Utc::now(),
-    )
-    .await?;
+    let mut view = lifecycle::update(app, id, &draft, Utc::now()).await?;
     i18n::say_notes(language.0, &mut view.notes);
     Ok(Json(view))
 }
@@ -140,7 +126,7 @@ pub async fn update(
 #[utoipa::path(operation_id = "close_round", tag = "rounds", responses((status = 200, body = RoundView), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError), (status = 404, description = "No such round", body = ApiError), (status = 409, description = "Not possible in the round's state", body = ApiError)))]
 #[post("/rounds/<id>/close")]
 pub async fn close(_admin: ApiAdmin, id: i32, app: &State<App>) -> AppResult<Json<RoundView>> {
-    if !round::close(&app.db, id, Utc::now()).await? {
+    if !lifecycle::close(app, id, Utc::now()).await? {
         return Err(AppError::Conflict(
             crate::problem::Problem::new("problem_round_not_open").arg("id", id),
         ));
@@ -180,5 +166,5 @@ pub async fn cancel(
     app: &State<App>,
 ) -> AppResult<Json<Cancelled>> {
     let confirm = input.and_then(|input| input.into_inner().confirm_responses);
-    Ok(Json(round::cancel(&app.db, id, confirm, Utc::now()).await?))
+    Ok(Json(lifecycle::cancel(app, id, confirm, Utc::now()).await?))
 }
