@@ -393,7 +393,7 @@ fn measure_ods(input: &[u8]) -> Result<(), LineError> {
 }
 
 /// A cell as text: whole numbers without `.0` (personnel numbers), dates as ISO dates.
-pub(super) fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
@@ -417,5 +417,125 @@ fn cell_ref_text(cell: &DataRef<'_>) -> String {
         DataRef::Empty => String::new(),
         DataRef::SharedString(text) => (*text).to_owned(),
         other => cell_text(&Data::from(other.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+    use crate::org::import::tests::{lines, parse, reading_of};
+    use crate::org::import::{ImportOptions, ignore_progress, parse_file};
+
+    /// An XLSX file written by rust_xlsxwriter: a first sheet `Deckblatt` with a note, and the
+    /// employees on `Mitarbeitende` starting in row 3 (two empty rows above), with a number and a date
+    /// column and a blank row.
+    fn workbook() -> Vec<u8> {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut book = Workbook::new();
+        let cover = book.add_worksheet().set_name("Deckblatt").expect("name");
+        cover
+            .write_string(0, 0, "Export aus dem HR-System")
+            .expect("cell");
+        let sheet = book
+            .add_worksheet()
+            .set_name("Mitarbeitende")
+            .expect("name");
+        let date = Format::new().set_num_format("dd.mm.yyyy");
+        let header = [
+            "Personalnummer",
+            "E-Mail",
+            "Name",
+            "Abteilung",
+            "Eintritt",
+            "Sprache",
+        ];
+        for (col, text) in header.iter().enumerate() {
+            sheet.write_string(2, col as u16, *text).expect("cell");
+        }
+        let rows = [
+            (17.0, "anna@x.de", "Anna Weiß", "Vertrieb / Süd", "de"),
+            (
+                18.0,
+                "bert@x.de",
+                "Bert Groß",
+                "Geschäftsführung",
+                "Englisch",
+            ),
+            (19.0, "kaputt", "Cem Öztürk", "IT", "de"),
+        ];
+        let mut row = 3;
+        for (number, email, name, department, locale) in rows {
+            if row == 5 {
+                row += 1; // a blank row in between
+            }
+            sheet.write_number(row, 0, number).expect("cell");
+            sheet.write_string(row, 1, email).expect("cell");
+            sheet.write_string(row, 2, name).expect("cell");
+            sheet.write_string(row, 3, department).expect("cell");
+            let day = ExcelDateTime::from_ymd(2020, 3, 1).expect("date");
+            sheet
+                .write_datetime_with_format(row, 4, &day, &date)
+                .expect("cell");
+            sheet.write_string(row, 5, locale).expect("cell");
+            row += 1;
+        }
+        book.save_to_buffer().expect("xlsx")
+    }
+
+    #[test]
+    fn an_xlsx_sheet_is_read_with_excels_row_numbers() {
+        let sheet = ImportOptions {
+            sheet: Some("mitarbeitende".into()),
+            ..ImportOptions::new(Locale::De)
+        };
+        let bytes = workbook();
+        let (parsed, reading) = reading_of(&bytes, &sheet);
+        assert_eq!(reading.format, "xlsx");
+        assert_eq!(reading.sheet.as_deref(), Some("Mitarbeitende"));
+        assert_eq!(reading.encoding, None);
+        assert_eq!(reading.ignored_columns, ["Personalnummer", "Eintritt"]);
+        // Rows 1–2 are empty, the header is row 3 and row 6 is blank: Excel's numbers count.
+        assert_eq!(lines(&parsed.errors), vec![7], "{:?}", parsed.errors);
+        assert!(parsed.errors[0].en().contains("“kaputt”"));
+        assert_eq!(parsed.employees[0].name, "Anna Weiß");
+        assert_eq!(parsed.employees[0].department, "Vertrieb / Süd");
+        assert_eq!(parsed.employees[1].locale, Locale::En);
+        assert_eq!(
+            parsed.employees.iter().map(|e| e.line).collect::<Vec<_>>(),
+            [4, 5]
+        );
+    }
+
+    #[test]
+    fn an_unknown_sheet_and_a_cover_sheet_are_explained() {
+        let missing = ImportOptions {
+            sheet: Some("Tabelle1".into()),
+            ..ImportOptions::new(Locale::De)
+        };
+        let parsed = parse_file(&workbook(), &missing, &ignore_progress);
+        assert_eq!(
+            parsed.errors[0].en(),
+            "The file has no sheet “Tabelle1”; its sheets are \"Deckblatt\", \"Mitarbeitende\"."
+        );
+        // The first sheet is a cover without employees: the header found is named.
+        let parsed = parse(&workbook());
+        assert!(
+            parsed.errors[0]
+                .en()
+                .contains("found \"Export aus dem HR-System\""),
+            "{:?}",
+            parsed.errors
+        );
+    }
+
+    #[test]
+    fn cells_become_text_without_surprises() {
+        use calamine::Data;
+        assert_eq!(cell_text(&Data::Float(4711.0)), "4711");
+        assert_eq!(cell_text(&Data::Float(0.5)), "0.5");
+        assert_eq!(cell_text(&Data::Int(-3)), "-3");
+        assert_eq!(cell_text(&Data::Bool(true)), "true");
+        assert_eq!(cell_text(&Data::Empty), "");
     }
 }
