@@ -51,6 +51,34 @@ struct OneClick {
     href: String,
 }
 
+/// The first question of the round with its one-click answers.
+#[derive(Serialize)]
+struct OneClickQuestion<'a> {
+    text: &'a str,
+    options: Vec<OneClick>,
+    /// What the lowest and the highest answer mean.
+    low: &'static str,
+    high: &'static str,
+}
+
+/// `templates/mail/survey.txt` and `survey.html`.
+#[derive(Serialize)]
+struct SurveyMail<'a> {
+    /// [`Kind::as_str`].
+    kind: &'static str,
+    subject: &'a str,
+    name: &'a str,
+    link: &'a str,
+    closes: &'a str,
+    threshold: u32,
+    privacy_link: String,
+    question: Option<OneClickQuestion<'a>>,
+}
+
+/// `templates/mail/test.txt`: nothing but its texts.
+#[derive(Serialize)]
+struct TestMail {}
+
 pub struct Recipient<'a> {
     pub email: &'a str,
     pub name: &'a str,
@@ -101,28 +129,31 @@ pub fn survey_mail(
                 href: format!("{link}?q={}&v={value}", q.key),
             })
             .collect();
-        serde_json::json!({
-            "text": match locale { Locale::De => &q.text_de, Locale::En => &q.text_en },
-            "options": options,
-            "low": low,
-            "high": high,
-        })
+        OneClickQuestion {
+            text: match locale {
+                Locale::De => &q.text_de,
+                Locale::En => &q.text_en,
+            },
+            options,
+            low,
+            high,
+        }
     });
     let privacy_link = format!(
         "{}/privacy?lang={}",
         settings.base_url.as_str().trim_end_matches('/'),
         locale.as_str()
     );
-    let ctx = serde_json::json!({
-        "kind": kind.as_str(),
-        "subject": subject,
-        "name": recipient.name,
-        "link": link,
-        "closes": round.closes,
-        "threshold": settings.anonymity_threshold,
-        "privacy_link": privacy_link,
-        "question": question,
-    });
+    let ctx = SurveyMail {
+        kind: kind.as_str(),
+        subject: &subject,
+        name: recipient.name,
+        link,
+        closes: &round.closes,
+        threshold: settings.anonymity_threshold,
+        privacy_link,
+        question,
+    };
     let text = templates
         .render("mail/survey.txt", locale, &ctx)
         .map_err(|err| format!("mail/survey.txt: {err}"))?;
@@ -146,7 +177,7 @@ pub fn test_mail(
     message_id: &str,
 ) -> Result<Message, String> {
     let text = templates
-        .render("mail/test.txt", recipient.locale, serde_json::json!({}))
+        .render("mail/test.txt", recipient.locale, TestMail {})
         .map_err(|err| format!("mail/test.txt: {err}"))?;
     Message::builder()
         .from(settings.mail_from.clone())

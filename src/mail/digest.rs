@@ -145,6 +145,19 @@ struct ChartView<'a> {
     width: u32,
 }
 
+/// `templates/mail/digest.txt` and `digest.html`.
+#[derive(Debug, Serialize)]
+struct DigestMail<'a> {
+    subject: &'a str,
+    intro: &'a str,
+    /// Whether the viewer's scope is one of the round's groups; `figures` is empty otherwise.
+    in_round: bool,
+    figures: Vec<Figure>,
+    threshold: u32,
+    link: &'a str,
+    chart: ChartView<'a>,
+}
+
 /// The headline figures of one group, every hidden one as words.
 fn figures(group: &GroupReport, locale: Locale) -> Vec<Figure> {
     let text = |key: &str| i18n::text(locale, key);
@@ -300,19 +313,19 @@ pub async fn compose(
         "{}/dashboard/rounds/{round_id}",
         settings.base_url.as_str().trim_end_matches('/')
     );
-    let ctx = serde_json::json!({
-        "subject": subject,
-        "intro": intro,
-        "in_round": top.is_some(),
-        "figures": top.map(|g| figures(g, locale)).unwrap_or_default(),
-        "threshold": results.anonymity_threshold,
-        "link": link,
-        "chart": ChartView {
+    let ctx = DigestMail {
+        subject: &subject,
+        intro: &intro,
+        in_round: top.is_some(),
+        figures: top.map(|g| figures(g, locale)).unwrap_or_default(),
+        threshold: results.anonymity_threshold,
+        link: &link,
+        chart: ChartView {
             cid: &cid,
             description: &rendered.description,
             width: SHOWN_WIDTH,
         },
-    });
+    };
     let text = match templates.render("mail/digest.txt", locale, &ctx) {
         Ok(text) => text,
         Err(err) => return failed(mail, format!("mail/digest.txt: {err}")),

@@ -3,18 +3,29 @@
 
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
-use rocket::serde::json::json;
 use rocket::{State, get, post};
+use serde::Serialize;
 
 use super::csrf::{CsrfForm, CsrfToken};
 use super::guards::StaffUser;
 use super::page::Page;
 use super::session;
 use crate::app::App;
+use crate::auth::Principal;
 use crate::auth::staff::{self, AccountProblem};
 use crate::error::AppResult;
 use crate::i18n;
 use crate::templates::Templates;
+
+/// `templates/pages/account.html`.
+#[derive(Serialize)]
+struct AccountPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    done: bool,
+    error: Option<&'a str>,
+}
 
 fn render(
     templates: &Templates,
@@ -27,13 +38,13 @@ fn render(
         templates,
         "account",
         user.principal.locale,
-        json!({
-            "user": user.principal,
-            "csrf": csrf.0,
-            "nav": "account",
-            "done": done,
-            "error": error,
-        }),
+        AccountPage {
+            user: &user.principal,
+            csrf: &csrf.0,
+            nav: "account",
+            done,
+            error,
+        },
     )
 }
 

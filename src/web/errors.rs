@@ -3,8 +3,9 @@
 
 use rocket::http::{Header, Status};
 use rocket::response::{self, Redirect, Responder};
-use rocket::serde::json::{Json, json};
+use rocket::serde::json::Json;
 use rocket::{Request, catch};
+use serde::Serialize;
 
 use super::api::error::ApiError;
 use super::page::Page;
@@ -43,6 +44,15 @@ fn locale(req: &Request<'_>) -> Locale {
         .unwrap_or(app(req).settings.default_locale)
 }
 
+/// `templates/pages/error.html`.
+#[derive(Serialize)]
+struct ErrorPage {
+    status: u16,
+    message: String,
+    /// `null`: the layout shows no navigation on an error page.
+    user: (),
+}
+
 fn respond(
     req: &Request<'_>,
     status: Status,
@@ -77,7 +87,11 @@ fn respond(
         templates,
         "error",
         locale,
-        json!({ "status": status.code, "message": message, "user": null }),
+        ErrorPage {
+            status: status.code,
+            message,
+            user: (),
+        },
     )
     .map_err(|_| Status::InternalServerError)?
     .with_status(status);

@@ -3,8 +3,8 @@
 use rocket::form::FromForm;
 use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
-use rocket::serde::json::json;
 use rocket::{State, get, post, uri};
+use serde::Serialize;
 
 use super::client::ClientAddress;
 use super::csrf::{CsrfForm, CsrfToken, NoFields};
@@ -70,6 +70,17 @@ pub fn login_page(
     )
 }
 
+/// `templates/pages/login.html`.
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    /// `null`: nobody is signed in yet, so the layout shows no navigation.
+    user: (),
+    csrf: &'a str,
+    email: &'a str,
+    next: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
 fn login_form(
     templates: &Templates,
     locale: Locale,
@@ -82,7 +93,13 @@ fn login_form(
         templates,
         "login",
         locale,
-        json!({ "user": null, "csrf": csrf.0, "email": email, "next": next, "error": error }),
+        LoginPage {
+            user: (),
+            csrf: &csrf.0,
+            email,
+            next,
+            error,
+        },
     )
 }
 

@@ -13,8 +13,8 @@ use rocket::http::{Method, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::response::Redirect;
-use rocket::serde::json::json;
 use rocket::{Responder, State, catch, catchers, get, post, routes};
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::client::ClientAddress;
@@ -74,11 +74,46 @@ fn locale(asked: Option<&str>, employee: Option<Locale>, default: Locale) -> Loc
         .unwrap_or(default)
 }
 
+/// The pages that say nothing but their texts: `unknown`, `answered` and `cancelled`.
+#[derive(Serialize)]
+struct TextPage {}
+
+/// `templates/pages/survey/closed.html`.
+#[derive(Serialize)]
+struct ClosedPage {
+    /// The closing date in the company's zone, written the reader's way.
+    closed_on: String,
+}
+
+/// `templates/pages/survey/form.html`.
+#[derive(Serialize)]
+struct FormPage<'a> {
+    token: &'a str,
+    csrf: &'a str,
+    title: &'a str,
+    form: FormView,
+}
+
+/// `templates/pages/survey/privacy.html`.
+#[derive(Serialize)]
+struct PrivacyPage {
+    anonymity_threshold: u32,
+    comment_threshold: u32,
+}
+
+/// `templates/pages/survey/problem.html`.
+#[derive(Serialize)]
+struct ProblemPage {
+    status: u16,
+    /// The end of the key of the sentence shown, `survey_reason_<reason>`.
+    reason: &'static str,
+}
+
 fn render(
     templates: &Templates,
     name: &str,
     locale: Locale,
-    ctx: serde_json::Value,
+    ctx: impl Serialize,
 ) -> Result<Page, Status> {
     Page::render(templates, &format!("survey/{name}"), locale, ctx).map_err(|err| {
         tracing::error!(error = %err, page = name, "survey page failed to render");
@@ -101,7 +136,7 @@ fn local_date(at: DateTime<Utc>, app: &App, locale: Locale) -> String {
 
 /// The same page for every link that leads nowhere, whatever was wrong with it.
 fn unknown_page(templates: &Templates, locale: Locale) -> Result<Page, Status> {
-    Ok(render(templates, "unknown", locale, json!({}))?.with_status(Status::NotFound))
+    Ok(render(templates, "unknown", locale, TextPage {})?.with_status(Status::NotFound))
 }
 
 /// The page of a link that takes no answers; `posted` marks a submission that came too late.
@@ -122,7 +157,7 @@ fn settled_page(
                 templates,
                 "answered",
                 locale(asked, *employee, default),
-                json!({}),
+                TextPage {},
             )?;
             Ok(if posted {
                 page.with_status(Status::Conflict)
@@ -136,7 +171,9 @@ fn settled_page(
                 templates,
                 "closed",
                 locale,
-                json!({ "closed_on": local_date(*closed_at, app, locale) }),
+                ClosedPage {
+                    closed_on: local_date(*closed_at, app, locale),
+                },
             )?;
             Ok(if posted {
                 page.with_status(Status::Gone)
@@ -149,7 +186,7 @@ fn settled_page(
                 templates,
                 "cancelled",
                 locale(asked, None, default),
-                json!({}),
+                TextPage {},
             )?;
             Ok(if posted {
                 page.with_status(Status::Gone)
@@ -174,12 +211,12 @@ fn form_page(
         templates,
         "form",
         locale,
-        json!({
-            "token": token,
-            "csrf": csrf,
-            "title": round.title,
-            "form": view,
-        }),
+        FormPage {
+            token,
+            csrf,
+            title: &round.title,
+            form: view,
+        },
     )
 }
 
@@ -332,10 +369,10 @@ fn privacy(
         templates,
         "privacy",
         locale,
-        json!({
-            "anonymity_threshold": app.settings.anonymity_threshold,
-            "comment_threshold": app.settings.comment_threshold,
-        }),
+        PrivacyPage {
+            anonymity_threshold: app.settings.anonymity_threshold,
+            comment_threshold: app.settings.comment_threshold,
+        },
     )
 }
 
@@ -366,7 +403,10 @@ async fn problem(status: Status, req: &Request<'_>) -> Result<Page, Status> {
         templates,
         "problem",
         locale,
-        json!({ "status": status.code, "reason": reason }),
+        ProblemPage {
+            status: status.code,
+            reason,
+        },
     )?
     .with_status(status))
 }

@@ -1,15 +1,26 @@
 //! `/admin/departments`: the department tree with its head counts.
 
-use rocket::serde::json::json;
 use rocket::{State, get};
+use serde::Serialize;
 
 use crate::app::App;
+use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::org::{self, department};
+use crate::org::{self, Headcount, department};
 use crate::templates::Templates;
 use crate::web::csrf::CsrfToken;
 use crate::web::guards::AdminUser;
 use crate::web::page::Page;
+
+/// `templates/pages/admin_departments.html`.
+#[derive(Serialize)]
+struct DepartmentsPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    departments: &'a [department::TreeEntry],
+    headcount: Headcount,
+}
 
 #[get("/admin/departments")]
 pub async fn index(
@@ -25,12 +36,12 @@ pub async fn index(
         templates,
         "admin_departments",
         principal.locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "departments",
-            "departments": departments,
-            "headcount": headcount,
-        }),
+        DepartmentsPage {
+            user: &principal,
+            csrf: &csrf.0,
+            nav: "departments",
+            departments: &departments,
+            headcount,
+        },
     )
 }

@@ -1,16 +1,35 @@
 //! `/admin/employees`: search, filter and page through the employees.
 
-use rocket::serde::json::json;
 use rocket::{State, get};
+use serde::Serialize;
 
 use crate::app::App;
+use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::org::department;
-use crate::org::employees::{self, EmployeeQuery, StatusFilter};
+use crate::org::employees::{self, EmployeePage, EmployeeQuery, StatusFilter};
 use crate::templates::Templates;
 use crate::web::csrf::CsrfToken;
 use crate::web::guards::AdminUser;
 use crate::web::page::Page;
+
+/// `templates/pages/admin_employees.html`: the filters as given, and one page of the result.
+#[derive(Serialize)]
+struct EmployeesPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    q: &'a str,
+    department: Option<i32>,
+    status: StatusFilter,
+    departments: &'a [department::TreeEntry],
+    result: &'a EmployeePage,
+    /// The positions of the page's first and last row in the whole result, from 1.
+    first: u64,
+    last: u64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+}
 
 /// Query parameters arrive as typed into the address bar, so anything unreadable falls back to
 /// the default instead of failing the page.
@@ -40,20 +59,20 @@ pub async fn index(
         templates,
         "admin_employees",
         principal.locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "employees",
-            "q": query.text,
-            "department": query.department_id,
-            "status": query.status,
-            "departments": departments,
-            "result": result,
-            "first": (result.page - 1) * employees::PAGE_SIZE + 1,
-            "last": (result.page - 1) * employees::PAGE_SIZE + result.rows.len() as u64,
-            "prev_url": (result.page > 1).then(|| link(result.page - 1)),
-            "next_url": (result.page < result.pages).then(|| link(result.page + 1)),
-        }),
+        EmployeesPage {
+            user: &principal,
+            csrf: &csrf.0,
+            nav: "employees",
+            q: &query.text,
+            department: query.department_id,
+            status: query.status,
+            departments: &departments,
+            result: &result,
+            first: (result.page - 1) * employees::PAGE_SIZE + 1,
+            last: (result.page - 1) * employees::PAGE_SIZE + result.rows.len() as u64,
+            prev_url: (result.page > 1).then(|| link(result.page - 1)),
+            next_url: (result.page < result.pages).then(|| link(result.page + 1)),
+        },
     )
 }
 

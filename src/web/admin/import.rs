@@ -5,9 +5,9 @@ use chrono::Utc;
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
 use rocket::http::Status;
-use rocket::serde::json::json;
 use rocket::tokio::io::AsyncReadExt;
 use rocket::{State, get, post};
+use serde::Serialize;
 
 use crate::app::App;
 use crate::auth::Principal;
@@ -56,28 +56,63 @@ fn parse_renames(text: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-fn render(
-    templates: &Templates,
-    principal: &Principal,
-    csrf: &CsrfToken,
-    body: serde_json::Value,
-) -> AppResult<Page> {
-    let mut ctx = json!({ "user": principal, "csrf": csrf.0, "nav": "import" });
-    if let (Some(ctx), Some(body)) = (ctx.as_object_mut(), body.as_object()) {
-        ctx.extend(body.clone());
-    }
-    Page::render(templates, "admin_import", principal.locale, ctx)
+/// `templates/pages/admin_import.html`: the upload form with the options as HR gave them, and
+/// the report of a preview or of the import.
+#[derive(Serialize)]
+struct ImportPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    report: Option<ImportReport>,
+    /// The sentence above a refused file's problems.
+    rejected: Option<String>,
+    /// The id of the previewed file, kept to be applied.
+    pending: Option<String>,
+    applied: bool,
+    error: Option<String>,
+    file_name: Option<&'a str>,
+    deactivate_missing: bool,
+    renames: &'a str,
+    encoding: &'a str,
+    sheet: &'a str,
+    mapping: &'a str,
 }
 
-fn blank() -> serde_json::Value {
-    json!({ "report": null, "pending": null, "applied": false, "error": null, "file_name": null,
-            "deactivate_missing": false, "renames": "", "encoding": "", "sheet": "",
-            "mapping": "" })
+impl<'a> ImportPage<'a> {
+    /// The empty upload form.
+    fn blank(principal: &'a Principal, csrf: &'a CsrfToken) -> Self {
+        ImportPage {
+            user: principal,
+            csrf: &csrf.0,
+            nav: "import",
+            report: None,
+            rejected: None,
+            pending: None,
+            applied: false,
+            error: None,
+            file_name: None,
+            deactivate_missing: false,
+            renames: "",
+            encoding: "",
+            sheet: "",
+            mapping: "",
+        }
+    }
+
+    /// The report of `report` on the page, with the sentence above its problems.
+    fn show_report(&mut self, report: ImportReport) {
+        self.rejected = rejected(&report, self.user.locale);
+        self.report = Some(report);
+    }
+}
+
+fn render(templates: &Templates, page: ImportPage<'_>) -> AppResult<Page> {
+    Page::render(templates, "admin_import", page.user.locale, page)
 }
 
 #[get("/admin/import")]
 pub fn form(admin: AdminUser, csrf: CsrfToken, templates: &State<Templates>) -> AppResult<Page> {
-    render(templates, &admin.0.principal, &csrf, blank())
+    render(templates, ImportPage::blank(&admin.0.principal, &csrf))
 }
 
 #[post("/admin/import", data = "<upload>")]
@@ -105,26 +140,26 @@ pub async fn preview(
         .name()
         .map(|name| format!("{name}.{extension}"))
         .unwrap_or_else(|| format!("upload.{extension}"));
-    let mut again = blank();
-    again["deactivate_missing"] = json!(upload.deactivate_missing);
-    again["renames"] = json!(upload.renames);
-    again["encoding"] = json!(upload.encoding);
-    again["sheet"] = json!(upload.sheet);
-    again["mapping"] = json!(upload.mapping);
+    let mut again = ImportPage {
+        deactivate_missing: upload.deactivate_missing,
+        renames: &upload.renames,
+        encoding: &upload.encoding,
+        sheet: &upload.sheet,
+        mapping: &upload.mapping,
+        ..ImportPage::blank(principal, &csrf)
+    };
     let (renames, mapping) = match (
         parse_renames(&upload.renames),
         parse_renames(&upload.mapping),
     ) {
         (Ok(renames), Ok(mapping)) => (renames, mapping),
         (Err(line), _) => {
-            again["error"] = json!(format!("`{line}`: OLD=NEW"));
-            return Ok(render(templates, principal, &csrf, again)?
-                .with_status(Status::UnprocessableEntity));
+            again.error = Some(format!("`{line}`: OLD=NEW"));
+            return Ok(render(templates, again)?.with_status(Status::UnprocessableEntity));
         }
         (_, Err(line)) => {
-            again["error"] = json!(format!("`{line}`: FIELD=HEADER"));
-            return Ok(render(templates, principal, &csrf, again)?
-                .with_status(Status::UnprocessableEntity));
+            again.error = Some(format!("`{line}`: FIELD=HEADER"));
+            return Ok(render(templates, again)?.with_status(Status::UnprocessableEntity));
         }
     };
     let non_empty = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
@@ -164,13 +199,11 @@ pub async fn preview(
             read.format
         );
     }
-    again["report"] = json!(report);
-    again["rejected"] = json!(rejected(&report, principal.locale));
-    again["file_name"] = json!(file_name);
-    if !report.is_ok() {
-        return Ok(
-            render(templates, principal, &csrf, again)?.with_status(Status::UnprocessableEntity)
-        );
+    let accepted = report.is_ok();
+    again.show_report(report);
+    again.file_name = Some(&file_name);
+    if !accepted {
+        return Ok(render(templates, again)?.with_status(Status::UnprocessableEntity));
     }
     let id = pending_import::keep(
         &app.db,
@@ -181,8 +214,8 @@ pub async fn preview(
         Utc::now(),
     )
     .await?;
-    again["pending"] = json!(id);
-    render(templates, principal, &csrf, again)
+    again.pending = Some(id);
+    render(templates, again)
 }
 
 async fn run(
@@ -237,15 +270,19 @@ pub async fn apply(
     let principal = &admin.0.principal;
     let Some(pending) = pending_import::find(&app.db, id, admin.0.user.id, Utc::now()).await?
     else {
-        let mut page = blank();
-        page["error"] = json!(crate::i18n::text(principal.locale, "import_expired"));
-        return Ok(render(templates, principal, &csrf, page)?.with_status(Status::NotFound));
+        let page = ImportPage {
+            error: Some(crate::i18n::text(principal.locale, "import_expired").to_owned()),
+            ..ImportPage::blank(principal, &csrf)
+        };
+        return Ok(render(templates, page)?.with_status(Status::NotFound));
     };
     let mut report = run(app, &pending.content, &pending.options, false).await?;
     report.say(principal.locale);
-    let mut page = blank();
-    page["file_name"] = json!(pending.file_name);
-    page["applied"] = json!(report.is_ok());
+    let mut page = ImportPage {
+        file_name: Some(&pending.file_name),
+        applied: report.is_ok(),
+        ..ImportPage::blank(principal, &csrf)
+    };
     let status = if report.is_ok() {
         pending_import::discard(&app.db, id).await?;
         Status::Ok
@@ -253,9 +290,8 @@ pub async fn apply(
         // The organisation changed since the preview (e.g. a second import): show what is wrong now.
         Status::UnprocessableEntity
     };
-    page["report"] = json!(report);
-    page["rejected"] = json!(rejected(&report, principal.locale));
-    Ok(render(templates, principal, &csrf, page)?.with_status(status))
+    page.show_report(report);
+    Ok(render(templates, page)?.with_status(status))
 }
 
 #[cfg(test)]

@@ -7,16 +7,17 @@ mod rounds;
 mod schedules;
 mod staff;
 
-use rocket::serde::json::json;
 use rocket::{Route, State, get, routes};
+use serde::Serialize;
 
 use super::csrf::CsrfToken;
 use super::guards::AdminUser;
 use super::page::Page;
 use crate::app::App;
+use crate::auth::Principal;
 use crate::error::AppResult;
-use crate::org;
-use crate::survey::catalog;
+use crate::org::{self, Headcount};
+use crate::survey::catalog::{self, PillarGroup, QuestionView};
 use crate::templates::Templates;
 
 pub fn routes() -> Vec<Route> {
@@ -44,6 +45,18 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// `templates/pages/admin.html`: the organisation's size and the question catalog.
+#[derive(Serialize)]
+struct AdminPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    headcount: Headcount,
+    pillars: &'a [PillarGroup],
+    other_questions: &'a [QuestionView],
+    question_count: usize,
+}
+
 #[get("/admin")]
 pub async fn overview(
     admin: AdminUser,
@@ -60,14 +73,14 @@ pub async fn overview(
         templates,
         "admin",
         locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "admin",
-            "headcount": headcount,
-            "pillars": grouped.pillars,
-            "other_questions": grouped.other,
-            "question_count": catalog.len(),
-        }),
+        AdminPage {
+            user: &principal,
+            csrf: &csrf.0,
+            nav: "admin",
+            headcount,
+            pillars: &grouped.pillars,
+            other_questions: &grouped.other,
+            question_count: catalog.len(),
+        },
     )
 }

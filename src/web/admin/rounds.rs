@@ -8,7 +8,6 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
-use rocket::serde::json::{Value, json};
 use rocket::{State, get, post};
 use serde::Serialize;
 
@@ -18,10 +17,11 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Locale};
 use crate::lifecycle;
 use crate::local_time::format_local;
+use crate::mail::outbox::SendLog;
 use crate::org::department;
 use crate::problem::Note;
-use crate::report::participation;
-use crate::survey::catalog::{self, QuestionView};
+use crate::report::participation::{self, Participation};
+use crate::survey::catalog::{self, PillarGroup, QuestionView};
 use crate::survey::pulse;
 use crate::survey::round::{self, RoundDraft, RoundView};
 use crate::templates::Templates;
@@ -118,7 +118,18 @@ fn datetime_local(utc: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
 }
 
 /// What the round form needs besides its values: the departments and questions to choose from.
-async fn form_choices(app: &App, locale: Locale) -> AppResult<Value> {
+#[derive(Serialize)]
+struct RoundChoices {
+    departments: Vec<department::TreeEntry>,
+    pillars: Vec<PillarGroup>,
+    other_questions: Vec<QuestionView>,
+    timezone: &'static str,
+    min_pulse_size: usize,
+    max_pulse_size: usize,
+    max_title: usize,
+}
+
+async fn form_choices(app: &App, locale: Locale) -> AppResult<RoundChoices> {
     let departments: Vec<department::TreeEntry> = department::tree_with_headcounts(&app.db)
         .await?
         .into_iter()
@@ -127,15 +138,15 @@ async fn form_choices(app: &App, locale: Locale) -> AppResult<Value> {
         .collect();
     let catalog = catalog::all(&app.db).await?;
     let grouped = catalog::grouped(&catalog, locale);
-    Ok(json!({
-        "departments": departments,
-        "pillars": grouped.pillars,
-        "other_questions": grouped.other,
-        "timezone": app.settings.timezone.name(),
-        "min_pulse_size": pulse::minimum_size(&catalog),
-        "max_pulse_size": pulse::MAX_PULSE_SIZE,
-        "max_title": round::MAX_TITLE,
-    }))
+    Ok(RoundChoices {
+        departments,
+        pillars: grouped.pillars,
+        other_questions: grouped.other,
+        timezone: app.settings.timezone.name(),
+        min_pulse_size: pulse::minimum_size(&catalog),
+        max_pulse_size: pulse::MAX_PULSE_SIZE,
+        max_title: round::MAX_TITLE,
+    })
 }
 
 /// The notes of a round in `locale`, one a line, for the flash after a redirect.
@@ -156,6 +167,19 @@ fn form_error(err: AppError, locale: Locale) -> AppResult<String> {
     }
 }
 
+/// `templates/pages/admin_rounds.html`: the rounds and the form for a new one.
+#[derive(Serialize)]
+struct RoundsPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    rounds: Vec<RoundView>,
+    threshold: u32,
+    form: &'a RoundForm,
+    choices: RoundChoices,
+    error: Option<&'a str>,
+}
+
 async fn list_page(
     app: &App,
     templates: &Templates,
@@ -169,16 +193,16 @@ async fn list_page(
         templates,
         "admin_rounds",
         principal.locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "rounds",
-            "rounds": rounds,
-            "threshold": app.settings.anonymity_threshold,
-            "form": values,
-            "choices": form_choices(app, principal.locale).await?,
-            "error": error,
-        }),
+        RoundsPage {
+            user: principal,
+            csrf: &csrf.0,
+            nav: "rounds",
+            rounds,
+            threshold: app.settings.anonymity_threshold,
+            form: values,
+            choices: form_choices(app, principal.locale).await?,
+            error,
+        },
     )
 }
 
@@ -226,9 +250,16 @@ fn done(id: i32, kind: &str, detail: &str) -> Flash<Redirect> {
     Flash::new(Redirect::to(format!("/admin/rounds/{id}")), kind, detail)
 }
 
-/// The sentence for a flash from `done`, and the notes that came with it. The cookie comes from
-/// the browser, so an unknown kind is dropped rather than looked up.
-fn flash_view(locale: Locale, kind: &str, detail: &str) -> Option<Value> {
+/// The sentence for a flash from `done`, and the notes that came with it.
+#[derive(Serialize)]
+struct FlashView {
+    text: String,
+    notes: Vec<String>,
+}
+
+/// The [`FlashView`] of a flash from `done`. The cookie comes from the browser, so an unknown
+/// kind is dropped rather than looked up.
+fn flash_view(locale: Locale, kind: &str, detail: &str) -> Option<FlashView> {
     let key = match kind {
         "created" => "round_flash_created",
         "updated" => "round_flash_updated",
@@ -239,17 +270,50 @@ fn flash_view(locale: Locale, kind: &str, detail: &str) -> Option<Value> {
     };
     let text = i18n::text(locale, key);
     Some(if kind == "cancelled" {
-        json!({ "text": text.replace("{n}", detail), "notes": [] })
+        FlashView {
+            text: text.replace("{n}", detail),
+            notes: Vec::new(),
+        }
     } else {
-        let notes: Vec<&str> = detail.lines().filter(|line| !line.is_empty()).collect();
-        json!({ "text": text, "notes": notes })
+        FlashView {
+            text: text.to_owned(),
+            notes: detail
+                .lines()
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
     })
 }
 
-struct RoundPage<'a> {
+/// What a round's page shows besides the round.
+struct RoundExtra<'a> {
     /// The edit form's values and the reason it was refused, when it comes back.
     edit: Option<(&'a RoundForm, &'a str)>,
-    flash: Option<Value>,
+    flash: Option<FlashView>,
+}
+
+/// `templates/pages/admin_round.html`: one round with its participation and mail, and the form
+/// to edit it while it is scheduled.
+#[derive(Serialize)]
+struct RoundPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    round: RoundView,
+    questions: Vec<&'a QuestionView>,
+    participation: Participation,
+    mail: SendLog,
+    pace: PaceView,
+    threshold: u32,
+    can_edit: bool,
+    can_close: bool,
+    can_cancel: bool,
+    form: RoundForm,
+    /// Only while the round can be edited (`null` otherwise).
+    choices: Option<RoundChoices>,
+    error: Option<&'a str>,
+    flash: Option<FlashView>,
 }
 
 async fn round_page(
@@ -258,7 +322,7 @@ async fn round_page(
     principal: &Principal,
     csrf: &CsrfToken,
     id: i32,
-    extra: RoundPage<'_>,
+    extra: RoundExtra<'_>,
 ) -> AppResult<Page> {
     let view = round::get(&app.db, &app.settings, id).await?;
     let tz = app.settings.timezone;
@@ -281,59 +345,73 @@ async fn round_page(
         None => (RoundForm::of_round(&view, tz), None),
     };
     let choices = if scheduled {
-        form_choices(app, principal.locale).await?
+        Some(form_choices(app, principal.locale).await?)
     } else {
-        Value::Null
+        None
     };
     Page::render(
         templates,
         "admin_round",
         principal.locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "rounds",
-            "round": view,
-            "questions": questions,
-            "participation": participation,
-            "mail": crate::mail::outbox::send_log(&app.db, id).await?,
-            "pace": pace_view(app, id).await?,
-            "threshold": threshold,
-            "can_edit": scheduled,
-            "can_close": open,
-            "can_cancel": scheduled || open,
-            "form": form,
-            "choices": choices,
-            "error": error,
-            "flash": extra.flash,
-        }),
+        RoundPage {
+            user: principal,
+            csrf: &csrf.0,
+            nav: "rounds",
+            round: view,
+            questions,
+            participation,
+            mail: crate::mail::outbox::send_log(&app.db, id).await?,
+            pace: pace_view(app, id).await?,
+            threshold,
+            can_edit: scheduled,
+            can_close: open,
+            can_cancel: scheduled || open,
+            form,
+            choices,
+            error,
+            flash: extra.flash,
+        },
     )
 }
 
 /// The round's invitations by state and their ETA, with times in the company's zone.
-async fn pace_view(app: &App, id: i32) -> AppResult<Value> {
+#[derive(Serialize)]
+struct PaceView {
+    queued: u64,
+    sent: u64,
+    retrying: u64,
+    failed: u64,
+    finish: Option<String>,
+    held_since: Option<String>,
+    relay_reply: Option<String>,
+    rate: Option<u32>,
+    daily: Option<u32>,
+    current_rate: Option<String>,
+}
+
+async fn pace_view(app: &App, id: i32) -> AppResult<PaceView> {
     let tz = app.settings.timezone;
     let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, Utc::now()).await?;
     let local =
         |at: Option<DateTime<Utc>>| at.map(|at| crate::local_time::format_local_with_zone(at, tz));
-    Ok(json!({
-        "queued": pace.queued,
-        "sent": pace.sent,
-        "retrying": pace.retrying,
-        "failed": pace.failed,
-        "finish": local(pace.expected_finish),
-        "held_since": local(pace.held_back_since),
-        "relay_reply": pace.relay_reply,
-        "rate": pace.rate_per_minute,
-        "daily": pace.daily_limit,
+    Ok(PaceView {
+        queued: pace.queued,
+        sent: pace.sent,
+        retrying: pace.retrying,
+        failed: pace.failed,
+        finish: local(pace.expected_finish),
+        held_since: local(pace.held_back_since),
+        relay_reply: pace.relay_reply,
+        rate: pace.rate_per_minute,
+        daily: pace.daily_limit,
         // Only while the relay has slowed us below the configured rate; whole mails per
         // minute are precise enough for HR and need no decimal separator of either language.
-        "current_rate": pace
+        current_rate: pace
             .current_rate_per_minute
             .zip(pace.rate_per_minute)
             .filter(|(current, rate)| *current < f64::from(*rate))
             .map(|(current, _)| format!("{:.0}", current.max(1.0))),
-    }))
+    })
 }
 
 #[get("/admin/rounds/<id>")]
@@ -347,7 +425,7 @@ pub async fn show(
 ) -> AppResult<Page> {
     let principal = admin.0.principal;
     let flash = flash.and_then(|flash| flash_view(principal.locale, flash.kind(), flash.message()));
-    let extra = RoundPage { edit: None, flash };
+    let extra = RoundExtra { edit: None, flash };
     round_page(app, templates, &principal, &csrf, id, extra).await
 }
 
@@ -375,7 +453,7 @@ pub async fn update(
             }
         }
     };
-    let extra = RoundPage {
+    let extra = RoundExtra {
         edit: Some((&form, &error)),
         flash: None,
     };
@@ -404,6 +482,17 @@ pub async fn close(
 pub struct CancelForm {
     /// The number of responses HR saw on the confirmation page.
     confirm_responses: Option<u64>,
+}
+
+/// `templates/pages/admin_round_cancel.html`: the number of responses a cancel deletes, to
+/// confirm.
+#[derive(Serialize)]
+struct RoundCancelPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    round: &'a RoundView,
+    responses: u64,
 }
 
 #[post("/admin/rounds/<id>/cancel", data = "<form>")]
@@ -436,13 +525,13 @@ pub async fn cancel(
                 templates,
                 "admin_round_cancel",
                 principal.locale,
-                json!({
-                    "user": principal,
-                    "csrf": csrf.0,
-                    "nav": "rounds",
-                    "round": view,
-                    "responses": responses,
-                }),
+                RoundCancelPage {
+                    user: &principal,
+                    csrf: &csrf.0,
+                    nav: "rounds",
+                    round: &view,
+                    responses,
+                },
             )?;
             Ok(Err(page))
         }

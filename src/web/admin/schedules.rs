@@ -17,7 +17,7 @@ use crate::org::department;
 use crate::problem::Problem;
 use crate::survey::cadence::{Cadence, Ordinal};
 use crate::survey::pulse;
-use crate::survey::schedule::{self, ScheduleDraft};
+use crate::survey::schedule::{self, ScheduleDraft, ScheduleView};
 use crate::templates::Templates;
 use crate::web::csrf::{CsrfForm, CsrfToken, NoFields};
 use crate::web::guards::AdminUser;
@@ -121,6 +121,20 @@ impl ScheduleForm {
     }
 }
 
+/// `templates/pages/admin_schedules.html`.
+#[derive(Serialize)]
+struct SchedulesPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    schedules: &'a [ScheduleView],
+    form: &'a ScheduleForm,
+    departments: &'a [department::TreeEntry],
+    timezone: &'a str,
+    error: Option<&'a str>,
+    notes: &'a [String],
+}
+
 async fn page(
     app: &App,
     templates: &Templates,
@@ -140,17 +154,17 @@ async fn page(
         templates,
         "admin_schedules",
         principal.locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "schedules",
-            "schedules": schedules,
-            "form": form,
-            "departments": departments,
-            "timezone": app.settings.timezone.name(),
-            "error": error,
-            "notes": notes,
-        }),
+        SchedulesPage {
+            user: principal,
+            csrf: &csrf.0,
+            nav: "schedules",
+            schedules: &schedules,
+            form,
+            departments: &departments,
+            timezone: app.settings.timezone.name(),
+            error,
+            notes,
+        },
     )
 }
 

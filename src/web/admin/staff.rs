@@ -5,8 +5,8 @@
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
-use rocket::serde::json::json;
 use rocket::{State, get, post};
+use serde::Serialize;
 
 use crate::app::App;
 use crate::auth::staff::{self, AccountProblem};
@@ -23,6 +23,44 @@ use crate::web::page::Page;
 
 /// What the last change did, shown above the lists after the redirect.
 const DONE: [&str; 5] = ["role", "deactivated", "reactivated", "password", "revoked"];
+
+/// `templates/pages/admin_staff.html`.
+#[derive(Serialize)]
+struct StaffPage<'a> {
+    user: &'a Principal,
+    csrf: &'a str,
+    nav: &'static str,
+    accounts: Vec<AccountView<'a>>,
+    tokens: Vec<TokenView<'a>>,
+    /// The paths a viewer can be limited to.
+    departments: Vec<String>,
+    done: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+/// A staff account, its times in the company's zone.
+#[derive(Serialize)]
+struct AccountView<'a> {
+    id: i32,
+    email: &'a str,
+    role: Role,
+    department: Option<&'a str>,
+    active: bool,
+    last_login: Option<String>,
+    is_me: bool,
+}
+
+/// An API token, its times in the company's zone.
+#[derive(Serialize)]
+struct TokenView<'a> {
+    id: i32,
+    name: &'a str,
+    role: Role,
+    department: Option<&'a str>,
+    created: String,
+    last_used: Option<String>,
+    revoked: Option<String>,
+}
 
 async fn page(
     app: &App,
@@ -45,48 +83,44 @@ async fn page(
             .format("%d.%m.%Y %H:%M")
             .to_string()
     };
-    let accounts: Vec<_> = accounts
-        .into_iter()
-        .map(|a| {
-            json!({
-                "id": a.id,
-                "email": a.email,
-                "role": a.role,
-                "department": a.department,
-                "active": a.active,
-                "last_login": a.last_login_at.map(when),
-                "is_me": a.email == principal.name,
-            })
+    let accounts = accounts
+        .iter()
+        .map(|a| AccountView {
+            id: a.id,
+            email: &a.email,
+            role: a.role,
+            department: a.department.as_deref(),
+            active: a.active,
+            last_login: a.last_login_at.map(when),
+            is_me: a.email == principal.name,
         })
         .collect();
-    let tokens: Vec<_> = tokens
-        .into_iter()
-        .map(|token| {
-            json!({
-                "id": token.id,
-                "name": token.name,
-                "role": token.role,
-                "department": token.department,
-                "created": when(token.created_at),
-                "last_used": token.last_used_at.map(when),
-                "revoked": token.revoked_at.map(when),
-            })
+    let tokens = tokens
+        .iter()
+        .map(|token| TokenView {
+            id: token.id,
+            name: &token.name,
+            role: token.role,
+            department: token.department.as_deref(),
+            created: when(token.created_at),
+            last_used: token.last_used_at.map(when),
+            revoked: token.revoked_at.map(when),
         })
         .collect();
     Page::render(
         templates,
         "admin_staff",
         principal.locale,
-        json!({
-            "user": principal,
-            "csrf": csrf.0,
-            "nav": "staff",
-            "accounts": accounts,
-            "tokens": tokens,
-            "departments": departments,
-            "done": done.filter(|d| DONE.contains(d)),
-            "error": error,
-        }),
+        StaffPage {
+            user: principal,
+            csrf: &csrf.0,
+            nav: "staff",
+            accounts,
+            tokens,
+            departments,
+            done: done.filter(|d| DONE.contains(d)),
+            error,
+        },
     )
 }
 

@@ -1,16 +1,26 @@
 //! `GET /dashboard`, `/dashboard/departments/<id>`, `/dashboard/rounds/<id>`.
 
-use rocket::serde::json::json;
 use rocket::{State, get};
+use serde::Serialize;
 
 use super::view;
 use crate::app::App;
+use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::report::query::Reader;
 use crate::templates::Templates;
 use crate::web::csrf::CsrfToken;
 use crate::web::guards::StaffUser;
 use crate::web::page::Page;
+
+/// `templates/pages/dashboard.html`, `dashboard_department.html` and `dashboard_round.html`:
+/// the reader's figures as [`view`] builds them for each page.
+#[derive(Serialize)]
+struct DashboardPage<'a, V> {
+    user: &'a Principal,
+    csrf: &'a str,
+    view: &'a V,
+}
 
 /// The company overview, or a scoped viewer's department: the latest closed round.
 #[get("/dashboard")]
@@ -26,7 +36,11 @@ pub async fn overview(
         templates,
         "dashboard",
         reader.locale,
-        json!({ "user": staff.principal, "csrf": csrf.0, "view": view }),
+        DashboardPage {
+            user: &staff.principal,
+            csrf: &csrf.0,
+            view: &view,
+        },
     )
 }
 
@@ -46,7 +60,11 @@ pub async fn department(
         templates,
         "dashboard_department",
         reader.locale,
-        json!({ "user": staff.principal, "csrf": csrf.0, "view": view }),
+        DashboardPage {
+            user: &staff.principal,
+            csrf: &csrf.0,
+            view: &view,
+        },
     )
 }
 
@@ -65,6 +83,10 @@ pub async fn round(
         templates,
         "dashboard_round",
         reader.locale,
-        json!({ "user": staff.principal, "csrf": csrf.0, "view": view }),
+        DashboardPage {
+            user: &staff.principal,
+            csrf: &csrf.0,
+            view: &view,
+        },
     )
 }
