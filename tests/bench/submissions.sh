@@ -3,12 +3,15 @@
 # browser would: the form is opened first (GET /s/<token>), then posted with every item answered
 # (POST /s/<token>: one response + its answers stored, invitation marked answered). Only complete
 # GET+POST pairs count; p50/p99 are those of the POST (the GET's are printed too). GET /health
-# of the same server process in the same run is the ceiling; the server's peak memory (VmHWM)
-# is read before it stops. SQLite, then PostgreSQL.
+# of the same server process in the same run is the ceiling; then the POST alone: other links of
+# the same round posted without opening their forms (the csrf field is the cookie's). The CPU
+# time wrk took is stated in cores (it shares the machine with the server). The server's peak
+# memory (VmHWM) is read before it stops. SQLite, then PostgreSQL.
 #
 # Usage: tests/bench/submissions.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
-#   N=100000          invitations (distinct tokens); must exceed rate × DURATION, since a token
-#                     can be answered once (the Lua script stops a thread that runs out)
+#   N=160000          invitations (distinct tokens): the first half for the complete submissions,
+#                     the second for the POST alone; each half must exceed rate × DURATION, since
+#                     a token can be answered once (the Lua script stops a thread that runs out)
 #   DURATION=10s      per wrk run;   THREADS=2 CONNECTIONS=64   wrk's -t and -c
 #   BACKENDS="sqlite postgres"
 #   KUNDENPULS_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres  (an admin URL; a database
@@ -34,7 +37,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=$(pwd)
 bin=$(realpath "${1:-target/release/kundenpuls}")
-N=${N:-100000}
+N=${N:-160000}
 DURATION=${DURATION:-10s}
 # submit.lua reads it: each wrk thread keeps every THREADS-th token.
 export THREADS=${THREADS:-2}
@@ -62,6 +65,16 @@ with open(path, "w", encoding="utf-8") as out:
     for i in range(n):
         out.write(f"p{i}@example.de;Person {i};{depts[i % len(depts)]};{'en' if i % 4 == 0 else 'de'}\n")
 PY
+
+# timed FILE CMD…: runs CMD, writing its user+system CPU seconds and wall seconds to FILE.
+timed() {
+  local file=$1; shift
+  /usr/bin/time -f '%U %S %e' -o "$file" "$@"
+}
+# cores FILE: the CPU a timed command took, in cores (CPU seconds over wall seconds).
+cores() {
+  awk '{ if ($3 > 0) printf "%.2f", ($1 + $2) / $3 }' "$1"
+}
 
 # sql BACKEND URL QUERY: rows as "a|b" lines.
 sql() {
@@ -137,8 +150,11 @@ print(urllib.parse.urlencode(pairs))
   cookie=$(awk '$6 == "kp_csrf" { print $6 "=" $7 }' "$work/cookies")
   if [ -z "$csrf" ] || [ -z "$cookie" ]; then echo "no form at the first link" >&2; exit 1; fi
 
-  local invited items
+  local invited items half
   invited=$(wc -l < "$work/tokens.txt")
+  half=$(( (invited + 1) / 2 ))
+  head -n "$half" "$work/tokens.txt" > "$work/tokens-complete.txt"
+  tail -n +"$((half + 1))" "$work/tokens.txt" > "$work/tokens-post.txt"
   items=$(tr '&' '\n' < "$work/answers.txt" | wc -l)
   echo "== $backend: $invited open invitations, $items items per submission, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
   echo "-- GET /health (ceiling, same process)"
@@ -146,10 +162,21 @@ print(urllib.parse.urlencode(pairs))
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/tests/bench/plain.lua" \
     "http://127.0.0.1:$port/health" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors' || true
   echo "-- GET /s/<token>, then POST /s/<token> (complete submissions)"
-  TOKENS="$work/tokens.txt" ANSWERS="$work/answers.txt" COOKIE="$cookie" \
+  TOKENS="$work/tokens-complete.txt" ANSWERS="$work/answers.txt" COOKIE="$cookie" \
     JSON_OUT="$work/submit-$backend.json" \
+    timed "$work/wrk-submit-$backend.time" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$here/tests/bench/submit.lua" \
     "http://127.0.0.1:$port" | grep -E 'Socket errors|^stored|^forms opened|^not stored|^ran out' || true
+  echo "-- POST /s/<token> alone (forms not opened)"
+  TOKENS="$work/tokens-post.txt" ANSWERS="$work/answers.txt" COOKIE="$cookie" CSRF="$csrf" \
+    POST_ONLY=1 JSON_OUT="$work/post-$backend.json" \
+    timed "$work/wrk-post-$backend.time" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$here/tests/bench/submit.lua" \
+    "http://127.0.0.1:$port" | grep -E 'Socket errors|^stored|^not stored|^ran out' || true
+  local wrk_cores post_cores
+  wrk_cores=$(cores "$work/wrk-submit-$backend.time")
+  post_cores=$(cores "$work/wrk-post-$backend.time")
+  echo "-- wrk took $wrk_cores cores (complete submissions), $post_cores cores (POST alone)"
   # VmHWM: the resident peak of the whole run, read while the process still exists.
   local peak_kib
   peak_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$server/status")
@@ -173,8 +200,10 @@ print(urllib.parse.urlencode(pairs))
     duration="$DURATION" peak_rss_kib="$peak_kib" responses="$responses" \
     invitations_answered="$answered" answers="$answers" writer_batches="${n_batches:-}" \
     writer_mean_batch="${mean_batch:-}" writer_max_batch="${max_batch:-}" \
+    wrk_cores="$wrk_cores" post_wrk_cores="$post_cores" \
     "@$work/submit-$backend.json" \
-    health:="$(cat "$work/health-$backend.json" 2>/dev/null || echo null)"
+    health:="$(cat "$work/health-$backend.json" 2>/dev/null || echo null)" \
+    post_alone:="$(cat "$work/post-$backend.json" 2>/dev/null || echo null)"
   if [ ! -s "$work/submit-$backend.json" ] || [ ! -s "$work/health-$backend.json" ]; then
     echo "wrk gave no figures for $backend (see its output above)" >&2
     exit 1
