@@ -230,30 +230,16 @@ fn blank_form_page(
     round: &Arc<OpenRound>,
     locale: Locale,
 ) -> Result<Page, Status> {
-    let none = HashMap::new();
+    let (kept, problems) = (HashMap::new(), HashMap::new());
+    let rendered = |token: &str, csrf: &str| {
+        form_page(templates, token, csrf, round, locale, &kept, &problems)
+    };
     let prepared = forms.get(round, locale, |token, csrf| {
-        form_page(
-            templates,
-            token,
-            csrf,
-            round,
-            locale,
-            &none,
-            &HashMap::new(),
-        )
-        .map(Page::into_html)
+        rendered(token, csrf).map(Page::into_html)
     })?;
     match prepared.and_then(|prepared| prepared.fill(token, csrf)) {
         Some(html) => Ok(Page::from_html(html)),
-        None => form_page(
-            templates,
-            token,
-            csrf,
-            round,
-            locale,
-            &none,
-            &HashMap::new(),
-        ),
+        None => rendered(token, csrf),
     }
 }
 

@@ -68,19 +68,21 @@ function init(args)
   ran_out = 0
 end
 
+-- The next unused token, marked as sent at `now`; nil (and the thread stopped) when none is left.
+local function take_token(now)
+  local token = tokens[next_token]
+  if token == nil then
+    ran_out = 1
+    wrk.thread:stop()
+    return nil
+  end
+  next_token = next_token + 1
+  sent_at[token] = now
+  return token
+end
+
 function request()
   local now = now_ms()
-  if post_only then
-    local token = tokens[next_token]
-    if token == nil then
-      ran_out = 1
-      wrk.thread:stop()
-      return wrk.format("GET", "/health")
-    end
-    next_token = next_token + 1
-    sent_at[token] = now
-    return wrk.format("POST", "/s/" .. token, post_headers, "csrf=" .. csrf_all .. "&" .. answers)
-  end
   if ready_head <= ready_tail then
     local form = ready[ready_head]
     ready[ready_head] = nil
@@ -89,14 +91,13 @@ function request()
     return wrk.format("POST", "/s/" .. form.token, post_headers,
       "csrf=" .. form.csrf .. "&" .. answers)
   end
-  local token = tokens[next_token]
+  local token = take_token(now)
   if token == nil then
-    ran_out = 1
-    wrk.thread:stop()
     return wrk.format("GET", "/health")
   end
-  next_token = next_token + 1
-  sent_at[token] = now
+  if post_only then
+    return wrk.format("POST", "/s/" .. token, post_headers, "csrf=" .. csrf_all .. "&" .. answers)
+  end
   return wrk.format("GET", "/s/" .. token, get_headers)
 end
 
