@@ -648,13 +648,14 @@ pub(crate) fn render_png(chart: &impl Drawing, size: Size) -> Result<Vec<u8>, Ch
 }
 
 fn encode_png(rgb: &[u8], size: Size) -> Result<Vec<u8>, ChartError> {
-    use image::ImageEncoder;
-    use image::codecs::png::PngEncoder;
-
     let mut out = Vec::new();
-    PngEncoder::new(&mut out)
-        .write_image(rgb, size.width, size.height, image::ColorType::Rgb8)
-        .map_err(|e| ChartError::Encoding(e.to_string()))?;
+    let mut encoder = png::Encoder::new(&mut out, size.width, size.height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let encoding = |e: png::EncodingError| ChartError::Encoding(e.to_string());
+    let mut writer = encoder.write_header().map_err(encoding)?;
+    writer.write_image_data(rgb).map_err(encoding)?;
+    writer.finish().map_err(encoding)?;
     Ok(out)
 }
 
