@@ -90,7 +90,9 @@ pub fn problem(locale: Locale, problem: &Problem) -> String {
 }
 
 /// A number as the language writes it: German with a decimal comma and `.` between thousands,
-/// English with a point and `,`. A value that rounds to zero has no sign ("0,0", never "-0,0").
+/// English with a point and `,`. A value that rounds to zero has no sign ("0,0", never "-0,0");
+/// a negative one has the real minus sign (U+2212), as type sets it. For reading only: files
+/// that programs read (CSV) write their numbers themselves.
 pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
     let formatted = format!("{:.*}", decimals, value.abs());
     let (whole, fraction) = match formatted.split_once('.') {
@@ -114,7 +116,7 @@ pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
     }
     let negative = value < 0.0 && grouped.chars().any(|c| c.is_ascii_digit() && c != '0');
     if negative {
-        format!("-{grouped}")
+        format!("\u{2212}{grouped}")
     } else {
         grouped
     }
@@ -123,10 +125,11 @@ pub fn number(value: f64, decimals: usize, locale: Locale) -> String {
 /// A difference with its sign, the minus a typographic one: `+4,2`, `−3,1`, `0,0`.
 pub fn signed(value: f64, decimals: usize, locale: Locale) -> String {
     let plain = number(value, decimals, locale);
-    match plain.strip_prefix('-') {
-        Some(magnitude) => format!("−{magnitude}"),
-        None if plain.chars().any(|c| c.is_ascii_digit() && c != '0') => format!("+{plain}"),
-        None => plain,
+    let zero = !plain.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if zero || plain.starts_with('\u{2212}') {
+        plain
+    } else {
+        format!("+{plain}")
     }
 }
 
@@ -281,7 +284,7 @@ mod tests {
         assert_eq!(number(61.26, 1, Locale::En), "61.3");
         assert_eq!(number(1234.0, 0, Locale::De), "1.234");
         assert_eq!(number(1234567.26, 1, Locale::En), "1,234,567.3");
-        assert_eq!(number(-3.04, 1, Locale::De), "-3,0");
+        assert_eq!(number(-3.04, 1, Locale::De), "−3,0");
         assert_eq!(number(-0.04, 1, Locale::De), "0,0");
         assert_eq!(signed(4.25, 1, Locale::De), "+4,2");
         assert_eq!(signed(-12.34, 1, Locale::En), "−12.3");

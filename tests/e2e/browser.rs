@@ -26,11 +26,13 @@ pub struct Driver {
 }
 
 /// The screen a person looks at the service on.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Desktop,
     /// 390 × 844 CSS pixels at 3× with touch, the size of a current iPhone.
     Phone,
+    /// 360 × 740 CSS pixels at 3× with touch: the narrowest phones still common.
+    SmallPhone,
 }
 
 impl Driver {
@@ -90,9 +92,14 @@ impl Driver {
         });
         match screen {
             Screen::Desktop => args.push("--window-size=1280,1000".into()),
-            Screen::Phone => {
+            Screen::Phone | Screen::SmallPhone => {
+                let (width, height) = if screen == Screen::Phone {
+                    (390, 844)
+                } else {
+                    (360, 740)
+                };
                 options["mobileEmulation"] = json!({
-                    "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+                    "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true },
                     "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) \
                                   AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 \
                                   Mobile/15E148 Safari/604.1",

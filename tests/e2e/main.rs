@@ -218,7 +218,59 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     evidence
         .page(&viewer, "round-results", Source::Served)
         .await;
+    let department = viewer
+        .find(Locator::Css("a[href^='/dashboard/departments/']"))
+        .await
+        .expect("the team is linked from the round's page")
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("a link");
+    let round = viewer.current_url().await.unwrap().path().to_owned();
+    viewer.goto(&service.url(&department)).await.unwrap();
+    wait_for(
+        &viewer,
+        Locator::XPath(&format!("//h1[. = '{DEPARTMENT}']")),
+    )
+    .await;
+    chart_rendered(&viewer, "img[src^='/charts/trend.svg?department=']").await;
+    evidence.page(&viewer, "department", Source::Served).await;
     viewer.close().await.unwrap();
+
+    // The board member again, on the narrowest phone: every dashboard page fits the screen,
+    // its tables stacked into one card per group.
+    let small = driver.open(Screen::SmallPhone).await;
+    log_in(
+        &small,
+        &service,
+        STAFF[1].0,
+        &mut evidence,
+        "viewer-login-360",
+    )
+    .await;
+    for (path, name) in [
+        ("/dashboard", "dashboard-360"),
+        (round.as_str(), "round-results-360"),
+        (department.as_str(), "department-360"),
+    ] {
+        small.goto(&service.url(path)).await.unwrap();
+        wait_for(&small, Locator::Css("h1")).await;
+        let widths = small
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        assert_eq!(inner, 360, "{path}: the screen is 360 px wide");
+        assert!(
+            scroll <= inner,
+            "{path} is {scroll} px wide on a {inner} px screen"
+        );
+        evidence.page(&small, name, Source::Served).await;
+    }
+    small.close().await.unwrap();
 
     evidence.validate_html();
     // Exactly one invitation per person reached the server; anything else went to staff (the

@@ -137,6 +137,10 @@ async fn a_viewer_sees_the_company_figures_the_answers_imply() {
     assert!(html.contains("13 / 24 (54 %)"), "participation");
     // Core index 25 in September, 76.9 now: significant, marked, with the footnote.
     assert!(html.contains("+51,9"), "change marker");
+    assert!(
+        html.contains("<span aria-hidden=\"true\">▲</span>"),
+        "marked significant"
+    );
     assert!(html.contains("Welch-t-Test"));
     assert!(html.contains("p &lt; 0,05"));
     // Charts, with their text alternatives.
@@ -192,7 +196,12 @@ async fn a_department_page_shows_its_items_its_teams_and_hides_small_ones() {
     let (status, html) = page(&t, &format!("/dashboard/departments/{team}")).await;
     dump("dashboard_department_hidden", &html);
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("zu wenige Antworten"));
+    // Said once, with where its answers count, not "zu wenige Antworten" in every cell.
+    assert!(
+        html.contains("weniger als 5 Antworten") && html.contains("zählen in Vertrieb mit"),
+        "{html}"
+    );
+    assert!(!html.contains("zu wenige Antworten"), "{html}");
     assert!(!html.contains("class=\"figure\""), "no figure at all");
     assert!(!html.contains("Mehr Zeit"), "no comments");
     assert!(html.contains(&format!(
@@ -219,11 +228,11 @@ async fn a_department_page_shows_its_items_its_teams_and_hides_small_ones() {
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Alle Gruppen"));
     assert!(html.contains(&format!(
-        "<th scope=\"row\" class=\"level-1\"><a href=\"/dashboard/departments/{sales}?round={october}\">"
+        "<th scope=\"row\" role=\"rowheader\" class=\"level-1\"><a href=\"/dashboard/departments/{sales}?round={october}\">"
     )));
     assert!(
         html.contains(&format!(
-            "<th scope=\"row\" class=\"level-2\"><a href=\"/dashboard/departments/{team}?round={october}\">"
+            "<th scope=\"row\" role=\"rowheader\" class=\"level-2\"><a href=\"/dashboard/departments/{team}?round={october}\">"
         )),
         "the team indented below its department"
     );
@@ -504,6 +513,90 @@ async fn an_english_reader_reads_english_texts_and_numbers() {
     )
     .await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("not enough answers"));
+    assert!(html.contains("fewer than 5 answers") && html.contains("count in Vertrieb"));
     no_count_of_the_small_team(&html);
+    let (_, html) = page(&t, &format!("/dashboard/departments/{}", ids["Vertrieb"])).await;
+    assert!(
+        html.contains("vs. Whole company</span> <span class=\"delta\">−9.6"),
+        "{html}"
+    );
+    assert!(html.contains("negatively worded: disagreeing is favourable"));
+}
+
+/// Two rounds of Vertrieb alone, its six answering 3 and 4 half and half, then four of them 4:
+/// leadership 62.5 → 66.7, a rise well within chance for six people.
+#[rocket::async_test]
+async fn every_figure_says_how_it_moved_and_marks_only_what_is_significant() {
+    let t = TestApp::spawn().await;
+    let ids = seed_org(&t.app.db, &ORG, 8).await;
+    let half = || {
+        let mut r = same(3, 3, 8);
+        r.extend(same(3, 4, 8));
+        r
+    };
+    closed_round(&t, "September", 4, &[("Vertrieb", half())]).await;
+    let mut more = same(2, 3, 8);
+    more.extend(same(4, 4, 8));
+    closed_round(&t, "Oktober", 0, &[("Vertrieb", more)]).await;
+    as_viewer(&t).await;
+
+    let (status, html) = page(&t, "/dashboard").await;
+    dump("dashboard_no_significant_change", &html);
+    assert_eq!(status, Status::Ok);
+    assert!(html.contains(">66,7<"), "leadership now");
+    // The change is there, named, with its test in the tooltip, and not marked.
+    assert!(
+        html.contains(
+            "<span class=\"change change-up\" title=\"Keine signifikante Veränderung (Welch-t-Test, p = 0,"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<span class=\"change-label\">ggü. Vorrunde</span> <span class=\"delta\">+4,2"
+        )
+    );
+    assert!(
+        !html.contains("\">▲</span>") && !html.contains("\">▼</span>"),
+        "nothing marked"
+    );
+    assert!(!html.contains(" significant\""));
+    // The company figures are Vertrieb's: the department's difference to them is nothing.
+    let (_, html) = page(&t, &format!("/dashboard/departments/{}", ids["Vertrieb"])).await;
+    assert!(
+        html.contains("<span class=\"change-label\">ggü. Gesamtes Unternehmen</span> <span class=\"delta\">0,0"),
+        "{html}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_department_is_read_against_the_company_and_items_by_their_direction() {
+    let t = TestApp::spawn().await;
+    let (ids, _, _) = two_rounds(&t).await;
+    as_viewer(&t).await;
+    let sales = ids["Vertrieb"];
+    let (_, html) = page(&t, &format!("/dashboard/departments/{sales}")).await;
+    // Overall 58.3 against the company's 67.9, leadership 62.5 against 76.9, with a real minus.
+    assert!(
+        html.contains("<span class=\"change-label\">ggü. Gesamtes Unternehmen</span> <span class=\"delta\">−9,6"),
+        "{html}"
+    );
+    assert!(html.contains(
+        "<span class=\"change-label\">ggü. Gesamtes Unternehmen</span> <span class=\"delta\">−14,4"
+    ));
+    // Its teams are read against Vertrieb itself, drawn first for comparison.
+    assert!(html.contains("<tr role=\"row\" class=\"reference\">"));
+    assert!(html.contains("zum Vergleich"));
+    // The reverse-worded item says which way is good; the columns say favourable, not
+    // agreement.
+    assert!(html.contains("umgekehrt formuliert: Ablehnung ist günstig"));
+    assert!(html.contains(">Günstig<") && html.contains(">Ungünstig<"));
+    assert!(!html.contains("Zustimmung<"));
+    // No hyphen for a minus anywhere in a figure.
+    assert!(
+        !html.contains("(-") && !html.contains(">-"),
+        "hyphen as minus"
+    );
+    // Every figure cell names its column for the phone layout.
+    assert!(html.contains("data-label=\"Gesamtindex\""));
 }

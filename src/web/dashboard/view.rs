@@ -19,15 +19,17 @@ use crate::report::context::Reports;
 use crate::report::participation;
 use crate::report::query::{self, Reader, RoundResults};
 use crate::report::results::GroupReport;
-use crate::report::stats::{HiddenReason, Interval, Shown};
+use crate::report::stats::{Change, HiddenReason, Interval, Shown};
 use crate::report::trend::RoundLabel;
 use crate::vocab::{Pillar, RoundState};
 
+/// The interval as the index can be: a small group's interval reaches past 0 or 100 by the
+/// arithmetic, never by the scale.
 fn interval(ci: &Interval, locale: Locale) -> String {
     format!(
         "{}–{}",
-        number(ci.low, 1, locale),
-        number(ci.high, 1, locale)
+        number(ci.low.clamp(0.0, 100.0), 1, locale),
+        number(ci.high.clamp(0.0, 100.0), 1, locale)
     )
 }
 
@@ -61,11 +63,66 @@ impl Cell {
     }
 }
 
-/// A change against the previous round, only when Welch's test says it is significant.
+/// Which way a figure moved, as the page marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Up,
+    Down,
+    Flat,
+}
+
+impl Direction {
+    /// By the difference as printed: what rounds to 0,0 is flat.
+    fn of(difference: f64) -> Direction {
+        if difference >= 0.05 {
+            Direction::Up
+        } else if difference <= -0.05 {
+            Direction::Down
+        } else {
+            Direction::Flat
+        }
+    }
+}
+
+/// The change against the previous round: shown whenever both rounds show the figure, called
+/// significant only when Welch's test says so.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeView {
     pub difference: String,
-    pub up: bool,
+    pub direction: Direction,
+    pub significant: bool,
+    /// Two-sided p of Welch's test, two decimals ("< 0,01" below).
+    pub p: String,
+}
+
+fn change_view(change: &Change, locale: Locale) -> ChangeView {
+    ChangeView {
+        difference: signed(change.difference, 1, locale),
+        direction: Direction::of(change.difference),
+        significant: change.significant,
+        p: if change.p < 0.01 {
+            format!("< {}", number(0.01, 2, locale))
+        } else {
+            number(change.p, 2, locale)
+        },
+    }
+}
+
+/// A department's figure against the same figure of a larger group in the same round (the
+/// company, or a scoped reader's own department). Only a difference: the department's answers
+/// are part of the larger group's, so a test between them would not be a fair one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub difference: String,
+    pub direction: Direction,
+}
+
+fn difference(own: f64, reference: f64, locale: Locale) -> Difference {
+    Difference {
+        difference: signed(own - reference, 1, locale),
+        direction: Direction::of(own - reference),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +131,8 @@ pub struct PillarView {
     pub label: &'static str,
     pub index: Cell,
     pub change: Option<ChangeView>,
+    /// Against the reference group (see [`GroupView::reference`]).
+    pub vs_reference: Option<Difference>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +154,8 @@ pub struct GroupView {
     /// Only where the group's responses are shown.
     pub participation: Option<ParticipationView>,
     pub overall: Cell,
+    /// Against the reference group.
+    pub overall_vs_reference: Option<Difference>,
     pub pillars: Vec<PillarView>,
     /// Whether any pillar shows a significant change (for the footnote).
     pub any_change: bool,
@@ -143,7 +204,13 @@ fn participation_view(answered: u64, invited: u64, locale: Locale) -> Participat
 }
 
 /// `top_depth`: the depth of the reader's top department, `None` when the top is the company.
-fn group_view(group: &GroupReport, top_depth: Option<usize>, locale: Locale) -> GroupView {
+/// `reference`: the larger group this one is compared with, `None` for the reader's top itself.
+fn group_view(
+    group: &GroupReport,
+    reference: Option<&GroupReport>,
+    top_depth: Option<usize>,
+    locale: Locale,
+) -> GroupView {
     let responses = match &group.responses {
         Shown::Shown(n) => Cell::shown(n.to_string(), None),
         Shown::Hidden { reason } => Cell::hidden(*reason),
@@ -161,10 +228,18 @@ fn group_view(group: &GroupReport, top_depth: Option<usize>, locale: Locale) -> 
         ),
         Shown::Hidden { reason } => Cell::hidden(*reason),
     };
+    let overall_vs_reference = match (
+        group.overall.as_shown(),
+        reference.and_then(|r| r.overall.as_shown()),
+    ) {
+        (Some(own), Some(other)) => Some(difference(own.index, other.index, locale)),
+        _ => None,
+    };
     let pillars: Vec<PillarView> = group
         .pillars
         .iter()
-        .map(|p| PillarView {
+        .enumerate()
+        .map(|(i, p)| PillarView {
             key: p.key,
             label: pillar_label(locale, p.key),
             index: match &p.index {
@@ -175,10 +250,17 @@ fn group_view(group: &GroupReport, top_depth: Option<usize>, locale: Locale) -> 
                 Shown::Hidden { reason } => Cell::hidden(*reason),
             },
             change: match &p.change {
-                Some(Shown::Shown(c)) if c.significant => Some(ChangeView {
-                    difference: signed(c.difference, 1, locale),
-                    up: c.difference > 0.0,
-                }),
+                Some(Shown::Shown(c)) => Some(change_view(c, locale)),
+                _ => None,
+            },
+            vs_reference: match (
+                p.index.as_shown(),
+                reference
+                    .and_then(|r| r.pillars.get(i))
+                    .filter(|r| r.key == p.key)
+                    .and_then(|r| r.index.as_shown()),
+            ) {
+                (Some(own), Some(other)) => Some(difference(own.index, other.index, locale)),
                 _ => None,
             },
         })
@@ -195,7 +277,10 @@ fn group_view(group: &GroupReport, top_depth: Option<usize>, locale: Locale) -> 
         responses,
         participation,
         overall,
-        any_change: pillars.iter().any(|p| p.change.is_some()),
+        overall_vs_reference,
+        any_change: pillars
+            .iter()
+            .any(|p| p.change.as_ref().is_some_and(|c| c.significant)),
         pillars,
     }
 }
@@ -239,6 +324,15 @@ fn item_views(group: &GroupReport, locale: Locale) -> (Vec<ItemView>, Vec<NetVie
     (items, net)
 }
 
+/// The reason every item shares, when all are hidden for one reason.
+fn common_hidden_reason(items: &[ItemView]) -> Option<HiddenReason> {
+    let first = items.first()?.hidden?;
+    items
+        .iter()
+        .all(|i| i.hidden == Some(first))
+        .then_some(first)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The reader's top
 
@@ -277,6 +371,11 @@ fn top_depth(all: &[department::Model], reader: Reader) -> Option<usize> {
         .scope
         .and_then(|id| all.iter().find(|d| d.id == id))
         .map(|d| depth_of(&d.path))
+}
+
+/// One group of the round (`None`: the company), if the reader sees it.
+fn group_of(results: &RoundResults, id: Option<i32>) -> Option<&GroupReport> {
+    results.groups.iter().find(|g| g.department_id == id)
 }
 
 /// The groups one level below `group` (`None`: the departments at the top of the company).
@@ -414,14 +513,11 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
     };
     let results = query::round_results(reports, reader, latest.id).await?;
     let depth = top_depth(&all, reader);
-    out.group = results
-        .groups
-        .iter()
-        .find(|g| g.department_id == out.top.department_id)
-        .map(|g| group_view(g, depth, reader.locale));
+    let top_group = group_of(&results, out.top.department_id);
+    out.group = top_group.map(|g| group_view(g, None, depth, reader.locale));
     out.children = children(&results, out.top.department_id)
         .into_iter()
-        .map(|g| group_view(g, depth, reader.locale))
+        .map(|g| group_view(g, top_group, depth, reader.locale))
         .collect();
     out.trend_description = Some(trend_chart(reports, reader, None).await?.description());
     out.heatmap_description = Some(heatmap_of(&results, reader).description());
@@ -461,8 +557,16 @@ pub struct DepartmentPage {
     pub closed: Vec<RoundLabel>,
     /// `None` when the department was not part of the round (or the round is not closed).
     pub group: Option<GroupView>,
+    /// The larger group the department's figures are compared with (the company, or the
+    /// reader's own department); its sub-units are compared with the department itself.
+    pub reference: Option<String>,
+    /// The group the department's answers count in when its own figures are hidden: its
+    /// parent, or the company.
+    pub counted_in: String,
     pub children: Vec<GroupView>,
     pub items: Vec<ItemView>,
+    /// Set when every item is hidden for the same reason: the page says it once.
+    pub items_hidden: Option<HiddenReason>,
     pub net_scores: Vec<NetView>,
     pub comments: Option<Comments>,
     /// Only for an open round: participation numbers.
@@ -536,8 +640,17 @@ pub async fn department_page(
             .map(|r| query::label(r, tz))
             .collect(),
         group: None,
+        reference: None,
+        counted_in: all
+            .iter()
+            .find(|d| Some(d.id) == department.parent_id)
+            .map_or_else(
+                || company_name(reader.locale).to_owned(),
+                |d| d.name.clone(),
+            ),
         children: Vec::new(),
         items: Vec::new(),
+        items_hidden: None,
         net_scores: Vec::new(),
         comments: None,
         open: None,
@@ -555,18 +668,21 @@ pub async fn department_page(
     }
     let results = query::round_results(reports, reader, round.id).await?;
     let depth = Some(depth_of(&department.path));
-    if let Some(group) = results
-        .groups
-        .iter()
-        .find(|g| g.department_id == Some(department_id))
-    {
-        page.group = Some(group_view(group, depth, reader.locale));
+    if let Some(group) = group_of(&results, Some(department_id)) {
+        // The company where the reader sees it, else the reader's own department; none when
+        // that is this department.
+        let reference = group_of(&results, None)
+            .or_else(|| group_of(&results, reader.scope))
+            .filter(|r| r.department_id != Some(department_id));
+        page.reference = reference.map(|r| r.name.clone());
+        page.group = Some(group_view(group, reference, depth, reader.locale));
         let (items, net) = item_views(group, reader.locale);
+        page.items_hidden = common_hidden_reason(&items);
         page.items = items;
         page.net_scores = net;
         page.children = children(&results, Some(department_id))
             .into_iter()
-            .map(|g| group_view(g, depth, reader.locale))
+            .map(|g| group_view(g, Some(group), depth, reader.locale))
             .collect();
         let comments = query::comments(reports, reader, round.id, Some(department_id)).await?;
         page.comments = Some(match comments {
@@ -614,10 +730,14 @@ pub async fn round_page(reports: &Reports, reader: Reader, round_id: i32) -> App
     let results = query::round_results(reports, reader, round_id).await?;
     let depth = top_depth(&all, reader);
     let top = top_of(&all, reader);
+    let top_group = group_of(&results, top.department_id);
     let groups = results
         .groups
         .iter()
-        .map(|g| group_view(g, depth, reader.locale))
+        .map(|g| {
+            let reference = top_group.filter(|t| t.department_id != g.department_id);
+            group_view(g, reference, depth, reader.locale)
+        })
         .collect();
     let open = if round.state == RoundState::Open {
         Some(open_round_view(reports, reader, &round).await?)
@@ -688,4 +808,70 @@ pub async fn participation_chart(
     let threshold = reports.settings.anonymity_threshold;
     let part = participation::of_round(&reports.db, round_id, reader.scope, threshold).await?;
     Ok(charts::participation(&part, &round.title, reader.locale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interval_stays_on_the_scale() {
+        let wide = Interval {
+            low: -1.2,
+            high: 84.46,
+        };
+        assert_eq!(interval(&wide, Locale::De), "0,0–84,5");
+        let top = Interval {
+            low: 91.0,
+            high: 104.0,
+        };
+        assert_eq!(interval(&top, Locale::En), "91.0–100.0");
+    }
+
+    #[test]
+    fn a_change_that_prints_as_zero_is_flat() {
+        assert_eq!(Direction::of(0.04), Direction::Flat);
+        assert_eq!(Direction::of(-0.04), Direction::Flat);
+        assert_eq!(Direction::of(0.05), Direction::Up);
+        assert_eq!(Direction::of(-3.0), Direction::Down);
+        let change = Change {
+            difference: -3.04,
+            p: 0.004,
+            significant: true,
+        };
+        let view = change_view(&change, Locale::De);
+        assert_eq!(view.difference, "−3,0");
+        assert_eq!(view.p, "< 0,01");
+        assert_eq!(view.direction, Direction::Down);
+    }
+
+    fn item(hidden: Option<HiddenReason>) -> ItemView {
+        ItemView {
+            text: "Frage".into(),
+            pillar: None,
+            core: true,
+            reverse_coded: false,
+            hidden,
+            mean: None,
+            favourable: None,
+            unfavourable: None,
+            cant_judge: None,
+            n: None,
+        }
+    }
+
+    #[test]
+    fn items_hidden_for_one_reason_are_said_once() {
+        let all = [
+            item(Some(HiddenReason::NotEnoughItemAnswers)),
+            item(Some(HiddenReason::NotEnoughItemAnswers)),
+        ];
+        assert_eq!(
+            common_hidden_reason(&all),
+            Some(HiddenReason::NotEnoughItemAnswers)
+        );
+        let mixed = [item(Some(HiddenReason::NotEnoughItemAnswers)), item(None)];
+        assert_eq!(common_hidden_reason(&mixed), None);
+        assert_eq!(common_hidden_reason(&[]), None);
+    }
 }
