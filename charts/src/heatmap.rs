@@ -281,6 +281,7 @@ impl Drawing for Heatmap<'_> {
             &hidden,
             (legend_left, gy - 4),
             width - PAD - legend_left,
+            style::LegendText::ONE_LINE,
         )
     }
 }

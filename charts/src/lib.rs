@@ -2,7 +2,7 @@
 //! web; everything here is testable alone.
 //!
 //! - [`trend`]: one department over rounds (pillars, overall index, 95 % bands, responses,
-//!   gaps for hidden rounds),
+//!   gaps for hidden rounds, rings on significant changes, a y axis fitted to the data),
 //! - [`heatmap`]: departments × pillars for one round,
 //! - [`participation`]: answered / invited per department for one round,
 //! - [`style`]: what they share (palette, markers, sizes, errors, the two outputs).
@@ -34,7 +34,8 @@ pub use participation::{
 };
 pub use style::{ChartError, Size};
 pub use trend::{
-    TrendData, TrendLine, TrendPoint, TrendTexts, trend_description, trend_png, trend_svg,
+    DateTexts, RoundDate, Significant, TrendData, TrendLine, TrendPoint, TrendTexts, axis_labels,
+    trend_description, trend_png, trend_size, trend_svg,
 };
 
 use plotters::style::{FontStyle, register_font};

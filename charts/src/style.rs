@@ -477,6 +477,8 @@ pub(crate) enum Swatch {
     Hidden,
     /// A short text, e.g. "–" for a gap.
     Glyph(String),
+    /// An open ring, as drawn around a marked point.
+    Ring(RGBColor),
 }
 
 pub(crate) struct LegendItem {
@@ -484,31 +486,75 @@ pub(crate) struct LegendItem {
     pub label: String,
 }
 
-const LEGEND_FONT: f64 = 13.0;
-const LEGEND_ROW: i32 = 20;
+/// How a legend writes its labels: the font size and on how many lines a long label may
+/// wrap before its last line is shortened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct LegendText {
+    pub size: f64,
+    pub lines: usize,
+}
+
+impl LegendText {
+    /// One line of 13 px: legends beside a fixed-height scale.
+    pub const ONE_LINE: LegendText = LegendText {
+        size: 13.0,
+        lines: 1,
+    };
+
+    /// From one row of items to the next.
+    fn row(self) -> i32 {
+        (self.size * 1.5).round() as i32
+    }
+
+    /// From one line of a wrapped label to the next: closer than rows, so that the lines read
+    /// as one item.
+    fn line(self) -> i32 {
+        (self.size * 1.2).round() as i32
+    }
+
+    fn item_height(self, lines: usize) -> i32 {
+        self.row() + (lines.max(1) as i32 - 1) * self.line()
+    }
+}
+
 const SWATCH_WIDTH: i32 = 30;
 
-/// Legend items flowed into rows of `width` pixels: the positions of each item and the height.
+/// Where each legend item goes and its label's lines.
+pub(crate) struct LegendLayout {
+    pub items: Vec<((i32, i32), Vec<String>)>,
+    pub height: i32,
+}
+
+/// Legend items flowed into rows of `width` pixels; a label too long for a row wraps onto
+/// further lines rather than being cut, up to `text.lines`.
 pub(crate) fn legend_layout<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[LegendItem],
     width: i32,
-) -> Result<(Vec<(i32, i32)>, i32), ChartError> {
-    let mut positions = Vec::with_capacity(items.len());
-    let (mut x, mut row) = (0, 0);
+    text: LegendText,
+) -> Result<LegendLayout, ChartError> {
+    let label_max = width - SWATCH_WIDTH - 6;
+    let mut placed = Vec::with_capacity(items.len());
+    // The current row: its left edge so far, its top and its height.
+    let (mut x, mut top, mut row_height) = (0, 0, 0);
     for item in items {
-        let label_max = width - SWATCH_WIDTH - 6;
-        let label = fit(area, &item.label, LEGEND_FONT, label_max, Keep::Start)?;
-        let item_width = SWATCH_WIDTH + 6 + text_width(area, &label, LEGEND_FONT)? + 18;
+        let lines = wrap(area, &item.label, text.size, label_max, text.lines)?;
+        let widest = widest_text(area, &lines, text.size)?;
+        let item_width = SWATCH_WIDTH + 6 + widest + 18;
         if x > 0 && x + item_width > width {
-            row += 1;
+            top += row_height;
             x = 0;
+            row_height = 0;
         }
-        positions.push((x, row * LEGEND_ROW));
+        row_height = row_height.max(text.item_height(lines.len()));
+        placed.push(((x, top), lines));
         x += item_width;
     }
-    let rows = if items.is_empty() { 0 } else { row + 1 };
-    Ok((positions, rows * LEGEND_ROW))
+    let height = top + row_height;
+    Ok(LegendLayout {
+        items: placed,
+        height,
+    })
 }
 
 pub(crate) fn draw_legend<DB: DrawingBackend>(
@@ -516,11 +562,13 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     items: &[LegendItem],
     (left, top): (i32, i32),
     width: i32,
+    text: LegendText,
 ) -> Result<(), ChartError> {
-    let (positions, _) = legend_layout(area, items, width)?;
-    let label_style = font(LEGEND_FONT, TEXT, HPos::Left, VPos::Center);
-    for (item, (dx, dy)) in items.iter().zip(positions) {
-        let (x, y) = (left + dx, top + dy + LEGEND_ROW / 2);
+    let layout = legend_layout(area, items, width, text)?;
+    let row = text.row();
+    let label_style = font(text.size, TEXT, HPos::Left, VPos::Center);
+    for (item, ((dx, dy), lines)) in items.iter().zip(layout.items) {
+        let (x, y) = (left + dx, top + dy + row / 2);
         match &item.swatch {
             Swatch::Line(style) => {
                 draw_polyline(area, &[(x, y), (x + SWATCH_WIDTH, y)], style)?;
@@ -541,21 +589,32 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             }
             Swatch::Hidden => draw_hidden_box(area, (x, y - 7), (x + SWATCH_WIDTH, y + 7))?,
             Swatch::Glyph(glyph) => {
-                let style = font(LEGEND_FONT + 2.0, MUTED_TEXT, HPos::Center, VPos::Center);
+                let style = font(text.size + 2.0, MUTED_TEXT, HPos::Center, VPos::Center);
                 draw_text(area, glyph, &style, (x + SWATCH_WIDTH / 2, y))?;
             }
+            Swatch::Ring(color) => {
+                area.draw(&Circle::new(
+                    (x + SWATCH_WIDTH / 2, y),
+                    RING_RADIUS,
+                    color.stroke_width(2),
+                ))
+                .map_err(drawing_error)?;
+            }
         }
-        let label = fit(
-            area,
-            &item.label,
-            LEGEND_FONT,
-            width - SWATCH_WIDTH - 6,
-            Keep::Start,
-        )?;
-        draw_text(area, &label, &label_style, (x + SWATCH_WIDTH + 6, y))?;
+        for (i, line) in lines.iter().enumerate() {
+            draw_text(
+                area,
+                line,
+                &label_style,
+                (x + SWATCH_WIDTH + 6, y + i as i32 * text.line()),
+            )?;
+        }
     }
     Ok(())
 }
+
+/// Radius of the ring that marks a point (a significant change in the trend).
+pub const RING_RADIUS: i32 = 8;
 
 /// Opacity of confidence bands: light enough that lines on top stay legible.
 pub const BAND_OPACITY: f64 = 0.16;
@@ -580,6 +639,35 @@ pub(crate) fn draw_title<DB: DrawingBackend>(
         &font(TITLE_FONT, TEXT, HPos::Left, VPos::Top),
         (PAD, PAD - 4),
     )
+}
+
+/// Distance between the lines of a title that wraps.
+pub(crate) const TITLE_LINE: i32 = 26;
+
+/// The title's lines at `width`: wrapped rather than shortened, up to `max_lines`.
+pub(crate) fn title_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    width: i32,
+    max_lines: usize,
+) -> Result<Vec<String>, ChartError> {
+    wrap(area, title, TITLE_FONT, width - 2 * PAD, max_lines)
+}
+
+/// Below the title of `lines` lines, where [`TITLE_HEIGHT`] is for one.
+pub(crate) fn title_height(lines: usize) -> i32 {
+    TITLE_HEIGHT + (lines.max(1) as i32 - 1) * TITLE_LINE
+}
+
+pub(crate) fn draw_title_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+) -> Result<(), ChartError> {
+    let style = font(TITLE_FONT, TEXT, HPos::Left, VPos::Top);
+    for (i, line) in lines.iter().enumerate() {
+        draw_text(area, line, &style, (PAD, PAD - 4 + i as i32 * TITLE_LINE))?;
+    }
+    Ok(())
 }
 
 /// A chart without data draws its title and a message instead of failing: a page or a mail

@@ -42,7 +42,8 @@ impl Format {
 /// A chart ready to draw.
 #[derive(Debug, Clone)]
 pub enum Chart {
-    Trend(charts::TrendData, charts::TrendTexts),
+    /// The texts are boxed: with their month names they are larger than the other charts.
+    Trend(charts::TrendData, Box<charts::TrendTexts>),
     Heatmap(charts::HeatmapData, charts::HeatmapTexts),
     Participation(Vec<charts::ParticipationBar>, charts::ParticipationTexts),
 }
@@ -50,15 +51,12 @@ pub enum Chart {
 /// The default width of charts on pages and in mail.
 pub const WIDTH: u32 = 800;
 
-/// Enough for the plot, the counts row and a legend wrapped onto three lines.
-const TREND_MIN_HEIGHT: u32 = 360;
-
 impl Chart {
     /// A size that fits the chart's rows at `width`.
     pub fn size(&self, width: u32) -> charts::Size {
         match self {
-            // 16:9, but never so low that a legend wrapped on a narrow chart leaves no plot.
-            Chart::Trend(..) => charts::Size::new(width, (width * 9 / 16).max(TREND_MIN_HEIGHT)),
+            // 16:9, taller where the texts wrap on a narrow chart.
+            Chart::Trend(data, texts) => charts::trend_size(data, texts, width),
             Chart::Heatmap(data, _) => charts::heatmap_size(data.rows.len(), width),
             Chart::Participation(bars, _) => charts::participation_size(bars.len(), width),
         }
@@ -106,15 +104,34 @@ pub fn trend(trend: &[TrendRound], group_name: &str, locale: Locale) -> Chart {
     let data = chart_data(trend, &pillar_labels(locale), text(locale, "chart_overall"));
     Chart::Trend(
         data,
-        charts::TrendTexts {
+        Box::new(charts::TrendTexts {
             title: text(locale, "chart_trend_title").replace("{group}", group_name),
             y_axis: text(locale, "chart_y_axis").to_owned(),
+            axis_from: text(locale, "chart_axis_from").to_owned(),
             responses: text(locale, "chart_responses").to_owned(),
             band: text(locale, "chart_band").to_owned(),
             hidden: text(locale, "chart_hidden").to_owned(),
+            significant: text(locale, "chart_significant").to_owned(),
+            rise: text(locale, "chart_rise").to_owned(),
+            fall: text(locale, "chart_fall").to_owned(),
             empty: text(locale, "chart_empty").to_owned(),
-        },
+            dates: date_texts(locale),
+        }),
     )
+}
+
+/// Month names and date patterns from the language's texts: a German chart says "Okt 26".
+fn date_texts(locale: Locale) -> charts::DateTexts {
+    let months = |prefix: &str| {
+        std::array::from_fn(|i| text(locale, &format!("{prefix}_{}", i + 1)).to_owned())
+    };
+    charts::DateTexts {
+        months_short: months("month_short"),
+        months: months("month"),
+        axis_month: text(locale, "chart_axis_month").to_owned(),
+        axis_day: text(locale, "chart_axis_day").to_owned(),
+        full: text(locale, "chart_date").to_owned(),
+    }
 }
 
 /// Departments × pillars (and the overall index) of one round: the groups one level below
@@ -258,6 +275,7 @@ mod tests {
             responses: Shown::hidden(HiddenReason::NotEnoughAnswers),
             pillars: vec![Shown::hidden(HiddenReason::NotEnoughAnswers); 3],
             overall: Shown::hidden(HiddenReason::NotEnoughAnswers),
+            changes: vec![None; 3],
         }
     }
 
@@ -302,6 +320,7 @@ mod tests {
                 responses: Shown::Shown(5),
                 pillars: vec![index.clone(), index.clone(), index.clone()],
                 overall: crate::report::stats::show_overall(&[index.clone(), index.clone(), index]),
+                changes: vec![None; 3],
             }
         };
         let rounds: Vec<TrendRound> = (1..=12).map(shown).collect();

@@ -145,6 +145,10 @@ async fn a_viewer_sees_the_company_figures_the_answers_imply() {
     assert!(html.contains("p &lt; 0,05"));
     // Charts, with their text alternatives.
     assert!(html.contains("src=\"/charts/trend.svg\""));
+    // The trend is drawn for the reader's viewport: a phone gets the 320 px drawing.
+    assert!(html.contains(
+        "<source media=\"(max-width: 439px)\" srcset=\"/charts/trend.svg?width=320\" width=\"320\""
+    ));
     assert!(html.contains(&format!("src=\"/charts/rounds/{october}/heatmap.svg\"")));
     assert!(html.contains("alt=\"Kundenorientierung"), "trend described");
     // The top's departments, linked; Vertrieb (8 answers) and Technik (5) are shown.
@@ -190,6 +194,9 @@ async fn a_department_page_shows_its_items_its_teams_and_hides_small_ones() {
     )));
     assert!(html.contains("zu wenige Antworten"));
     assert!(html.contains(&format!("src=\"/charts/trend.svg?department={sales}\"")));
+    assert!(html.contains(&format!(
+        "srcset=\"/charts/trend.svg?department={sales}&amp;width=320\""
+    )));
     // Vertrieb reaches the comment threshold: its comment is listed.
     assert!(html.contains("Mehr Zeit für Kundengespräche"));
 

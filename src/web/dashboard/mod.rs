@@ -4,6 +4,7 @@
 
 pub mod charts;
 pub mod pages;
+pub mod picture;
 pub mod view;
 
 use rocket::{Route, routes};

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use super::picture::{ChartPicture, picture};
 use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, number, percent, signed, text};
@@ -477,7 +478,8 @@ pub struct Overview {
     pub group: Option<GroupView>,
     /// The top's departments, linked to their pages.
     pub children: Vec<GroupView>,
-    pub trend_description: Option<String>,
+    /// The trend of the reader's top, once a round is closed.
+    pub trend: Option<ChartPicture>,
     pub heatmap_description: Option<String>,
     /// Closed rounds, newest first.
     pub closed: Vec<RoundLabel>,
@@ -502,7 +504,7 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
         previous: None,
         group: None,
         children: Vec::new(),
-        trend_description: None,
+        trend: None,
         heatmap_description: None,
         closed,
         open,
@@ -519,7 +521,8 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
         .into_iter()
         .map(|g| group_view(g, top_group, depth, reader.locale))
         .collect();
-    out.trend_description = Some(trend_chart(reports, reader, None).await?.description());
+    let trend = trend_chart(reports, reader, None).await?;
+    out.trend = Some(picture(&trend, "/charts/trend.svg"));
     out.heatmap_description = Some(heatmap_of(&results, reader).description());
     out.round = Some(results.round);
     out.previous = results.previous;
@@ -571,7 +574,7 @@ pub struct DepartmentPage {
     pub comments: Option<Comments>,
     /// Only for an open round: participation numbers.
     pub open: Option<OpenRound>,
-    pub trend_description: String,
+    pub trend: ChartPicture,
     pub anonymity_threshold: u32,
 }
 
@@ -654,7 +657,10 @@ pub async fn department_page(
         net_scores: Vec::new(),
         comments: None,
         open: None,
-        trend_description: trend.description(),
+        trend: picture(
+            &trend,
+            &format!("/charts/trend.svg?department={department_id}"),
+        ),
         anonymity_threshold: reports.settings.anonymity_threshold,
     };
     let Some(round) = round else {
