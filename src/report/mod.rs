@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod charts;
 pub mod context;
 pub mod csv;
+pub mod highlights;
 pub mod participation;
 pub mod query;
 pub mod results;

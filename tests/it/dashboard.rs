@@ -512,6 +512,11 @@ async fn an_english_reader_reads_english_texts_and_numbers() {
     let (status, html) = page(&t, "/dashboard").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Results: Whole company"));
+    assert!(
+        story(&html)
+            .contains("Leadership example rose significantly: +51.9 points since September"),
+        "{html}"
+    );
     assert!(html.contains(">67.9<") && html.contains("13 / 24 (54%)"));
     assert!(html.contains("Welch's t-test"));
     let (status, html) = page(
@@ -606,4 +611,71 @@ async fn a_department_is_read_against_the_company_and_items_by_their_direction()
     );
     // Every figure cell names its column for the phone layout.
     assert!(html.contains("data-label=\"Gesamtindex\""));
+}
+
+/// The story section of a page: from its heading to the end of its card.
+fn story(html: &str) -> &str {
+    let start = html
+        .find("id=\"story-heading\"")
+        .expect("a story on the page");
+    let end = start + html[start..].find("</section>").expect("the story's end");
+    &html[start..end]
+}
+
+#[rocket::async_test]
+async fn the_company_page_says_first_what_is_strong_weak_changed_and_where_to_look() {
+    let t = TestApp::spawn().await;
+    let (ids, _, october) = two_rounds(&t).await;
+    as_viewer(&t).await;
+    let sales = ids["Vertrieb"];
+
+    let (_, html) = page(&t, "/dashboard").await;
+    dump("dashboard_story", &html);
+    let story = story(&html);
+    assert!(story.contains("Auf einen Blick: Oktober"), "{story}");
+    // Only Welch's test calls something a change: leadership and values rose from 25 to 76.9.
+    assert!(
+        story.contains("Vorbild der Führung ist deutlich gestiegen: +51,9 Punkte seit September (Welch-t-Test, p = "),
+        "{story}"
+    );
+    assert!(story.contains("href=\"#trend-heading\""));
+    // Vertrieb's overall index (58.3) lies 9.6 below the company's (67.9): named and linked.
+    assert!(
+        story.contains(&format!(
+            "<a href=\"/dashboard/departments/{sales}?round={october}\">Vertrieb: Gesamtindex 9,6 Punkte unter Gesamtes Unternehmen"
+        )),
+        "{story}"
+    );
+    // Strengths and weaknesses link to the item on the page, which is there.
+    let anchor = story
+        .split("href=\"#item-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an item linked");
+    assert!(html.contains(&format!("<tr id=\"item-{anchor}\">")));
+    // The small team is hidden: never named, never ranked.
+    assert!(!story.contains("Innendienst"), "{story}");
+    no_count_of_the_small_team(&html);
+}
+
+#[rocket::async_test]
+async fn a_department_page_tells_its_story_against_the_company() {
+    let t = TestApp::spawn().await;
+    let (ids, _, _) = two_rounds(&t).await;
+    as_viewer(&t).await;
+    let (_, html) = page(&t, &format!("/dashboard/departments/{}", ids["Vertrieb"])).await;
+    let story = story(&html);
+    // Vertrieb answered 4 where Technik answered 5: its items lie 10 points below the
+    // company's; the reverse-worded one (turned: 25 % against 15 %) lies above, and says so.
+    assert!(
+        story.contains("„Unsere Führung stellt die Kunden spürbar in den Mittelpunkt – in Worten und Taten.“: 75 % günstig, 10 Prozentpunkte unter Gesamtes Unternehmen"),
+        "{story}"
+    );
+    assert!(
+        story.contains("25 % günstig, 10 Prozentpunkte über Gesamtes Unternehmen (umgekehrt formuliert: günstig heißt, die Aussage abzulehnen)"),
+        "{story}"
+    );
+    // Its only team is hidden: nothing to name, and the sentence says whom it compared.
+    assert!(story.contains("Kein Bereich mit eigenen Zahlen"), "{story}");
+    assert!(!story.contains("Innendienst"), "{story}");
 }

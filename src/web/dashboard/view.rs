@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::picture::{ChartPicture, picture};
+use super::story::{self, Frame, Story};
 use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, number, percent, signed, text};
@@ -164,6 +165,7 @@ pub struct GroupView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemView {
+    pub question_id: i32,
     pub text: String,
     pub pillar: Option<&'static str>,
     pub core: bool,
@@ -293,6 +295,7 @@ fn item_views(group: &GroupReport, locale: Locale) -> (Vec<ItemView>, Vec<NetVie
         .map(|item| {
             let f = item.figures.as_shown();
             ItemView {
+                question_id: item.question_id,
                 text: item.text.clone(),
                 pillar: item.pillar.map(|p| pillar_label(locale, p)),
                 core: item.core,
@@ -377,6 +380,20 @@ fn top_depth(all: &[department::Model], reader: Reader) -> Option<usize> {
 /// One group of the round (`None`: the company), if the reader sees it.
 fn group_of(results: &RoundResults, id: Option<i32>) -> Option<&GroupReport> {
     results.groups.iter().find(|g| g.department_id == id)
+}
+
+/// Every group under `group`, at any depth, that the reader sees.
+fn below<'a>(results: &'a RoundResults, group: &GroupReport) -> Vec<&'a GroupReport> {
+    let prefix = format!("{}{}", group.path, departments::SEPARATOR);
+    results
+        .groups
+        .iter()
+        .filter(|g| {
+            g.department_id.is_some()
+                && g.department_id != group.department_id
+                && (group.department_id.is_none() || g.path.starts_with(&prefix))
+        })
+        .collect()
 }
 
 /// The groups one level below `group` (`None`: the departments at the top of the company).
@@ -476,6 +493,11 @@ pub struct Overview {
     pub round: Option<RoundLabel>,
     pub previous: Option<RoundLabel>,
     pub group: Option<GroupView>,
+    /// What stands out, in sentences, first on the page.
+    pub story: Option<Story>,
+    /// The top's items (the company's, or a scoped reader's department's).
+    pub items: Vec<ItemView>,
+    pub items_hidden: Option<HiddenReason>,
     /// The top's departments, linked to their pages.
     pub children: Vec<GroupView>,
     /// The trend of the reader's top, once a round is closed.
@@ -503,6 +525,9 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
         round: None,
         previous: None,
         group: None,
+        story: None,
+        items: Vec::new(),
+        items_hidden: None,
         children: Vec::new(),
         trend: None,
         heatmap_description: None,
@@ -517,6 +542,19 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
     let depth = top_depth(&all, reader);
     let top_group = group_of(&results, out.top.department_id);
     out.group = top_group.map(|g| group_view(g, None, depth, reader.locale));
+    if let Some(top) = top_group {
+        let frame = Frame {
+            round: &results.round,
+            previous: results.previous.as_ref(),
+            reference: None,
+            focus_name: &top.name,
+            locale: reader.locale,
+        };
+        out.story = Some(story::tell(top, &below(&results, top), &frame));
+        let (items, _) = item_views(top, reader.locale);
+        out.items_hidden = common_hidden_reason(&items);
+        out.items = items;
+    }
     out.children = children(&results, out.top.department_id)
         .into_iter()
         .map(|g| group_view(g, top_group, depth, reader.locale))
@@ -563,6 +601,8 @@ pub struct DepartmentPage {
     /// The larger group the department's figures are compared with (the company, or the
     /// reader's own department); its sub-units are compared with the department itself.
     pub reference: Option<String>,
+    /// What stands out, in sentences, first on the page.
+    pub story: Option<Story>,
     /// The group the department's answers count in when its own figures are hidden: its
     /// parent, or the company.
     pub counted_in: String,
@@ -644,6 +684,7 @@ pub async fn department_page(
             .collect(),
         group: None,
         reference: None,
+        story: None,
         counted_in: all
             .iter()
             .find(|d| Some(d.id) == department.parent_id)
@@ -681,6 +722,14 @@ pub async fn department_page(
             .or_else(|| group_of(&results, reader.scope))
             .filter(|r| r.department_id != Some(department_id));
         page.reference = reference.map(|r| r.name.clone());
+        let frame = Frame {
+            round: &results.round,
+            previous: results.previous.as_ref(),
+            reference,
+            focus_name: &group.name,
+            locale: reader.locale,
+        };
+        page.story = Some(story::tell(group, &below(&results, group), &frame));
         page.group = Some(group_view(group, reference, depth, reader.locale));
         let (items, net) = item_views(group, reader.locale);
         page.items_hidden = common_hidden_reason(&items);
@@ -853,6 +902,7 @@ mod tests {
 
     fn item(hidden: Option<HiddenReason>) -> ItemView {
         ItemView {
+            question_id: 1,
             text: "Frage".into(),
             pillar: None,
             core: true,
