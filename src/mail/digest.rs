@@ -29,11 +29,15 @@ use crate::report::charts::{self, Format, WIDTH};
 use crate::report::query::{self, Reader};
 use crate::report::results::GroupReport;
 use crate::report::stats::Shown;
+use crate::report::story::{self, Target, Tone};
 use crate::templates::Templates;
 use crate::vocab::{MailKind, MailState, Role, RoundState};
 
 /// Rows per insert: 14 values a row stay far below every database's limit of parameters.
 const INSERT_CHUNK: usize = 500;
+
+/// How many things that moved the digest names.
+const MOVED: usize = 3;
 
 /// How wide the chart is shown in the HTML part (the picture itself is [`WIDTH`] wide, sharp on
 /// screens with a higher pixel density).
@@ -145,11 +149,21 @@ struct ChartView<'a> {
     width: u32,
 }
 
+/// One thing that moved, with a link to where it shows.
+#[derive(Debug, Serialize)]
+struct Moved {
+    text: String,
+    href: Option<String>,
+    tone: Tone,
+}
+
 /// `templates/mail/digest.txt` and `digest.html`.
 #[derive(Debug, Serialize)]
 struct DigestMail<'a> {
     subject: &'a str,
     intro: &'a str,
+    /// The round's story in short: what rose or fell, the groups that need attention.
+    moved: Vec<Moved>,
     /// Whether the viewer's scope is one of the round's groups; `figures` is empty otherwise.
     in_round: bool,
     figures: Vec<Figure>,
@@ -313,9 +327,34 @@ pub async fn compose(
         "{}/dashboard/rounds/{round_id}",
         settings.base_url.as_str().trim_end_matches('/')
     );
+    let base = settings.base_url.as_str().trim_end_matches('/');
+    let page = match scope {
+        None => format!("{base}/dashboard"),
+        Some(id) => format!("{base}/dashboard/departments/{id}?round={round_id}"),
+    };
+    let moved = top
+        .map(|group| story::of_round(&results, group, None, locale).what_moved(MOVED))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|sentence| Moved {
+            href: sentence.target.and_then(|target| match target {
+                Target::Trend => Some(format!("{page}#trend-heading")),
+                Target::Department {
+                    department_id,
+                    round_id,
+                } => Some(format!(
+                    "{base}/dashboard/departments/{department_id}?round={round_id}"
+                )),
+                Target::Item { .. } => None,
+            }),
+            text: sentence.text,
+            tone: sentence.tone,
+        })
+        .collect();
     let ctx = DigestMail {
         subject: &subject,
         intro: &intro,
+        moved,
         in_round: top.is_some(),
         figures: top.map(|g| figures(g, locale)).unwrap_or_default(),
         threshold: results.anonymity_threshold,

@@ -13,5 +13,6 @@ pub mod participation;
 pub mod query;
 pub mod results;
 pub mod stats;
+pub mod story;
 pub mod suppress;
 pub mod trend;

@@ -1,12 +1,15 @@
-//! "Auf einen Blick": a group's highlights (`report::highlights`) said in sentences in the
-//! reader's language, each with a link down to where its figure stands.
+//! "Auf einen Blick": a group's highlights (`highlights`) said in sentences in the reader's
+//! language, each naming where its figure stands (`Target`), for the dashboard's pages and the
+//! leadership digest alike; each door turns a target into its own link.
 
 use serde::Serialize;
 
+use super::highlights::{self, Attention, Concern, Highlights, ItemStanding, PillarMove};
+use super::query::RoundResults;
+use super::results::GroupReport;
+use super::trend::RoundLabel;
 use crate::i18n::{Locale, number, percent, signed, text};
-use crate::report::highlights::{self, Attention, Concern, Highlights, ItemStanding, PillarMove};
-use crate::report::results::GroupReport;
-use crate::report::trend::RoundLabel;
+use crate::org::department::SEPARATOR;
 use crate::vocab::Pillar;
 
 /// Which way a sentence leans, for its marker.
@@ -18,11 +21,22 @@ pub enum Tone {
     Neutral,
 }
 
+/// Where the figure behind a sentence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// The item's row on the group's page.
+    Item { question_id: i32 },
+    /// The group's trend.
+    Trend,
+    /// A department's page for the round.
+    Department { department_id: i32, round_id: i32 },
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Sentence {
     pub text: String,
-    /// Where the figure behind it is: an anchor on the page or a department's page.
-    pub link: Option<String>,
+    pub target: Option<Target>,
     pub tone: Tone,
 }
 
@@ -35,14 +49,14 @@ pub struct Story {
 }
 
 /// What the story is told against.
-pub struct Frame<'a> {
-    pub round: &'a RoundLabel,
-    pub previous: Option<&'a RoundLabel>,
+struct Frame<'a> {
+    round: &'a RoundLabel,
+    previous: Option<&'a RoundLabel>,
     /// The group the focus is compared with (the company for a department), if any.
-    pub reference: Option<&'a GroupReport>,
+    reference: Option<&'a GroupReport>,
     /// The name the attention list measures "behind" against: the focus group's.
-    pub focus_name: &'a str,
-    pub locale: Locale,
+    focus_name: &'a str,
+    locale: Locale,
 }
 
 /// The template with each `{key}` replaced in one pass, so that a value (a question's text, a
@@ -119,7 +133,9 @@ fn item_sentence(s: &ItemStanding, frame: &Frame<'_>, strong: bool) -> Sentence 
     };
     Sentence {
         text: said,
-        link: Some(format!("#item-{}", s.question_id)),
+        target: Some(Target::Item {
+            question_id: s.question_id,
+        }),
         tone: if strong { Tone::Good } else { Tone::Bad },
     }
 }
@@ -136,7 +152,7 @@ fn move_sentence(m: &PillarMove, previous: &RoundLabel, locale: Locale) -> Sente
                 ("p", &p_value(m.p, locale)),
             ],
         ),
-        link: Some("#trend-heading".to_owned()),
+        target: Some(Target::Trend),
         tone: if rose { Tone::Good } else { Tone::Bad },
     }
 }
@@ -146,7 +162,7 @@ fn changes(h: &Highlights, frame: &Frame<'_>) -> Vec<Sentence> {
     let Some(previous) = frame.previous.filter(|_| h.compared) else {
         return vec![Sentence {
             text: text(l, "story_no_previous").to_owned(),
-            link: None,
+            target: None,
             tone: Tone::Neutral,
         }];
     };
@@ -159,7 +175,7 @@ fn changes(h: &Highlights, frame: &Frame<'_>) -> Vec<Sentence> {
     if said.is_empty() {
         return vec![Sentence {
             text: fill(text(l, "story_no_change"), &[("previous", &previous.title)]),
-            link: Some("#trend-heading".to_owned()),
+            target: Some(Target::Trend),
             tone: Tone::Neutral,
         }];
     }
@@ -201,10 +217,10 @@ fn attention_sentence(a: &Attention, frame: &Frame<'_>) -> Sentence {
             text(l, "story_attention"),
             &[("name", &a.path), ("concerns", &concerns.join("; "))],
         ),
-        link: Some(format!(
-            "/dashboard/departments/{}?round={}",
-            a.department_id, frame.round.id
-        )),
+        target: Some(Target::Department {
+            department_id: a.department_id,
+            round_id: frame.round.id,
+        }),
         tone: Tone::Bad,
     }
 }
@@ -212,13 +228,45 @@ fn attention_sentence(a: &Attention, frame: &Frame<'_>) -> Sentence {
 fn none(locale: Locale, key: &str, values: &[(&str, &str)]) -> Vec<Sentence> {
     vec![Sentence {
         text: fill(text(locale, key), values),
-        link: None,
+        target: None,
         tone: Tone::Neutral,
     }]
 }
 
+/// Every group of the round under `group`, at any depth, that the reader sees.
+fn below<'a>(results: &'a RoundResults, group: &GroupReport) -> Vec<&'a GroupReport> {
+    let prefix = format!("{}{SEPARATOR}", group.path);
+    results
+        .groups
+        .iter()
+        .filter(|g| {
+            g.department_id.is_some()
+                && g.department_id != group.department_id
+                && (group.department_id.is_none() || g.path.starts_with(&prefix))
+        })
+        .collect()
+}
+
+/// The story of the group `focus` of `results`, compared with `reference` (the company for a
+/// department; `None` for the reader's top).
+pub fn of_round(
+    results: &RoundResults,
+    focus: &GroupReport,
+    reference: Option<&GroupReport>,
+    locale: Locale,
+) -> Story {
+    let frame = Frame {
+        round: &results.round,
+        previous: results.previous.as_ref(),
+        reference,
+        focus_name: &focus.name,
+        locale,
+    };
+    tell(focus, &below(results, focus), &frame)
+}
+
 /// The story of `focus`, with `below`: every group under it the reader may see.
-pub fn tell(focus: &GroupReport, below: &[&GroupReport], frame: &Frame<'_>) -> Story {
+fn tell(focus: &GroupReport, below: &[&GroupReport], frame: &Frame<'_>) -> Story {
     let h = highlights::of(focus, frame.reference, below, frame.previous.is_some());
     let l = frame.locale;
     let points = number(highlights::ITEM_POINTS, 0, l);
@@ -266,6 +314,23 @@ pub fn tell(focus: &GroupReport, below: &[&GroupReport], frame: &Frame<'_>) -> S
         weaknesses,
         changes: changes(&h, frame),
         attention,
+    }
+}
+
+impl Story {
+    /// At most `n` sentences on what moved: significant changes first, then the groups that
+    /// need attention; "no significant change" when nothing did. For the digest.
+    pub fn what_moved(&self, n: usize) -> Vec<Sentence> {
+        let moved = self
+            .changes
+            .iter()
+            .filter(|s| s.tone != Tone::Neutral)
+            .chain(self.attention.iter().filter(|s| s.tone != Tone::Neutral));
+        let mut out: Vec<Sentence> = moved.take(n).cloned().collect();
+        if out.is_empty() {
+            out.extend(self.changes.first().cloned());
+        }
+        out
     }
 }
 

@@ -259,7 +259,9 @@ async fn a_scoped_viewer_sees_only_their_subtree() {
 
     let (status, html) = page(&t, "/dashboard").await;
     assert_eq!(status, Status::Ok);
-    assert!(html.contains("Ergebnisse: Technik"), "{html}");
+    // "Mein Bereich": the subtree first, its story told against itself, never the company.
+    assert!(html.contains("<h1>Mein Bereich: Technik</h1>"), "{html}");
+    assert!(story(&html).contains("Auf einen Blick: Oktober"));
     // Technik: everyone at 5 → 100 in every pillar.
     assert!(html.contains(">100,0<"));
     assert!(!html.contains("Gesamtes Unternehmen"));

@@ -512,8 +512,24 @@ async fn every_viewer_gets_one_digest_of_their_scope_in_their_language_with_the_
         }
     }
 
-    // The company mails carry the marker of a significant change.
-    assert!(by_recipient["ceo@example.com"].text.contains('▲'));
+    // The company mails carry the marker of a significant change, and say first what moved,
+    // linked to where it shows.
+    let ceo = &by_recipient["ceo@example.com"];
+    assert!(ceo.text.contains('▲'));
+    assert!(ceo.text.contains("At a glance\n- "), "{}", ceo.text);
+    assert!(ceo.text.contains("rose significantly"), "{}", ceo.text);
+    assert!(
+        ceo.text
+            .contains("http://127.0.0.1:8000/dashboard#trend-heading"),
+        "{}",
+        ceo.text
+    );
+    // The HTML part writes the slashes of its links as entities.
+    assert!(
+        ceo.html.contains("dashboard#trend-heading\" style="),
+        "{}",
+        ceo.html
+    );
 
     // The sales viewer reads Vertrieb only: not one company figure.
     let sales = &by_recipient["sales@example.com"];
@@ -676,8 +692,12 @@ async fn a_deleted_viewer_gets_nothing_and_an_unchanged_round_has_no_marker() {
     );
     assert!(text.contains("Netto-Wert (Frage 0–10): +100\n"), "{text}");
     assert!(text.contains("für das gesamte Unternehmen"), "{text}");
-    // The same answers as in September: no change is marked.
+    // The same answers as in September: no change is marked, and the mail says so.
     assert!(!text.contains('▲') && !text.contains('▼'), "{text}");
+    assert!(
+        text.contains("Auf einen Blick\n- Keine signifikante Veränderung seit September"),
+        "{text}"
+    );
     assert!(!october_mail.html.contains('▲') && !october_mail.html.contains('▼'));
     let (_, png) = october_mail.image.as_ref().unwrap();
     assert!(png.starts_with(PNG_MAGIC));

@@ -1,12 +1,10 @@
 //! The leadership dashboard for staff (viewers and admins): the overview of the reader's top,
 //! a department's page, a round's page, and the charts those pages show. `view` turns what
-//! `report` allows the reader to see (scope and anonymity applied there) into the pages' data;
-//! `story` says a group's highlights in sentences at the top of its page.
+//! `report` allows the reader to see (scope and anonymity applied there) into the pages' data.
 
 pub mod charts;
 pub mod pages;
 pub mod picture;
-pub mod story;
 pub mod view;
 
 use rocket::{Route, routes};

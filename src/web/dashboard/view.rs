@@ -10,7 +10,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::picture::{ChartPicture, picture};
-use super::story::{self, Frame, Story};
 use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, number, percent, signed, text};
@@ -22,6 +21,7 @@ use crate::report::participation;
 use crate::report::query::{self, Reader, RoundResults};
 use crate::report::results::GroupReport;
 use crate::report::stats::{Change, HiddenReason, Interval, Shown};
+use crate::report::story::{self, Story};
 use crate::report::trend::RoundLabel;
 use crate::vocab::{Pillar, RoundState};
 
@@ -382,20 +382,6 @@ fn group_of(results: &RoundResults, id: Option<i32>) -> Option<&GroupReport> {
     results.groups.iter().find(|g| g.department_id == id)
 }
 
-/// Every group under `group`, at any depth, that the reader sees.
-fn below<'a>(results: &'a RoundResults, group: &GroupReport) -> Vec<&'a GroupReport> {
-    let prefix = format!("{}{}", group.path, departments::SEPARATOR);
-    results
-        .groups
-        .iter()
-        .filter(|g| {
-            g.department_id.is_some()
-                && g.department_id != group.department_id
-                && (group.department_id.is_none() || g.path.starts_with(&prefix))
-        })
-        .collect()
-}
-
 /// The groups one level below `group` (`None`: the departments at the top of the company).
 fn children(results: &RoundResults, group: Option<i32>) -> Vec<&GroupReport> {
     results
@@ -543,14 +529,7 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
     let top_group = group_of(&results, out.top.department_id);
     out.group = top_group.map(|g| group_view(g, None, depth, reader.locale));
     if let Some(top) = top_group {
-        let frame = Frame {
-            round: &results.round,
-            previous: results.previous.as_ref(),
-            reference: None,
-            focus_name: &top.name,
-            locale: reader.locale,
-        };
-        out.story = Some(story::tell(top, &below(&results, top), &frame));
+        out.story = Some(story::of_round(&results, top, None, reader.locale));
         let (items, _) = item_views(top, reader.locale);
         out.items_hidden = common_hidden_reason(&items);
         out.items = items;
@@ -722,14 +701,7 @@ pub async fn department_page(
             .or_else(|| group_of(&results, reader.scope))
             .filter(|r| r.department_id != Some(department_id));
         page.reference = reference.map(|r| r.name.clone());
-        let frame = Frame {
-            round: &results.round,
-            previous: results.previous.as_ref(),
-            reference,
-            focus_name: &group.name,
-            locale: reader.locale,
-        };
-        page.story = Some(story::tell(group, &below(&results, group), &frame));
+        page.story = Some(story::of_round(&results, group, reference, reader.locale));
         page.group = Some(group_view(group, reference, depth, reader.locale));
         let (items, net) = item_views(group, reader.locale);
         page.items_hidden = common_hidden_reason(&items);
