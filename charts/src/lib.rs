@@ -3,7 +3,8 @@
 //!
 //! - [`trend`]: one department over rounds (pillars, overall index, 95 % bands, responses,
 //!   gaps for hidden rounds, rings on significant changes, a y axis fitted to the data),
-//! - [`heatmap`]: departments × pillars for one round,
+//! - [`heatmap`]: departments against the company for one round, by pillar or by item,
+//!   coloured by the difference on a diverging scale,
 //! - [`participation`]: answered / invited per department for one round,
 //! - [`style`]: what they share (palette, markers, sizes, errors, the two outputs).
 //!
@@ -26,7 +27,8 @@ pub mod style;
 pub mod trend;
 
 pub use heatmap::{
-    HeatmapData, HeatmapTexts, heatmap_description, heatmap_png, heatmap_size, heatmap_svg,
+    Delta, HeatmapCell, HeatmapColumn, HeatmapData, HeatmapRow, HeatmapTexts, heatmap_description,
+    heatmap_fits, heatmap_png, heatmap_size, heatmap_svg,
 };
 pub use participation::{
     ParticipationBar, ParticipationTexts, participation_description, participation_png,

@@ -211,7 +211,7 @@ pub fn sequential(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-fn relative_luminance(color: RGBColor) -> f64 {
+pub(crate) fn relative_luminance(color: RGBColor) -> f64 {
     let channel = |c: u8| {
         let c = f64::from(c) / 255.0;
         if c <= 0.039_28 {
@@ -221,6 +221,12 @@ fn relative_luminance(color: RGBColor) -> f64 {
         }
     };
     0.2126 * channel(color.0) + 0.7152 * channel(color.1) + 0.0722 * channel(color.2)
+}
+
+/// The WCAG contrast ratio of two colours (1 to 21).
+pub fn contrast(a: RGBColor, b: RGBColor) -> f64 {
+    let (la, lb) = (relative_luminance(a), relative_luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 /// Black or white, whichever has the higher WCAG contrast on `background`.
@@ -479,6 +485,8 @@ pub(crate) enum Swatch {
     Glyph(String),
     /// An open ring, as drawn around a marked point.
     Ring(RGBColor),
+    /// A white box with a dark frame, as the heatmap's reference row.
+    Frame,
 }
 
 pub(crate) struct LegendItem {
@@ -495,12 +503,6 @@ pub(crate) struct LegendText {
 }
 
 impl LegendText {
-    /// One line of 13 px: legends beside a fixed-height scale.
-    pub const ONE_LINE: LegendText = LegendText {
-        size: 13.0,
-        lines: 1,
-    };
-
     /// From one row of items to the next.
     fn row(self) -> i32 {
         (self.size * 1.5).round() as i32
@@ -591,6 +593,11 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             Swatch::Glyph(glyph) => {
                 let style = font(text.size + 2.0, MUTED_TEXT, HPos::Center, VPos::Center);
                 draw_text(area, glyph, &style, (x + SWATCH_WIDTH / 2, y))?;
+            }
+            Swatch::Frame => {
+                let (from, to) = ((x, y - 8), (x + SWATCH_WIDTH, y + 8));
+                area.draw(&Rectangle::new([from, to], TEXT.stroke_width(2)))
+                    .map_err(drawing_error)?;
             }
             Swatch::Ring(color) => {
                 area.draw(&Circle::new(

@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use kundenpuls_charts as charts;
 use sha2::{Digest, Sha256};
 
-use super::query::RoundResults;
+use super::results::GroupReport;
 use super::stats::Shown;
 use super::trend::{TrendRound, chart_data};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{Locale, text};
+use crate::i18n::{Locale, messages, number, signed, text};
 use crate::problem::Problem;
 use crate::vocab::Pillar;
 
@@ -57,8 +57,17 @@ impl Chart {
         match self {
             // 16:9, taller where the texts wrap on a narrow chart.
             Chart::Trend(data, texts) => charts::trend_size(data, texts, width),
-            Chart::Heatmap(data, _) => charts::heatmap_size(data.rows.len(), width),
+            Chart::Heatmap(data, texts) => charts::heatmap_size(data, texts, width),
             Chart::Participation(bars, _) => charts::participation_size(bars.len(), width),
+        }
+    }
+
+    /// Whether the chart can be drawn `width` pixels wide (a heatmap of many departments may
+    /// need more than the tallest picture drawn).
+    pub fn fits(&self, width: u32) -> bool {
+        match self {
+            Chart::Heatmap(data, texts) => charts::heatmap_fits(data, texts, width),
+            Chart::Trend(..) | Chart::Participation(..) => true,
         }
     }
 
@@ -134,46 +143,211 @@ fn date_texts(locale: Locale) -> charts::DateTexts {
     }
 }
 
-/// Departments × pillars (and the overall index) of one round: the groups one level below
-/// the reader's top, or the top alone when it has none.
-pub fn heatmap(results: &RoundResults, locale: Locale) -> Chart {
-    let top_depth = results
-        .groups
-        .iter()
-        .filter_map(|g| g.department_id.map(|_| g.depth))
-        .min();
-    let rows: Vec<_> = results
-        .groups
-        .iter()
-        .filter(|g| g.department_id.is_some() && Some(g.depth) == top_depth)
-        .collect();
-    let mut columns: Vec<String> = pillar_labels(locale).to_vec();
-    columns.push(text(locale, "chart_overall").to_owned());
-    let cells = rows
-        .iter()
-        .map(|g| {
-            let mut row: Vec<Option<f64>> = g
-                .pillars
+/// The heatmap's columns: the pillars and the overall index, or one per Likert item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeatmapView {
+    #[default]
+    Pillars,
+    Items,
+}
+
+impl HeatmapView {
+    /// The `view` query parameter; `None` for an unknown one.
+    pub fn parse(value: Option<&str>) -> Option<HeatmapView> {
+        match value {
+            None | Some("pillars") => Some(HeatmapView::Pillars),
+            Some("items") => Some(HeatmapView::Items),
+            Some(_) => None,
+        }
+    }
+}
+
+/// A difference of this many index points (or percentage points of favourable answers) gets
+/// the full colour: a gap of ten points is one leadership acts on.
+pub const HEATMAP_SATURATION: f64 = 10.0;
+
+/// What the heatmap compares: the reader's top (the company, or a scoped reader's own
+/// department) and the departments below it with their level (1 = right below the top).
+pub struct HeatmapRows<'a> {
+    pub reference: Option<&'a GroupReport>,
+    /// `None` for the company.
+    pub reference_name: Option<&'a str>,
+    pub rows: Vec<(usize, &'a GroupReport)>,
+}
+
+/// Departments against the reader's top in one round: one row per department, one column per
+/// pillar (and the overall index) or per item, each cell with its value and its difference to
+/// the top. Only figures the results show are used: a hidden figure stays a hidden cell, and a
+/// difference needs both figures shown.
+pub fn heatmap(
+    rows: &HeatmapRows<'_>,
+    view: HeatmapView,
+    round_title: &str,
+    locale: Locale,
+) -> Chart {
+    let (columns, figures): (Vec<charts::HeatmapColumn>, Figures) = match view {
+        HeatmapView::Pillars => pillar_columns(locale),
+        HeatmapView::Items => item_columns(rows, locale),
+    };
+    let other = rows.reference.map(&figures).unwrap_or_default();
+    let row = |level: usize, group: &GroupReport, reference: bool| {
+        let own = figures(group);
+        charts::HeatmapRow {
+            name: group.name.clone(),
+            full_name: group.path.clone(),
+            level,
+            reference,
+            cells: own
                 .iter()
-                .map(|p| p.index.as_shown().map(|i| i.index))
-                .collect();
-            row.push(g.overall.as_shown().map(|o| o.index));
-            row
-        })
-        .collect();
+                .enumerate()
+                .map(|(i, value)| {
+                    let against = (!reference)
+                        .then(|| other.get(i).copied().flatten())
+                        .flatten();
+                    heatmap_cell(*value, against, view, locale)
+                })
+                .collect(),
+        }
+    };
+    let mut out: Vec<charts::HeatmapRow> = Vec::with_capacity(rows.rows.len() + 1);
+    if let Some(reference) = rows.reference {
+        let mut top = row(0, reference, true);
+        if reference.department_id.is_none() {
+            top.name = text(locale, "dashboard_scope_all").to_owned();
+            top.full_name = top.name.clone();
+        }
+        out.push(top);
+    }
+    out.extend(
+        rows.rows
+            .iter()
+            .map(|(level, group)| row(*level, group, false)),
+    );
     Chart::Heatmap(
         charts::HeatmapData {
-            rows: rows.iter().map(|g| g.name.clone()).collect(),
             columns,
-            cells,
-            scale: (0.0, 100.0),
+            rows: out,
+            saturation: HEATMAP_SATURATION,
         },
-        charts::HeatmapTexts {
-            title: text(locale, "chart_heatmap_title").replace("{round}", &results.round.title),
-            hidden: text(locale, "chart_hidden").to_owned(),
-            empty: text(locale, "chart_empty").to_owned(),
-        },
+        heatmap_texts(rows.reference_name, view, round_title, locale),
     )
+}
+
+/// A group's figures for the columns, `None` where hidden.
+type Figures = Box<dyn Fn(&GroupReport) -> Vec<Option<f64>>>;
+
+fn pillar_columns(locale: Locale) -> (Vec<charts::HeatmapColumn>, Figures) {
+    let mut columns: Vec<charts::HeatmapColumn> = pillar_labels(locale)
+        .into_iter()
+        .map(|label| charts::HeatmapColumn {
+            full: label.clone(),
+            label,
+        })
+        .collect();
+    let overall = text(locale, "chart_overall").to_owned();
+    columns.push(charts::HeatmapColumn {
+        label: overall.clone(),
+        full: overall,
+    });
+    let figures = |g: &GroupReport| {
+        let mut row: Vec<Option<f64>> = g
+            .pillars
+            .iter()
+            .map(|p| p.index.as_shown().map(|i| i.index))
+            .collect();
+        row.push(g.overall.as_shown().map(|o| o.index));
+        row
+    };
+    (columns, Box::new(figures))
+}
+
+/// One column per Likert item the round asked, in its order, labelled with the item's short
+/// name (the whole text where a question has none, e.g. one added to the catalogue later).
+fn item_columns(rows: &HeatmapRows<'_>, locale: Locale) -> (Vec<charts::HeatmapColumn>, Figures) {
+    let items = rows
+        .reference
+        .or(rows.rows.first().map(|(_, g)| *g))
+        .map(|g| g.items.clone())
+        .unwrap_or_default();
+    let columns = items
+        .iter()
+        .map(|item| charts::HeatmapColumn {
+            label: messages(locale)
+                .get(&format!("item_short_{}", item.key))
+                .cloned()
+                .unwrap_or_else(|| item.text.clone()),
+            full: item.text.clone(),
+        })
+        .collect();
+    let keys: Vec<i32> = items.iter().map(|i| i.question_id).collect();
+    let figures = move |g: &GroupReport| {
+        keys.iter()
+            .map(|id| {
+                g.items
+                    .iter()
+                    .find(|i| i.question_id == *id)
+                    .and_then(|i| i.figures.as_shown())
+                    .map(|f| f.favourable_pct)
+            })
+            .collect()
+    };
+    (columns, Box::new(figures))
+}
+
+fn heatmap_cell(
+    value: Option<f64>,
+    reference: Option<f64>,
+    view: HeatmapView,
+    locale: Locale,
+) -> charts::HeatmapCell {
+    // Indices with one decimal, as everywhere on the pages; shares of answers whole.
+    let decimals = match view {
+        HeatmapView::Pillars => 1,
+        HeatmapView::Items => 0,
+    };
+    match value {
+        None => charts::HeatmapCell::Hidden,
+        Some(value) => charts::HeatmapCell::Shown {
+            value: number(value, decimals, locale),
+            delta: reference.map(|reference| charts::Delta {
+                points: value - reference,
+                text: signed(value - reference, decimals, locale),
+            }),
+        },
+    }
+}
+
+fn heatmap_texts(
+    reference: Option<&str>,
+    view: HeatmapView,
+    round_title: &str,
+    locale: Locale,
+) -> charts::HeatmapTexts {
+    let say = |key: &str| {
+        let (key, name) = match reference {
+            None => (format!("{key}_company"), ""),
+            Some(name) => (key.to_owned(), name),
+        };
+        text(locale, &key).replace("{name}", name)
+    };
+    let title_key = match view {
+        HeatmapView::Pillars => "chart_heatmap_title_pillars",
+        HeatmapView::Items => "chart_heatmap_title_items",
+    };
+    let ticks = [-HEATMAP_SATURATION, 0.0, HEATMAP_SATURATION].map(|t| signed(t, 0, locale));
+    charts::HeatmapTexts {
+        title: text(locale, title_key)
+            .replace("{compared}", &say("chart_heatmap_compared"))
+            .replace("{round}", round_title),
+        below: say("chart_heatmap_below"),
+        above: say("chart_heatmap_above"),
+        ticks,
+        reference: say("chart_heatmap_reference"),
+        hidden: text(locale, "chart_hidden").to_owned(),
+        delta: say("chart_heatmap_delta"),
+        empty: text(locale, "chart_heatmap_empty").to_owned(),
+    }
 }
 
 /// Participation per group the reader may see (participation is an output too: small groups
@@ -292,6 +466,48 @@ mod tests {
         assert!(de.title.contains("Vertrieb") && de.title.starts_with("Kundenorientierung"));
         assert!(en.title.contains("Sales") && en.title.starts_with("Customer"));
         assert!(!has_figures(&rounds));
+    }
+
+    #[test]
+    fn heatmap_texts_name_the_reference_in_both_languages() {
+        for locale in [Locale::De, Locale::En] {
+            for reference in [None, Some("Vertrieb")] {
+                for view in [HeatmapView::Pillars, HeatmapView::Items] {
+                    let texts = heatmap_texts(reference, view, "Puls", locale);
+                    let all = [
+                        &texts.title,
+                        &texts.below,
+                        &texts.above,
+                        &texts.reference,
+                        &texts.delta,
+                    ];
+                    for said in all {
+                        assert!(!said.contains('{'), "{locale}: {said}");
+                        if let Some(name) = reference {
+                            assert!(said.contains(name), "{locale}: {said}");
+                        }
+                    }
+                    assert!(texts.title.ends_with("(Puls)"), "{}", texts.title);
+                }
+            }
+        }
+        let de = heatmap_texts(None, HeatmapView::Pillars, "Puls", Locale::De);
+        assert_eq!(de.ticks, ["\u{2212}10", "0", "+10"]);
+        assert_eq!(de.below, "unter dem Unternehmen");
+        assert_eq!(
+            heatmap_cell(Some(62.5), Some(66.6), HeatmapView::Pillars, Locale::De),
+            charts::HeatmapCell::Shown {
+                value: "62,5".into(),
+                delta: Some(charts::Delta {
+                    points: 62.5 - 66.6,
+                    text: "\u{2212}4,1".into(),
+                }),
+            }
+        );
+        assert_eq!(
+            heatmap_cell(None, Some(66.6), HeatmapView::Items, Locale::De),
+            charts::HeatmapCell::Hidden
+        );
     }
 
     #[test]

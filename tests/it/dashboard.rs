@@ -149,7 +149,14 @@ async fn a_viewer_sees_the_company_figures_the_answers_imply() {
     assert!(html.contains(
         "<source media=\"(max-width: 439px)\" srcset=\"/charts/trend.svg?width=320\" width=\"320\""
     ));
-    assert!(html.contains(&format!("src=\"/charts/rounds/{october}/heatmap.svg\"")));
+    // The heatmap drawn for the viewport too, all (two) levels of the tree.
+    assert!(html.contains(&format!(
+        "src=\"/charts/rounds/{october}/heatmap.svg?view=pillars&amp;level=2\""
+    )));
+    assert!(html.contains(&format!(
+        "srcset=\"/charts/rounds/{october}/heatmap.svg?view=pillars&amp;level=2&amp;width=320\""
+    )));
+    assert!(html.contains("alt=\"Bereiche im Vergleich zum Unternehmen: Index je Säule"));
     assert!(html.contains("alt=\"Kundenorientierung"), "trend described");
     // The top's departments, linked; Vertrieb (8 answers) and Technik (5) are shown.
     let sales = ids["Vertrieb"];
@@ -299,6 +306,188 @@ async fn a_scoped_viewer_sees_only_their_subtree() {
     assert!(!svg.contains("Vertrieb"), "only the viewer's subtree");
 }
 
+async fn svg(t: &TestApp, path: &str) -> String {
+    let response = t.client.get(path.to_owned()).dispatch().await;
+    assert_eq!(response.status(), Status::Ok, "{path}");
+    response.into_string().await.unwrap()
+}
+
+/// The texts drawn into an SVG (not its `<title>` or `<desc>`).
+fn drawn_texts(svg: &str) -> Vec<String> {
+    svg.match_indices("<text ")
+        .map(|(at, _)| {
+            let rest = &svg[at..];
+            let start = rest.find('>').unwrap() + 1;
+            rest[start..rest.find("</text>").unwrap()].trim().to_owned()
+        })
+        .collect()
+}
+
+/// Hidden cells (and the legend's swatch): grey, hatched, without a number.
+fn hatched(svg: &str) -> usize {
+    svg.matches("fill=\"#EEEEEE\"").count()
+}
+
+fn desc(svg: &str) -> &str {
+    let start = svg.find("<desc>").unwrap() + "<desc>".len();
+    &svg[start..svg.find("</desc>").unwrap()]
+}
+
+#[rocket::async_test]
+async fn the_heatmap_reads_every_level_against_the_company_and_hides_the_small_team() {
+    let t = TestApp::spawn().await;
+    let (_, _, october) = two_rounds(&t).await;
+    as_viewer(&t).await;
+
+    let all = svg(&t, &format!("/charts/rounds/{october}/heatmap.svg")).await;
+    let drawn = drawn_texts(&all);
+    assert!(
+        all.contains(
+            "<title>Bereiche im Vergleich zum Unternehmen: Index je Säule (Oktober)</title>"
+        ),
+        "{all}"
+    );
+    for label in ["Gesamtes Unternehmen", "Vertrieb", "Innendienst", "Technik"] {
+        assert!(drawn.iter().any(|t| t == label), "{label} in {drawn:?}");
+    }
+    // Values and differences to the company as German writes them: Technik 100,0 against the
+    // company's 76,9 in leadership; Vertrieb (with its team) 62,5, 14,4 below.
+    for figure in [
+        "76,9",
+        "100,0",
+        "+23,1",
+        "62,5",
+        "\u{2212}14,4",
+        "58,3",
+        "\u{2212}9,6",
+    ] {
+        assert!(drawn.iter().any(|t| t == figure), "{figure} in {drawn:?}");
+    }
+    // Innendienst (2 answers) is a hatched row without a single number: its 25,0 is nowhere.
+    assert!(!all.contains("25,0"), "the small team's figure");
+    let hidden = text(Locale::De, "chart_hidden");
+    let description = desc(&all);
+    assert!(
+        description.contains(&format!(
+            "Vertrieb / Innendienst: Kundenfokus {hidden}, Vorbild der Führung {hidden}, Gelebte Werte {hidden}, Gesamtindex {hidden}."
+        )),
+        "{description}"
+    );
+    assert!(
+        description.contains("Technik: Kundenfokus 50,0 (Abstand zum Unternehmen 0,0), Vorbild der Führung 100,0 (Abstand zum Unternehmen +23,1)"),
+        "{description}"
+    );
+    assert_eq!(hatched(&all), 4 + 1, "the team's four cells and the legend");
+    no_count_of_the_small_team(&all);
+
+    // Only the top level: the team is not a row.
+    let top = svg(
+        &t,
+        &format!("/charts/rounds/{october}/heatmap.svg?level=1&width=320"),
+    )
+    .await;
+    let drawn = drawn_texts(&top);
+    assert!(drawn.iter().any(|t| t == "Technik"));
+    assert!(!top.contains("Innendienst"), "level 1 only");
+
+    // One column per item, favourable answers in whole percent.
+    let items = svg(
+        &t,
+        &format!("/charts/rounds/{october}/heatmap.svg?view=items"),
+    )
+    .await;
+    assert!(items.contains(
+        "<title>Bereiche im Vergleich zum Unternehmen: günstige Antworten je Frage in % (Oktober)</title>"
+    ));
+    let drawn = drawn_texts(&items);
+    // Short names from the texts, wrapped onto two lines where they are long.
+    for words in ["Ziele am", "Kundennutzen", "Werte gelebt"] {
+        assert!(drawn.iter().any(|t| t == words), "{words} in {drawn:?}");
+    }
+    assert!(
+        drawn.iter().any(|t| t == "Abläufe ohne"),
+        "a turned item is named by its favourable side"
+    );
+    assert_eq!(
+        hatched(&items),
+        4 + 1,
+        "the team's four cells and the legend"
+    );
+    assert!(desc(&items).contains(&format!("Vertrieb / Innendienst: Bei uns richten sich Ziele und Entscheidungen spürbar am Nutzen für unsere Kunden aus. {hidden}")), "{}", desc(&items));
+    let png = t
+        .client
+        .get(format!(
+            "/charts/rounds/{october}/heatmap.png?view=items&width=320"
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(png.status(), Status::Ok);
+
+    let unknown = t
+        .client
+        .get(format!("/charts/rounds/{october}/heatmap.svg?view=pie"))
+        .dispatch()
+        .await;
+    assert_eq!(unknown.status(), Status::NotFound);
+
+    // The round's page offers both views and every depth as plain links.
+    let (status, html) = page(
+        &t,
+        &format!("/dashboard/rounds/{october}?view=items&level=1"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    dump("dashboard_round_items", &html);
+    assert!(html.contains(&format!(
+        "<a href=\"/dashboard/rounds/{october}?view=pillars&amp;level=1#heatmap-heading\">Säulen</a>"
+    )), "{html}");
+    assert!(html.contains(&format!(
+        "<a href=\"/dashboard/rounds/{october}?view=items&amp;level=1#heatmap-heading\" aria-current=\"true\">einzelne Fragen</a>"
+    )));
+    assert!(html.contains(&format!(
+        "<a href=\"/dashboard/rounds/{october}?view=items&amp;level=2#heatmap-heading\">alle Ebenen</a>"
+    )));
+    assert!(html.contains(&format!(
+        "src=\"/charts/rounds/{october}/heatmap.svg?view=items&amp;level=1\""
+    )));
+    let (status, _) = page(&t, &format!("/dashboard/rounds/{october}?view=pie")).await;
+    assert_eq!(status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn a_scoped_viewer_s_heatmap_compares_with_their_own_department() {
+    let t = TestApp::spawn().await;
+    let (_, _, october) = two_rounds(&t).await;
+    as_scoped_viewer(&t, "Vertrieb").await;
+
+    for path in [
+        format!("/charts/rounds/{october}/heatmap.svg"),
+        format!("/charts/rounds/{october}/heatmap.svg?view=items&width=320"),
+    ] {
+        let svg = svg(&t, &path).await;
+        let drawn = drawn_texts(&svg);
+        assert!(
+            svg.contains("<title>Bereiche im Vergleich zu Vertrieb:"),
+            "{path}: {svg}"
+        );
+        assert!(drawn.iter().any(|t| t == "Vertrieb"), "the reference row");
+        assert!(
+            drawn.iter().any(|t| t.starts_with("eingerahmt: Vertrieb")),
+            "{drawn:?}"
+        );
+        assert!(
+            drawn.iter().any(|t| t.contains("unter Vertrieb")),
+            "{drawn:?}"
+        );
+        assert!(drawn.iter().any(|t| t == "Innendienst"), "{drawn:?}");
+        for outside in ["Technik", "Gesamtes Unternehmen", "76,9", "100,0", "67,9"] {
+            assert!(!svg.contains(outside), "{path}: {outside}");
+        }
+        assert!(!svg.contains("25,0"), "the small team's figure");
+        assert_eq!(hatched(&svg), 4 + 1, "the team's four cells and the legend");
+    }
+}
+
 #[rocket::async_test]
 async fn charts_are_svg_or_png_private_and_cacheable() {
     let t = TestApp::spawn().await;
@@ -388,7 +577,10 @@ async fn a_round_without_answers_draws_an_empty_chart() {
     assert_eq!(heatmap.status(), Status::Ok);
     let svg = heatmap.into_string().await.unwrap();
     assert!(svg.contains("<svg"));
-    assert!(svg.contains(text(Locale::De, "chart_empty")), "{svg}");
+    assert!(
+        svg.contains(text(Locale::De, "chart_heatmap_empty")),
+        "{svg}"
+    );
 
     let trend = t.client.get("/charts/trend.svg").dispatch().await;
     assert_eq!(trend.status(), Status::Ok);

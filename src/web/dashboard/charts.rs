@@ -14,12 +14,17 @@ use sha2::{Digest, Sha256};
 use super::view;
 use crate::app::App;
 use crate::error::{AppError, AppResult};
-use crate::report::charts::{Chart, Format, Rendered, WIDTH};
+use crate::report::charts::{Chart, Format, HeatmapView, Rendered, WIDTH};
 use crate::report::query::Reader;
 use crate::web::guards::StaffUser;
 
 pub const MIN_WIDTH: u32 = 320;
 pub const MAX_WIDTH: u32 = 1600;
+
+/// The width a picture is drawn at.
+fn width_of(asked: Option<u32>) -> u32 {
+    asked.unwrap_or(WIDTH).clamp(MIN_WIDTH, MAX_WIDTH)
+}
 
 /// `trend.svg` → ("trend", Svg).
 fn split(file: &str) -> AppResult<(&str, Format)> {
@@ -76,8 +81,7 @@ async fn draw(
     width: Option<u32>,
     if_none_match: IfNoneMatch,
 ) -> AppResult<Picture> {
-    let width = width.unwrap_or(WIDTH).clamp(MIN_WIDTH, MAX_WIDTH);
-    let size = chart.size(width);
+    let size = chart.size(width_of(width));
     let rendered = app.charts.render(chart, format, size).await?;
     let hash = Sha256::digest(&rendered.bytes);
     let etag = format!(
@@ -116,12 +120,16 @@ pub async fn trend(
     draw(app, chart, format, width, if_none_match).await
 }
 
-/// The heatmap or the participation chart of one round.
-#[get("/charts/rounds/<id>/<file>?<width>")]
+/// The heatmap or the participation chart of one round; the heatmap's `view` (`pillars`,
+/// `items`) and `level` (how many levels below the reader's top) as on the round page.
+#[get("/charts/rounds/<id>/<file>?<width>&<view>&<level>")]
+#[allow(clippy::too_many_arguments)]
 pub async fn round_chart(
     id: i32,
     file: &str,
     width: Option<u32>,
+    view: Option<&str>,
+    level: Option<usize>,
     staff: StaffUser,
     app: &State<App>,
     if_none_match: IfNoneMatch,
@@ -129,7 +137,14 @@ pub async fn round_chart(
     let (name, format) = split(file)?;
     let reader = Reader::of(&staff.principal);
     let chart = match name {
-        "heatmap" => view::heatmap_chart(&app.reports, reader, id).await?,
+        "heatmap" => {
+            let choice = view::HeatmapChoice {
+                view: HeatmapView::parse(view).ok_or(AppError::NotFound)?,
+                level,
+            };
+            let drawn = width_of(width);
+            view::heatmap_chart(&app.reports, reader, id, choice, drawn).await?
+        }
         "participation" => view::participation_chart(&app.reports, reader, id).await?,
         _ => return Err(AppError::NotFound),
     };

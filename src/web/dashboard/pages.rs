@@ -6,7 +6,8 @@ use serde::Serialize;
 use super::view;
 use crate::app::App;
 use crate::auth::Principal;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::report::charts::HeatmapView;
 use crate::report::query::Reader;
 use crate::templates::Templates;
 use crate::web::csrf::CsrfToken;
@@ -69,16 +70,22 @@ pub async fn department(
 }
 
 /// One round for the reader's top: every group as a tree.
-#[get("/dashboard/rounds/<id>")]
+#[get("/dashboard/rounds/<id>?<view>&<level>")]
 pub async fn round(
     id: i32,
+    view: Option<&str>,
+    level: Option<usize>,
     staff: StaffUser,
     csrf: CsrfToken,
     app: &State<App>,
     templates: &State<Templates>,
 ) -> AppResult<Page> {
     let reader = Reader::of(&staff.principal);
-    let view = view::round_page(&app.reports, reader, id).await?;
+    let heatmap = view::HeatmapChoice {
+        view: HeatmapView::parse(view).ok_or(AppError::NotFound)?,
+        level,
+    };
+    let view = view::round_page(&app.reports, reader, id, heatmap).await?;
     Page::render(
         templates,
         "dashboard_round",

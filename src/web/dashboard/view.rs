@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, number, percent, signed, text};
 use crate::org::department as departments;
 use crate::report::aggregate;
-use crate::report::charts::{self, Chart};
+use crate::report::charts::{self, Chart, HeatmapRows, HeatmapView};
 use crate::report::context::Reports;
 use crate::report::participation;
 use crate::report::query::{self, Reader, RoundResults};
@@ -206,6 +206,16 @@ fn participation_view(answered: u64, invited: u64, locale: Locale) -> Participat
     }
 }
 
+/// How far below the reader's top `group` is: 0 for the top itself, 1 right below it.
+/// `top_depth`: the depth of the reader's top department, `None` when the top is the company.
+fn level_below_top(group: &GroupReport, top_depth: Option<usize>) -> usize {
+    match (group.department_id, top_depth) {
+        (None, _) => 0,
+        (Some(_), None) => group.depth + 1,
+        (Some(_), Some(top)) => group.depth.saturating_sub(top),
+    }
+}
+
 /// `top_depth`: the depth of the reader's top department, `None` when the top is the company.
 /// `reference`: the larger group this one is compared with, `None` for the reader's top itself.
 fn group_view(
@@ -272,11 +282,7 @@ fn group_view(
         department_id: group.department_id,
         name: group.name.clone(),
         path: group.path.clone(),
-        level: match (group.department_id, top_depth) {
-            (None, _) => 0,
-            (Some(_), None) => group.depth + 1,
-            (Some(_), Some(top)) => group.depth.saturating_sub(top),
-        },
+        level: level_below_top(group, top_depth),
         responses,
         participation,
         overall,
@@ -391,21 +397,33 @@ fn children(results: &RoundResults, group: Option<i32>) -> Vec<&GroupReport> {
         .collect()
 }
 
-/// The round's results with the groups the heatmap shows: the top's departments one level
-/// below it, or the top alone when it has none.
-fn heatmap_rows(results: &RoundResults, top: Option<i32>) -> RoundResults {
-    let mut rows: Vec<GroupReport> = children(results, top).into_iter().cloned().collect();
-    if rows.is_empty() {
-        rows = results
-            .groups
-            .iter()
-            .filter(|g| g.department_id.is_some() && g.department_id == top)
-            .cloned()
-            .collect();
-    }
-    RoundResults {
-        groups: rows,
-        ..results.clone()
+/// What the heatmap compares: the reader's top and every department below it that the
+/// reader sees, in tree order with its level. A scoped reader's rows are cut to their subtree
+/// here as well, whatever the results hold.
+fn heatmap_rows<'a>(
+    results: &'a RoundResults,
+    all: &[department::Model],
+    reader: Reader,
+) -> HeatmapRows<'a> {
+    let depth = top_depth(all, reader);
+    let reference = group_of(results, reader.scope);
+    let below: Option<Vec<i32>> = reader
+        .scope
+        .map(|root| departments::subtree_ids(all, &[root]).into_iter().collect());
+    let rows = results
+        .groups
+        .iter()
+        .filter(|g| match (g.department_id, &below) {
+            (None, _) => false,
+            (Some(id), Some(below)) => Some(id) != reader.scope && below.contains(&id),
+            (Some(_), None) => true,
+        })
+        .map(|g| (level_below_top(g, depth), g))
+        .collect();
+    HeatmapRows {
+        reference,
+        reference_name: reader.scope.and(reference).map(|g| g.name.as_str()),
+        rows,
     }
 }
 
@@ -488,7 +506,7 @@ pub struct Overview {
     pub children: Vec<GroupView>,
     /// The trend of the reader's top, once a round is closed.
     pub trend: Option<ChartPicture>,
-    pub heatmap_description: Option<String>,
+    pub heatmap: Option<HeatmapPanel>,
     /// Closed rounds, newest first.
     pub closed: Vec<RoundLabel>,
     pub open: Vec<OpenRound>,
@@ -516,7 +534,7 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
         items_hidden: None,
         children: Vec::new(),
         trend: None,
-        heatmap_description: None,
+        heatmap: None,
         closed,
         open,
         anonymity_threshold: reports.settings.anonymity_threshold,
@@ -540,7 +558,12 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
         .collect();
     let trend = trend_chart(reports, reader, None).await?;
     out.trend = Some(picture(&trend, "/charts/trend.svg"));
-    out.heatmap_description = Some(heatmap_of(&results, reader).description());
+    out.heatmap = Some(heatmap_panel(
+        &results,
+        &all,
+        reader,
+        HeatmapChoice::default(),
+    ));
     out.round = Some(results.round);
     out.previous = results.previous;
     Ok(out)
@@ -743,12 +766,17 @@ pub struct RoundPage {
     /// Every group the reader may see, the top first, in tree order.
     pub groups: Vec<GroupView>,
     pub open: Option<OpenRound>,
-    pub heatmap_description: Option<String>,
+    pub heatmap: Option<HeatmapPanel>,
     pub participation_description: String,
     pub anonymity_threshold: u32,
 }
 
-pub async fn round_page(reports: &Reports, reader: Reader, round_id: i32) -> AppResult<RoundPage> {
+pub async fn round_page(
+    reports: &Reports,
+    reader: Reader,
+    round_id: i32,
+    heatmap: HeatmapChoice,
+) -> AppResult<RoundPage> {
     let all = departments::all(&reports.db).await?;
     let round = round::Entity::find_by_id(round_id)
         .one(&reports.db)
@@ -771,8 +799,8 @@ pub async fn round_page(reports: &Reports, reader: Reader, round_id: i32) -> App
     } else {
         None
     };
-    let heatmap_description =
-        (round.state == RoundState::Closed).then(|| heatmap_of(&results, reader).description());
+    let heatmap =
+        (round.state == RoundState::Closed).then(|| heatmap_panel(&results, &all, reader, heatmap));
     let participation_description = participation_chart(reports, reader, round_id)
         .await?
         .description();
@@ -783,7 +811,7 @@ pub async fn round_page(reports: &Reports, reader: Reader, round_id: i32) -> App
         previous: results.previous,
         groups,
         open,
-        heatmap_description,
+        heatmap,
         participation_description,
         anonymity_threshold: results.anonymity_threshold,
     })
@@ -808,15 +836,121 @@ pub async fn trend_chart(
     Ok(charts::trend(&trend, &name, reader.locale))
 }
 
-fn heatmap_of(results: &RoundResults, reader: Reader) -> Chart {
-    charts::heatmap(&heatmap_rows(results, reader.scope), reader.locale)
+/// The heatmap a reader asked for: its columns and how many levels below the top it shows
+/// (`None`: all when they fit, else the first two).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeatmapChoice {
+    pub view: HeatmapView,
+    pub level: Option<usize>,
 }
 
-/// Departments × pillars of one round for the reader's top. An open round has no figures:
-/// the chart says so.
-pub async fn heatmap_chart(reports: &Reports, reader: Reader, round_id: i32) -> AppResult<Chart> {
+/// The narrowest drawing of a chart, which a phone gets: a level that fits there fits at
+/// every width.
+const NARROWEST: u32 = kundenpuls_charts::Size::MIN_WIDTH;
+
+/// More rows than this make the chart a list to scroll through rather than a picture; the
+/// default then shows the first two levels.
+const MOST_DEFAULT_ROWS: usize = 30;
+
+/// The heatmap as drawn, with the level it shows and the deepest level there is.
+pub struct HeatmapDrawn {
+    pub chart: Chart,
+    pub level: usize,
+    pub deepest: usize,
+}
+
+fn heatmap_of(
+    results: &RoundResults,
+    all: &[department::Model],
+    reader: Reader,
+    choice: HeatmapChoice,
+    width: u32,
+) -> HeatmapDrawn {
+    let rows = heatmap_rows(results, all, reader);
+    let deepest = rows.rows.iter().map(|(level, _)| *level).max().unwrap_or(1);
+    let draw = |level: usize| {
+        let cut = HeatmapRows {
+            reference: rows.reference,
+            reference_name: rows.reference_name,
+            rows: rows
+                .rows
+                .iter()
+                .filter(|(l, _)| *l <= level)
+                .copied()
+                .collect(),
+        };
+        charts::heatmap(&cut, choice.view, &results.round.title, reader.locale)
+    };
+    let mut level = match choice.level {
+        Some(level) => level.clamp(1, deepest),
+        None => {
+            let everything = draw(deepest);
+            if rows.rows.len() <= MOST_DEFAULT_ROWS && everything.fits(NARROWEST) {
+                deepest
+            } else {
+                deepest.min(2)
+            }
+        }
+    };
+    let mut chart = draw(level);
+    // Too many rows for the tallest picture at this width: fewer levels rather than none.
+    while level > 1 && !chart.fits(width) {
+        level -= 1;
+        chart = draw(level);
+    }
+    HeatmapDrawn {
+        chart,
+        level,
+        deepest,
+    }
+}
+
+/// The heatmap on a page: the picture for each viewport and what the links offer.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatmapPanel {
+    pub picture: ChartPicture,
+    pub png: String,
+    pub view: HeatmapView,
+    pub level: usize,
+    /// 1 ..= the deepest level, to choose from.
+    pub levels: Vec<usize>,
+}
+
+fn heatmap_panel(
+    results: &RoundResults,
+    all: &[department::Model],
+    reader: Reader,
+    choice: HeatmapChoice,
+) -> HeatmapPanel {
+    let drawn = heatmap_of(results, all, reader, choice, NARROWEST);
+    let view = match choice.view {
+        HeatmapView::Pillars => "pillars",
+        HeatmapView::Items => "items",
+    };
+    // The level the narrowest picture can show, for every width: one chart per page.
+    let query = format!("view={view}&level={}", drawn.level);
+    let path = format!("/charts/rounds/{}/heatmap", results.round.id);
+    HeatmapPanel {
+        picture: picture(&drawn.chart, &format!("{path}.svg?{query}")),
+        png: format!("{path}.png?{query}"),
+        view: choice.view,
+        level: drawn.level,
+        levels: (1..=drawn.deepest).collect(),
+    }
+}
+
+/// Departments against the reader's top in one round, drawn `width` pixels wide. An open
+/// round has no figures: the chart says so.
+pub async fn heatmap_chart(
+    reports: &Reports,
+    reader: Reader,
+    round_id: i32,
+    choice: HeatmapChoice,
+    width: u32,
+) -> AppResult<Chart> {
+    let all = departments::all(&reports.db).await?;
     let results = query::round_results(reports, reader, round_id).await?;
-    Ok(heatmap_of(&results, reader))
+    Ok(heatmap_of(&results, &all, reader, choice, width).chart)
 }
 
 /// Participation per department of one round, the reader's part of the tree.
