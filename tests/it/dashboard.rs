@@ -706,6 +706,12 @@ async fn an_english_reader_reads_english_texts_and_numbers() {
     let (status, html) = page(&t, "/dashboard").await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Results: Whole company"));
+    // Dates as English writes them, not as a machine does.
+    let today = Utc::now()
+        .with_timezone(&t.app.settings.timezone)
+        .format("%-d %b %Y")
+        .to_string();
+    assert!(html.contains(&format!("Round opened {today}")), "{html}");
     assert!(
         story(&html)
             .contains("Leadership example rose significantly: +51.9 points since September"),
