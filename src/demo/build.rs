@@ -25,7 +25,7 @@ use crate::entities::{
     department, employee, invitation, outbox_mail, question, round as round_entity, round_reminder,
     setting,
 };
-use crate::i18n::Locale;
+use crate::i18n::{self, Locale};
 use crate::invite;
 use crate::lifecycle;
 use crate::local_time;
@@ -45,21 +45,6 @@ const COMPLETE: &str = "complete";
 
 /// What the outbox says of the demo's mail.
 const NOT_SENT: &str = "demo data: never sent";
-
-const MONTHS_DE: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
 
 /// The open round opened this many days ago; the closed ones a month apart before it.
 const OPEN_ROUND_AGE_DAYS: i64 = 6;
@@ -164,7 +149,11 @@ pub async fn build(app: &App, seed: u64, now: DateTime<Utc>) -> anyhow::Result<B
             .collect();
         history.insert(0, question_ids);
         let draft = RoundDraft {
-            title: format!("Puls {} {}", MONTHS_DE[day.month0() as usize], day.year()),
+            title: format!(
+                "Puls {} {}",
+                i18n::text(Locale::De, &format!("month_{}", day.month())),
+                day.year()
+            ),
             opens_at: opens.to_rfc3339(),
             closes_at: closes.to_rfc3339(),
             departments: Vec::new(),
