@@ -55,6 +55,9 @@ pub struct Settings {
     pub mail_rate_per_minute: Option<u32>,
     /// Mails per day (in `timezone`) for the whole deployment; `None`: no daily quota.
     pub mail_daily_limit: Option<u32>,
+    /// Open Maßnahmen (planned or running) a department may have at once: a few that are
+    /// carried through beat many that are not.
+    pub actions_open_limit: u32,
 }
 
 /// A setting that cannot be used, named by its key so that one log line says what to fix.
@@ -197,6 +200,14 @@ impl Settings {
             .transpose()
             .map_err(|err| invalid("smtp_ca_file", err))?;
 
+        let actions_open_limit: u32 = read(figment, "actions_open_limit", || 3)?;
+        if actions_open_limit == 0 {
+            return Err(invalid(
+                "actions_open_limit",
+                "must be at least 1: with 0 no department could start an action".to_owned(),
+            ));
+        }
+
         let secret_key_configured = read_opt::<rocket::config::SecretKey>(figment, "secret_key")?
             .is_some_and(|key| !key.is_zero());
 
@@ -221,6 +232,7 @@ impl Settings {
             smtp_ca,
             mail_rate_per_minute,
             mail_daily_limit,
+            actions_open_limit,
         })
     }
 

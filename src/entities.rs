@@ -1,5 +1,7 @@
 //! sea-orm entities, one file per table and nothing else: rules live in the domain modules.
 
+pub mod action;
+pub mod action_event;
 pub mod answer;
 pub mod api_token;
 pub mod department;

@@ -150,6 +150,36 @@ pub fn say_notes(locale: Locale, notes: &mut [Note]) {
     }
 }
 
+/// The template with each `{key}` replaced in one pass, so that a value (a question's text, a
+/// department's name) that happens to contain braces is never filled in itself.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One text, for code outside templates (CLI, error bodies).
 pub fn text(locale: Locale, key: &str) -> &'static str {
     messages(locale)
@@ -161,6 +191,18 @@ pub fn text(locale: Locale, key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_with_braces_is_not_filled_again() {
+        assert_eq!(
+            fill(
+                "„{item}“ liegt über {reference}",
+                &[("item", "Wir sagen {reference}"), ("reference", "Vertrieb")]
+            ),
+            "„Wir sagen {reference}“ liegt über Vertrieb"
+        );
+        assert_eq!(fill("{unknown} {", &[]), "{unknown} {");
+    }
 
     #[test]
     fn both_languages_have_the_same_keys_and_no_empty_text() {

@@ -4,6 +4,7 @@
 //! and, in later features, the scheduler. Rules (who may do what, what is valid, what stays
 //! anonymous) live below the doors, in the domain modules.
 
+pub mod action;
 pub mod answer;
 pub mod app;
 pub mod auth;

@@ -224,6 +224,41 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// A Maßnahme: `planned → running → done`, or `dropped`; a closed one may be reopened.
+    pub enum ActionStatus {
+        Planned = "planned",
+        Running = "running",
+        Done = "done",
+        /// Given up, with the reason in the outcome.
+        Dropped = "dropped",
+    }
+}
+
+impl ActionStatus {
+    /// The states that count against a department's limit of open actions.
+    pub const OPEN: [ActionStatus; 2] = [ActionStatus::Planned, ActionStatus::Running];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+}
+
+vocabulary! {
+    /// What a line of an action's log records.
+    pub enum ActionEventKind {
+        Created = "created",
+        /// The status changed (to the event's `status`), with an optional note.
+        Status = "status",
+        /// A note without a change of status.
+        Note = "note",
+        /// Title, why, owner, due date or visibility changed.
+        Edited = "edited",
+        /// The owner was reminded of the due date by mail.
+        Reminded = "reminded",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::ActiveEnum;
@@ -257,6 +292,8 @@ mod tests {
         check(Pillar::ALL);
         check(Scale::ALL);
         check(Basis::ALL);
+        check(ActionStatus::ALL);
+        check(ActionEventKind::ALL);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod m20261127_000006_mail_pacing;
 mod m20261204_000007_round_tree;
 mod m20261204_000008_unlinkable_responses;
 mod m20261204_000009_staff_lifecycle;
+mod m20261205_000010_actions;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_round_tree::Migration),
             Box::new(m20261204_000008_unlinkable_responses::Migration),
             Box::new(m20261204_000009_staff_lifecycle::Migration),
+            Box::new(m20261205_000010_actions::Migration),
         ]
     }
 }

@@ -141,7 +141,7 @@ pub async fn build(app: &App, seed: u64, now: DateTime<Utc>) -> anyhow::Result<B
         let opens = nine_o_clock(day, tz)?;
         let closes = nine_o_clock(day + Duration::days(ROUND_DAYS as i64), tz)?;
         // The automatic pulse as a schedule would rotate it, so the year shows every item.
-        let question_ids = pulse::select(&questions, pulse::DEFAULT_PULSE_SIZE, &history);
+        let question_ids = pulse::select(&questions, pulse::DEFAULT_PULSE_SIZE, &history, &[]);
         let keys = question_ids
             .iter()
             .filter_map(|id| questions.iter().find(|q| q.id == *id))

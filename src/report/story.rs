@@ -8,7 +8,7 @@ use super::highlights::{self, Attention, Concern, Highlights, ItemStanding, Pill
 use super::query::RoundResults;
 use super::results::GroupReport;
 use super::trend::RoundLabel;
-use crate::i18n::{Locale, number, percent, signed, text};
+use crate::i18n::{Locale, fill, number, percent, signed, text};
 use crate::org::department::SEPARATOR;
 use crate::vocab::Pillar;
 
@@ -33,11 +33,21 @@ pub enum Target {
     Department { department_id: i32, round_id: i32 },
 }
 
+/// What an action (Maßnahme) started from a sentence would answer: a weak item or a falling
+/// pillar of one department. Only for findings that call for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ActOn {
+    pub department_id: i32,
+    pub question_id: Option<i32>,
+    pub pillar: Option<Pillar>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Sentence {
     pub text: String,
     pub target: Option<Target>,
     pub tone: Tone,
+    pub act: Option<ActOn>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,37 +66,9 @@ struct Frame<'a> {
     reference: Option<&'a GroupReport>,
     /// The name the attention list measures "behind" against: the focus group's.
     focus_name: &'a str,
+    /// The focus group's department; `None` for the company, which has no actions of its own.
+    focus_id: Option<i32>,
     locale: Locale,
-}
-
-/// The template with each `{key}` replaced in one pass, so that a value (a question's text, a
-/// department's name) that happens to contain braces is never filled in itself.
-fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            let key = &after[..close];
-            values
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v, close))
-        });
-        match value {
-            Some((value, close)) => {
-                out.push_str(value);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 fn pillar_name(locale: Locale, pillar: Pillar) -> &'static str {
@@ -137,10 +119,19 @@ fn item_sentence(s: &ItemStanding, frame: &Frame<'_>, strong: bool) -> Sentence 
             question_id: s.question_id,
         }),
         tone: if strong { Tone::Good } else { Tone::Bad },
+        act: frame
+            .focus_id
+            .filter(|_| !strong)
+            .map(|department_id| ActOn {
+                department_id,
+                question_id: Some(s.question_id),
+                pillar: s.pillar,
+            }),
     }
 }
 
-fn move_sentence(m: &PillarMove, previous: &RoundLabel, locale: Locale) -> Sentence {
+fn move_sentence(m: &PillarMove, previous: &RoundLabel, frame: &Frame<'_>) -> Sentence {
+    let locale = frame.locale;
     let rose = m.difference > 0.0;
     Sentence {
         text: fill(
@@ -154,6 +145,11 @@ fn move_sentence(m: &PillarMove, previous: &RoundLabel, locale: Locale) -> Sente
         ),
         target: Some(Target::Trend),
         tone: if rose { Tone::Good } else { Tone::Bad },
+        act: frame.focus_id.filter(|_| !rose).map(|department_id| ActOn {
+            department_id,
+            question_id: None,
+            pillar: Some(m.pillar),
+        }),
     }
 }
 
@@ -164,19 +160,21 @@ fn changes(h: &Highlights, frame: &Frame<'_>) -> Vec<Sentence> {
             text: text(l, "story_no_previous").to_owned(),
             target: None,
             tone: Tone::Neutral,
+            act: None,
         }];
     };
     let said: Vec<Sentence> = h
         .rises
         .iter()
         .chain(&h.falls)
-        .map(|m| move_sentence(m, previous, l))
+        .map(|m| move_sentence(m, previous, frame))
         .collect();
     if said.is_empty() {
         return vec![Sentence {
             text: fill(text(l, "story_no_change"), &[("previous", &previous.title)]),
             target: Some(Target::Trend),
             tone: Tone::Neutral,
+            act: None,
         }];
     }
     said
@@ -222,6 +220,20 @@ fn attention_sentence(a: &Attention, frame: &Frame<'_>) -> Sentence {
             round_id: frame.round.id,
         }),
         tone: Tone::Bad,
+        // The pillar most telling about the group: its fall, else its distance behind.
+        act: a
+            .concerns
+            .iter()
+            .find_map(|c| match c {
+                Concern::Fell(m) => Some(m.pillar),
+                Concern::PillarBehind { pillar, .. } => Some(*pillar),
+                Concern::Behind { .. } => None,
+            })
+            .map(|pillar| ActOn {
+                department_id: a.department_id,
+                question_id: None,
+                pillar: Some(pillar),
+            }),
     }
 }
 
@@ -230,6 +242,7 @@ fn none(locale: Locale, key: &str, values: &[(&str, &str)]) -> Vec<Sentence> {
         text: fill(text(locale, key), values),
         target: None,
         tone: Tone::Neutral,
+        act: None,
     }]
 }
 
@@ -260,6 +273,7 @@ pub fn of_round(
         previous: results.previous.as_ref(),
         reference,
         focus_name: &focus.name,
+        focus_id: focus.department_id,
         locale,
     };
     tell(focus, &below(results, focus), &frame)
@@ -347,18 +361,6 @@ mod tests {
             ),
             "Kundenfokus ist deutlich gestiegen: +6,2"
         );
-    }
-
-    #[test]
-    fn a_value_with_braces_is_not_filled_again() {
-        assert_eq!(
-            fill(
-                "„{item}“ liegt über {reference}",
-                &[("item", "Wir sagen {reference}"), ("reference", "Vertrieb")]
-            ),
-            "„Wir sagen {reference}“ liegt über Vertrieb"
-        );
-        assert_eq!(fill("{unknown} {", &[]), "{unknown} {");
     }
 
     #[test]

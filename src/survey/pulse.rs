@@ -44,8 +44,16 @@ pub fn check_size(catalog: &[question::Model], size: usize) -> Result<(), Proble
 }
 
 /// The question ids of the next pulse. `history` lists the question ids of the schedule's
-/// earlier rounds, most recent first. The result is in catalog order, the comment last.
-pub fn select(catalog: &[question::Model], size: usize, history: &[Vec<i32>]) -> Vec<i32> {
+/// earlier rounds, most recent first. `pinned`: items open actions answer, most urgent first;
+/// they are asked in the slots the rotation can spare, so that an action's effect is measured
+/// in every round while every other item still comes round within `ROTATION_ROUNDS`. The
+/// result is in catalog order, the comment last.
+pub fn select(
+    catalog: &[question::Model],
+    size: usize,
+    history: &[Vec<i32>],
+    pinned: &[i32],
+) -> Vec<i32> {
     let active: Vec<&question::Model> = catalog.iter().filter(|q| q.active).collect();
     let mut chosen: Vec<&question::Model> = active
         .iter()
@@ -75,19 +83,72 @@ pub fn select(catalog: &[question::Model], size: usize, history: &[Vec<i32>]) ->
             chosen.push(item);
         }
     }
-    let taken: HashSet<i32> = chosen.iter().map(|q| q.id).collect();
+    // The rotation comes first: pinned items take only the slots it can spare in this round
+    // (see `spare_slots`), the rest of the rotation what remains, most overdue first.
+    let mut taken: HashSet<i32> = chosen.iter().map(|q| q.id).collect();
     let free = size.saturating_sub(chosen.len());
-    chosen.extend(
+    let mut pins: Vec<&question::Model> = Vec::new();
+    for id in pinned {
+        if let Some(q) = rotating.iter().find(|q| q.id == *id)
+            && !taken.contains(id)
+            && !pins.iter().any(|p| p.id == *id)
+        {
+            pins.push(q);
+        }
+    }
+    let waiting = |pins: &[&question::Model]| -> Vec<usize> {
         rotating
-            .into_iter()
-            .filter(|q| !taken.contains(&q.id))
-            .take(free),
-    );
+            .iter()
+            .filter(|q| !taken.contains(&q.id) && !pins.iter().any(|p| p.id == q.id))
+            .map(|q| {
+                rounds_since
+                    .get(&q.id)
+                    .copied()
+                    .unwrap_or(history.len() + 1)
+            })
+            .collect()
+    };
+    // The most pins that leave the rotation feasible.
+    let mut asked_pins = pins.len();
+    while asked_pins > 0 && asked_pins > spare_slots(&waiting(&pins[..asked_pins]), free) {
+        asked_pins -= 1;
+    }
+    let mut free = free;
+    for q in pins[..asked_pins].iter().copied().chain(rotating) {
+        if free == 0 {
+            break;
+        }
+        if taken.insert(q.id) {
+            chosen.push(q);
+            free -= 1;
+        }
+    }
 
     chosen.sort_by_key(|q| q.position);
     let mut ids: Vec<i32> = chosen.iter().map(|q| q.id).collect();
     ids.extend(active.iter().filter(|q| !is_scored(q)).map(|q| q.id));
     ids
+}
+
+/// How many of `free` rotation slots this round can give to something else while every item
+/// still comes round in time. `since`: for each item waiting in the rotation, how many rounds
+/// ago it was last asked (1 = the latest round; an item never asked counts as asked just before
+/// the schedule's first round). An item asked `s` rounds ago is due within
+/// `ROTATION_ROUNDS − s` rounds after this one; earliest deadline first is feasible exactly
+/// when, for every horizon, the items due by it fit into this round's slots and those of the
+/// rounds before it.
+fn spare_slots(since: &[usize], free: usize) -> usize {
+    let needed_now = (0..ROTATION_ROUNDS)
+        .map(|horizon| {
+            let due = since
+                .iter()
+                .filter(|s| ROTATION_ROUNDS.saturating_sub(**s) <= horizon)
+                .count();
+            due.saturating_sub(horizon * free)
+        })
+        .max()
+        .unwrap_or(0);
+    free.saturating_sub(needed_now)
 }
 
 /// For each question, how many rounds ago it was last asked (1 = the latest round).
@@ -179,7 +240,7 @@ mod tests {
     #[test]
     fn a_pulse_asks_the_cores_the_recommendation_and_the_comment() {
         let catalog = catalog();
-        let ids = select(&catalog, 8, &[]);
+        let ids = select(&catalog, 8, &[], &[]);
         assert_eq!(scored_count(&catalog, &ids), 8);
         let keys: Vec<&str> = ids
             .iter()
@@ -201,7 +262,7 @@ mod tests {
         let catalog = catalog();
         let mut history: Vec<Vec<i32>> = Vec::new();
         for _ in 0..16 {
-            let next = select(&catalog, DEFAULT_PULSE_SIZE, &history);
+            let next = select(&catalog, DEFAULT_PULSE_SIZE, &history, &[]);
             history.insert(0, next);
         }
         for window in history.windows(ROTATION_ROUNDS) {
@@ -222,6 +283,38 @@ mod tests {
     }
 
     #[test]
+    fn an_item_an_action_answers_is_asked_in_the_slots_the_rotation_spares() {
+        let catalog = catalog();
+        let pinned = catalog
+            .iter()
+            .rfind(|q| q.active && !q.core && q.scale == Scale::Likert5)
+            .unwrap()
+            .id;
+        for size in [DEFAULT_PULSE_SIZE, DEFAULT_PULSE_SIZE + 1] {
+            let mut history: Vec<Vec<i32>> = Vec::new();
+            for _ in 0..16 {
+                let next = select(&catalog, size, &history, &[pinned]);
+                assert_eq!(scored_count(&catalog, &next), size, "within the pulse size");
+                history.insert(0, next);
+            }
+            for window in history.windows(ROTATION_ROUNDS) {
+                let asked: HashSet<i32> = window.iter().flatten().copied().collect();
+                for q in catalog.iter().filter(|q| q.active) {
+                    assert!(asked.contains(&q.id), "{} missed a window", q.key);
+                }
+            }
+            let pinned_in = history.iter().filter(|r| r.contains(&pinned)).count();
+            // At the smallest size the rotation needs every slot: the item comes in its turn.
+            // One slot more, and it is asked in every round.
+            let expected = if size == DEFAULT_PULSE_SIZE { 4 } else { 16 };
+            assert_eq!(
+                pinned_in, expected,
+                "asked in {pinned_in} of 16 rounds at size {size}"
+            );
+        }
+    }
+
+    #[test]
     fn a_pillar_without_a_core_item_is_still_covered() {
         let mut catalog = catalog();
         for q in catalog
@@ -230,7 +323,7 @@ mod tests {
         {
             q.active = false;
         }
-        let ids = select(&catalog, 5, &[]);
+        let ids = select(&catalog, 5, &[], &[]);
         assert!(ids.iter().any(|id| {
             catalog
                 .iter()

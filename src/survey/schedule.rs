@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::action;
 use crate::config::Settings;
 use crate::db;
 use crate::entities::{department, employee, round, round_question, schedule, schedule_department};
@@ -355,14 +356,21 @@ async fn plan_one(
 ) -> AppResult<Option<i32>> {
     let catalog = catalog::all(txn).await?;
     let history = question_history(txn, record.id).await?;
+    let department_ids = target_ids(txn, record.id).await?;
+    let pinned = action::store::pinned_items(txn, &department_ids).await?;
     let planned = PlannedRound {
         title: format!("{} – {}", record.title, &format_local(opens, tz)[..10]),
         opens_at: opens,
         closes_at: closes,
         schedule_id: record.id,
         period_key: cadence.period_key(opens, tz),
-        department_ids: target_ids(txn, record.id).await?,
-        question_ids: pulse::select(&catalog, record.pulse_size.max(0) as usize, &history),
+        question_ids: pulse::select(
+            &catalog,
+            record.pulse_size.max(0) as usize,
+            &history,
+            &pinned,
+        ),
+        department_ids,
     };
     create_planned(txn, planned, tz, now).await
 }

@@ -1,6 +1,7 @@
 //! The web door: Rocket routes per audience, thin over the domain modules.
 
 pub mod account;
+pub mod actions;
 pub mod admin;
 pub mod api;
 pub mod assets;
@@ -66,6 +67,7 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
         .attach(survey::stage())
         .mount("/", admin::routes())
         .mount("/", dashboard::routes())
+        .mount("/", actions::routes())
         .mount(
             "/api/v1",
             routes![

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod actions;
 mod admin_pages;
 mod admin_workflows;
 mod anonymity;

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::reminders::default_reminders;
 use super::state::{find_locked, state_word, target_departments};
+use crate::action;
 use crate::config::Settings;
 use crate::db;
 use crate::entities::{
@@ -99,7 +100,8 @@ async fn validate(
         _ => {
             let size = draft.pulse_size.unwrap_or(pulse::DEFAULT_PULSE_SIZE);
             pulse::check_size(&catalog, size).map_err(unprocessable)?;
-            pulse::select(&catalog, size, &[])
+            let pinned = action::store::pinned_items(db, &department_ids).await?;
+            pulse::select(&catalog, size, &[], &pinned)
         }
     };
     Ok(ValidRound {

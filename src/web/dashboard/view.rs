@@ -176,6 +176,8 @@ pub struct ItemView {
     pub unfavourable: Option<String>,
     pub cant_judge: Option<String>,
     pub n: Option<u64>,
+    /// Where an action on this item starts, for the weak items the story names.
+    pub act: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -312,6 +314,7 @@ fn item_views(group: &GroupReport, locale: Locale) -> (Vec<ItemView>, Vec<NetVie
                 unfavourable: f.map(|f| percent(f.unfavourable_pct, 0, locale)),
                 cant_judge: f.map(|f| percent(f.cant_judge_pct, 0, locale)),
                 n: f.map(|f| f.n),
+                act: None,
             }
         })
         .collect();
@@ -332,6 +335,21 @@ fn item_views(group: &GroupReport, locale: Locale) -> (Vec<ItemView>, Vec<NetVie
         })
         .collect();
     (items, net)
+}
+
+/// Gives the weak items the story names the link that starts an action on them.
+fn mark_actable(items: &mut [ItemView], story: &Story, round_id: i32) {
+    for act in story.weaknesses.iter().filter_map(|s| s.act) {
+        let Some(question_id) = act.question_id else {
+            continue;
+        };
+        if let Some(item) = items.iter_mut().find(|i| i.question_id == question_id) {
+            item.act = Some(format!(
+                "/actions/new?department={}&round={round_id}&question={question_id}",
+                act.department_id
+            ));
+        }
+    }
 }
 
 /// The reason every item shares, when all are hidden for one reason.
@@ -547,8 +565,10 @@ pub async fn overview(reports: &Reports, reader: Reader) -> AppResult<Overview> 
     let top_group = group_of(&results, out.top.department_id);
     out.group = top_group.map(|g| group_view(g, None, depth, reader.locale));
     if let Some(top) = top_group {
-        out.story = Some(story::of_round(&results, top, None, reader.locale));
-        let (items, _) = item_views(top, reader.locale);
+        let told = story::of_round(&results, top, None, reader.locale);
+        let (mut items, _) = item_views(top, reader.locale);
+        mark_actable(&mut items, &told, latest.id);
+        out.story = Some(told);
         out.items_hidden = common_hidden_reason(&items);
         out.items = items;
     }
@@ -724,9 +744,11 @@ pub async fn department_page(
             .or_else(|| group_of(&results, reader.scope))
             .filter(|r| r.department_id != Some(department_id));
         page.reference = reference.map(|r| r.name.clone());
-        page.story = Some(story::of_round(&results, group, reference, reader.locale));
+        let told = story::of_round(&results, group, reference, reader.locale);
         page.group = Some(group_view(group, reference, depth, reader.locale));
-        let (items, net) = item_views(group, reader.locale);
+        let (mut items, net) = item_views(group, reader.locale);
+        mark_actable(&mut items, &told, round.id);
+        page.story = Some(told);
         page.items_hidden = common_hidden_reason(&items);
         page.items = items;
         page.net_scores = net;
@@ -1019,6 +1041,7 @@ mod tests {
             unfavourable: None,
             cant_judge: None,
             n: None,
+            act: None,
         }
     }
 
