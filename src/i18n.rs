@@ -150,6 +150,20 @@ pub fn say_notes(locale: Locale, notes: &mut [Note]) {
     }
 }
 
+/// A day as the language writes it: "05.12.2026", "5 Dec 2026".
+pub fn date(day: chrono::NaiveDate, locale: Locale) -> String {
+    use chrono::Datelike;
+    match locale {
+        Locale::De => day.format("%d.%m.%Y").to_string(),
+        Locale::En => format!(
+            "{} {} {}",
+            day.day(),
+            text(locale, &format!("month_short_{}", day.month())),
+            day.year()
+        ),
+    }
+}
+
 /// The template with each `{key}` replaced in one pass, so that a value (a question's text, a
 /// department's name) that happens to contain braces is never filled in itself.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
@@ -191,6 +205,13 @@ pub fn text(locale: Locale, key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_written_the_language_s_way() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(date(day, Locale::De), "05.12.2026");
+        assert_eq!(date(day, Locale::En), "5 Dec 2026");
+    }
 
     #[test]
     fn a_value_with_braces_is_not_filled_again() {

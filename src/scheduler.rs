@@ -26,6 +26,8 @@ pub struct Tick {
     pub missed: Vec<i32>,
     /// Reminder mails queued for those who have not answered.
     pub reminders_queued: u64,
+    /// Mails to owners of actions due today that nobody updated.
+    pub actions_due_queued: u64,
 }
 
 /// Runs until the process ends. Errors are logged and retried at the next tick.
@@ -67,5 +69,6 @@ pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
     }
     done.reminders_queued =
         mail::outbox::enqueue_due_reminders(&app.db, &app.settings, now).await?;
+    done.actions_due_queued = mail::action_due::enqueue_due(&app.db, &app.settings, now).await?;
     Ok(done)
 }

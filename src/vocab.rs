@@ -152,6 +152,8 @@ vocabulary! {
         Digest = "digest",
         /// `kundenpuls mail test`: proves the relay works, tried once.
         Test = "test",
+        /// An action is due today and nobody has updated it: one mail to its owner.
+        ActionDue = "action_due",
     }
 }
 

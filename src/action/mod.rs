@@ -11,5 +11,6 @@ pub mod effect;
 pub mod finding;
 pub mod rules;
 pub mod store;
+pub mod tell;
 
 pub use rules::{Subject, Who};

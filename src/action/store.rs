@@ -657,3 +657,17 @@ pub async fn pinned_items(
     }
     Ok(pinned)
 }
+
+/// The staff users who own at least one open action.
+pub async fn owners_of_open(db: &impl ConnectionTrait) -> AppResult<Vec<i32>> {
+    let mut owners: Vec<i32> = action::Entity::find()
+        .filter(action::Column::Status.is_in(ActionStatus::OPEN))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.owner_id)
+        .collect();
+    owners.sort_unstable();
+    owners.dedup();
+    Ok(owners)
+}

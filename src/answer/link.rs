@@ -26,6 +26,9 @@ pub enum LinkState {
     },
     Answered {
         locale: Option<Locale>,
+        /// The department the invitation was for, as the round saw it: the thank-you page
+        /// tells what leadership does there.
+        department_id: Option<i32>,
     },
     Open(OpenLink),
 }
@@ -74,6 +77,10 @@ pub async fn lookup(
             Expr::col((employee::Entity, employee::Column::Locale)),
             Alias::new("locale"),
         )
+        .expr_as(
+            Expr::col((invitation::Entity, invitation::Column::DepartmentId)),
+            Alias::new("department_id"),
+        )
         .from(round::Entity)
         .join(
             JoinType::LeftJoin,
@@ -115,7 +122,10 @@ pub async fn lookup(
         },
         RoundState::Open => match answered {
             None => LinkState::Unknown,
-            Some(true) => LinkState::Answered { locale },
+            Some(true) => LinkState::Answered {
+                locale,
+                department_id: row.try_get("", "department_id")?,
+            },
             Some(false) => LinkState::Open(OpenLink {
                 round_id,
                 title: row.try_get("", "title")?,

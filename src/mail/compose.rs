@@ -73,6 +73,8 @@ struct SurveyMail<'a> {
     threshold: u32,
     privacy_link: String,
     question: Option<OneClickQuestion<'a>>,
+    /// What leadership does in the recipient's department, a sentence each (invitations only).
+    actions: &'a [String],
 }
 
 /// `templates/mail/test.txt`: nothing but its texts.
@@ -93,7 +95,9 @@ fn mailbox(recipient: &Recipient<'_>) -> Result<Mailbox, String> {
     Ok(Mailbox::new(Some(recipient.name.to_owned()), address))
 }
 
-/// An invitation or a reminder with the personal `link`.
+/// An invitation or a reminder with the personal `link`; `actions`: what leadership does in the
+/// recipient's department, said in their language.
+#[allow(clippy::too_many_arguments)]
 pub fn survey_mail(
     templates: &Templates,
     settings: &Settings,
@@ -102,6 +106,7 @@ pub fn survey_mail(
     round: &RoundInfo,
     link: &str,
     message_id: &str,
+    actions: &[String],
 ) -> Result<Message, String> {
     let locale = recipient.locale;
     let subject_key = match kind {
@@ -153,6 +158,7 @@ pub fn survey_mail(
         threshold: settings.anonymity_threshold,
         privacy_link,
         question,
+        actions,
     };
     let text = templates
         .render("mail/survey.txt", locale, &ctx)

@@ -14,12 +14,13 @@ use lettre::Message;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
 use super::outbox::Record;
+use crate::action;
 use crate::app::App;
 use crate::entities::{outbox_mail, staff_user};
 use crate::error::AppResult;
@@ -83,8 +84,15 @@ pub async fn enqueue_digests(
     round_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    let viewers = staff_user::Entity::find()
-        .filter(staff_user::Column::Role.eq(Role::Viewer))
+    // Viewers, and whoever else owns an open action: the owner hears of it too.
+    let owners = action::store::owners_of_open(db).await?;
+    let viewers: Vec<staff_user::Model> = staff_user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(staff_user::Column::Role.eq(Role::Viewer))
+                .add(staff_user::Column::Id.is_in(owners)),
+        )
+        .filter(staff_user::Column::Active.eq(true))
         .order_by_asc(staff_user::Column::Id)
         .all(db)
         .await?;
@@ -157,6 +165,57 @@ struct Moved {
     tone: Tone,
 }
 
+/// An open action due soon or overdue, with a link to its page.
+#[derive(Debug, Serialize)]
+struct DueAction {
+    title: String,
+    department: String,
+    due: String,
+    overdue: bool,
+    /// The reader owns it.
+    mine: bool,
+    href: String,
+}
+
+/// How far ahead the digest looks for due actions.
+const DUE_WITHIN_DAYS: i64 = 14;
+
+/// Open actions due within [`DUE_WITHIN_DAYS`] or overdue: those in a viewer's scope, and for
+/// anyone the ones they own.
+async fn due_actions(
+    app: &App,
+    reader: &staff_user::Model,
+    locale: Locale,
+    base: &str,
+) -> AppResult<Vec<DueAction>> {
+    let today = Utc::now()
+        .with_timezone(&app.settings.timezone)
+        .date_naive();
+    let who = action::Who {
+        name: reader.email.clone(),
+        role: reader.role,
+        scope: reader.department_id,
+    };
+    let filter = action::store::Filter {
+        open: true,
+        ..Default::default()
+    };
+    Ok(action::store::list(&app.db, &who, &filter, today)
+        .await?
+        .into_iter()
+        .filter(|r| r.action.due_on <= today + chrono::Duration::days(DUE_WITHIN_DAYS))
+        .filter(|r| reader.role == Role::Viewer || r.owner.id == reader.id)
+        .map(|r| DueAction {
+            overdue: r.overdue(today),
+            mine: r.owner.id == reader.id,
+            due: i18n::date(r.action.due_on, locale),
+            department: r.department.path.clone(),
+            href: format!("{base}/actions/{}", r.action.id),
+            title: r.action.title,
+        })
+        .collect())
+}
+
 /// `templates/mail/digest.txt` and `digest.html`.
 #[derive(Debug, Serialize)]
 struct DigestMail<'a> {
@@ -164,6 +223,8 @@ struct DigestMail<'a> {
     intro: &'a str,
     /// The round's story in short: what rose or fell, the groups that need attention.
     moved: Vec<Moved>,
+    /// Open actions due soon or overdue.
+    actions: Vec<DueAction>,
     /// Whether the viewer's scope is one of the round's groups; `figures` is empty otherwise.
     in_round: bool,
     figures: Vec<Figure>,
@@ -260,8 +321,17 @@ pub async fn compose(
             "the staff user was deleted before the digest went out",
         );
     };
-    if viewer.role != Role::Viewer {
-        return cancelled(mail, "the staff user is no longer a viewer");
+    if !viewer.active {
+        return cancelled(mail, "the staff user was deactivated");
+    }
+    let owns_open = action::store::owners_of_open(&app.db)
+        .await?
+        .contains(&viewer.id);
+    if viewer.role != Role::Viewer && !owns_open {
+        return cancelled(
+            mail,
+            "the staff user is no longer a viewer and owns no open action",
+        );
     }
     if viewer.email != mail.recipient {
         return cancelled(
@@ -351,10 +421,12 @@ pub async fn compose(
             tone: sentence.tone,
         })
         .collect();
+    let actions = due_actions(app, &viewer, locale, base).await?;
     let ctx = DigestMail {
         subject: &subject,
         intro: &intro,
         moved,
+        actions,
         in_round: top.is_some(),
         figures: top.map(|g| figures(g, locale)).unwrap_or_default(),
         threshold: results.anonymity_threshold,

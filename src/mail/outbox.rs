@@ -597,6 +597,8 @@ pub async fn send_log(db: &impl ConnectionTrait, round_id: i32) -> AppResult<Sen
         match row.kind {
             MailKind::Reminder => log.reminders.add(row.state),
             MailKind::Digest => log.digests.add(row.state),
+            // Not of a round: no round's send log lists it.
+            MailKind::ActionDue => {}
             MailKind::Invitation | MailKind::Test => {
                 log.invitations.add(row.state);
                 if !matches!(row.state, MailState::Sent | MailState::Cancelled) {

@@ -14,17 +14,19 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::compose::{self, FirstQuestion, Kind, Recipient, RoundInfo};
-use super::digest;
 use super::outbox::{self, Record};
 use super::pace::{self, Limits};
 use super::smtp::Failure;
 use super::transport::Transport;
+use super::{action_due, digest};
+use crate::action::tell;
 use crate::app::App;
 use crate::entities::{invitation, outbox_mail, question, round, round_question};
 use crate::error::AppResult;
 use crate::i18n::Locale;
 use crate::invite;
 use crate::local_time::format_local_with_zone;
+use crate::org::department as departments;
 use crate::templates::Templates;
 use crate::vocab::{MailKind, RoundState, Scale};
 
@@ -119,10 +121,12 @@ impl Mailer {
         self.throttled_in_batch.store(false, Ordering::Relaxed);
         let rounds = self.round_infos(&claimed.mails).await?;
         let answered = self.answered(&claimed.mails).await?;
+        let told = self.told(&claimed.mails, now).await?;
         let mut slots = claimed.slots.into_iter();
         let sends = claimed.mails.into_iter().map(|mail| {
             let rounds = &rounds;
             let answered = &answered;
+            let told = &told;
             let slot = slots.next();
             async move {
                 if let Some(slot) = slot {
@@ -132,7 +136,7 @@ impl Mailer {
                 // One mail's trouble (a database hiccup while composing or reporting) must not
                 // end the batch: the outcomes of mails already handed to the server would be
                 // lost and sent again when their lease runs out.
-                self.deliver_one(mail, rounds, answered, now)
+                self.deliver_one(mail, rounds, answered, told, now)
                     .await
                     .unwrap_or_else(|err| {
                         tracing::error!(mail = id, error = ?err, "mail not handled; tried again later");
@@ -182,7 +186,7 @@ impl Mailer {
     pub async fn deliver_one_now(&self, id: i32, now: DateTime<Utc>) -> AppResult<()> {
         let mail = outbox::find(&self.app.db, id).await?;
         let record = self
-            .deliver_one(mail, &HashMap::new(), &HashMap::new(), now)
+            .deliver_one(mail, &HashMap::new(), &HashMap::new(), &HashMap::new(), now)
             .await?;
         outbox::record(&self.app.db, &[record], Utc::now()).await
     }
@@ -208,6 +212,7 @@ impl Mailer {
         mail: outbox_mail::Model,
         rounds: &HashMap<i32, Option<RoundInfo>>,
         answered: &HashMap<String, bool>,
+        told: &HashMap<String, Vec<tell::Visible>>,
         now: DateTime<Utc>,
     ) -> AppResult<Record> {
         let settings = &self.app.settings;
@@ -220,6 +225,12 @@ impl Mailer {
         let message = match (mail.kind, mail.round_id, &mail.invitation_id) {
             (MailKind::Test, _, _) => {
                 compose::test_mail(&self.templates, settings, &recipient, &mail.message_id)
+            }
+            (MailKind::ActionDue, None, None) => {
+                match action_due::compose(&self.app, &self.templates, &mail).await? {
+                    Ok(message) => Ok(message),
+                    Err(record) => return Ok(record),
+                }
             }
             (MailKind::Digest, Some(round_id), None) => {
                 match digest::compose(&self.app, &self.templates, &mail, round_id).await? {
@@ -254,6 +265,13 @@ impl Mailer {
                     "{}/s/{token}",
                     settings.base_url.as_str().trim_end_matches('/')
                 );
+                let actions: Vec<String> = match kind {
+                    Kind::Invitation => told
+                        .get(invitation_id)
+                        .map(|visible| visible.iter().map(|v| tell::sentence(v, locale)).collect())
+                        .unwrap_or_default(),
+                    Kind::Reminder => Vec::new(),
+                };
                 compose::survey_mail(
                     &self.templates,
                     settings,
@@ -262,6 +280,7 @@ impl Mailer {
                     info,
                     &link,
                     &mail.message_id,
+                    &actions,
                 )
             }
             _ => Err(format!(
@@ -395,6 +414,41 @@ impl Mailer {
             infos.insert(id, info);
         }
         Ok(infos)
+    }
+
+    /// For each invitation of the batch, the visible actions of its department: read once per
+    /// batch, so that a fan-out of thousands of invitations costs three queries, not thousands.
+    async fn told(
+        &self,
+        batch: &[outbox_mail::Model],
+        now: DateTime<Utc>,
+    ) -> AppResult<HashMap<String, Vec<tell::Visible>>> {
+        let ids: Vec<String> = batch
+            .iter()
+            .filter(|mail| mail.kind == MailKind::Invitation)
+            .filter_map(|mail| mail.invitation_id.clone())
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let visible = tell::visible(&self.app.db, now).await?;
+        if visible.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let all = departments::all(&self.app.db).await?;
+        Ok(invitation::Entity::find()
+            .filter(invitation::Column::Id.is_in(ids))
+            .all(&self.app.db)
+            .await?
+            .into_iter()
+            .map(|i| {
+                let told = tell::for_department(&visible, &all, i.department_id)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                (i.id, told)
+            })
+            .collect())
     }
 
     async fn answered(&self, batch: &[outbox_mail::Model]) -> AppResult<HashMap<String, bool>> {

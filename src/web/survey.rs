@@ -21,6 +21,7 @@ use super::client::ClientAddress;
 use super::csrf::{CsrfToken, FIELD as CSRF_FIELD};
 use super::page::Page;
 use super::request::app;
+use crate::action::tell;
 use crate::answer::form::{self, FormView, Problem};
 use crate::answer::intake::{Received, Shown};
 use crate::answer::limits::SurveyLimits;
@@ -28,6 +29,7 @@ use crate::answer::link::{self, LinkState, OpenRound};
 use crate::app::App;
 use crate::i18n::Locale;
 use crate::invite;
+use crate::org::department as departments;
 use crate::templates::Templates;
 
 /// A filled-in form is a few kilobytes; a comment of 2,000 characters percent-encoded stays
@@ -74,9 +76,36 @@ fn locale(asked: Option<&str>, employee: Option<Locale>, default: Locale) -> Loc
         .unwrap_or(default)
 }
 
-/// The pages that say nothing but their texts: `unknown`, `answered` and `cancelled`.
+/// The pages that say nothing but their texts: `unknown` and `cancelled`.
 #[derive(Serialize)]
 struct TextPage {}
+
+/// `templates/pages/survey/answered.html`: thanks, and what leadership does in the employee's
+/// department, a sentence each.
+#[derive(Serialize)]
+struct AnsweredPage {
+    actions: Vec<String>,
+}
+
+/// What the employee's department (and those above it) does about earlier answers.
+async fn told(
+    app: &App,
+    department_id: Option<i32>,
+    locale: Locale,
+) -> Result<Vec<String>, Status> {
+    let Some(department_id) = department_id else {
+        return Ok(Vec::new());
+    };
+    let visible = tell::visible(&app.db, Utc::now()).await.map_err(internal)?;
+    if visible.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = departments::all(&app.db).await.map_err(internal)?;
+    Ok(tell::for_department(&visible, &all, department_id)
+        .into_iter()
+        .map(|v| tell::sentence(v, locale))
+        .collect())
+}
 
 /// `templates/pages/survey/closed.html`.
 #[derive(Serialize)]
@@ -140,7 +169,7 @@ fn unknown_page(templates: &Templates, locale: Locale) -> Result<Page, Status> {
 }
 
 /// The page of a link that takes no answers; `posted` marks a submission that came too late.
-fn settled_page(
+async fn settled_page(
     templates: &Templates,
     app: &App,
     state: &LinkState,
@@ -152,13 +181,13 @@ fn settled_page(
         LinkState::Unknown | LinkState::Open(_) => {
             unknown_page(templates, locale(asked, None, default))
         }
-        LinkState::Answered { locale: employee } => {
-            let page = render(
-                templates,
-                "answered",
-                locale(asked, *employee, default),
-                TextPage {},
-            )?;
+        LinkState::Answered {
+            locale: employee,
+            department_id,
+        } => {
+            let locale = locale(asked, *employee, default);
+            let actions = told(app, *department_id, locale).await?;
+            let page = render(templates, "answered", locale, AnsweredPage { actions })?;
             Ok(if posted {
                 page.with_status(Status::Conflict)
             } else {
@@ -263,7 +292,7 @@ async fn show(
         .map_err(internal)?;
     let (open, round) = match shown {
         Shown::Form(open, round) => (open, round),
-        Shown::Settled(state) => return settled_page(templates, app, &state, lang, false),
+        Shown::Settled(state) => return settled_page(templates, app, &state, lang, false).await,
     };
     let kept = match (q, v) {
         (Some(key), Some(value)) => form::preselect(&round.items, key, value)
@@ -338,9 +367,9 @@ async fn submit(
             )?;
             Ok(Reply::Page(page.with_status(Status::UnprocessableEntity)))
         }
-        Received::Settled(state) => {
-            settled_page(templates, app, &state, asked, true).map(Reply::Page)
-        }
+        Received::Settled(state) => settled_page(templates, app, &state, asked, true)
+            .await
+            .map(Reply::Page),
     }
 }
 

@@ -27,7 +27,7 @@ const TECH_LEAD: &str = "technik@example.de";
 const ORG: [&str; 3] = ["Vertrieb", "Vertrieb / Nord", "Technik"];
 
 /// The page with the entities minijinja writes for `/`, `'` and `&` turned back.
-async fn page(t: &TestApp, path: &str) -> (Status, String) {
+pub(crate) async fn page(t: &TestApp, path: &str) -> (Status, String) {
     let response = t.client.get(path.to_owned()).dispatch().await;
     let status = response.status();
     let html = response.into_string().await.unwrap_or_default();
@@ -40,7 +40,12 @@ async fn page(t: &TestApp, path: &str) -> (Status, String) {
     )
 }
 
-async fn add_scoped(t: &TestApp, email: &str, department: Option<&str>, locale: Locale) -> i32 {
+pub(crate) async fn add_scoped(
+    t: &TestApp,
+    email: &str,
+    department: Option<&str>,
+    locale: Locale,
+) -> i32 {
     staff::add(
         &t.app.db,
         staff::NewStaffUser {
@@ -62,7 +67,7 @@ async fn login(t: &TestApp, email: &str) {
 
 /// September: everyone answers 4. October: Vertrieb answers 2 (its leadership fell, every
 /// item far below the company), Technik 5. Returns the departments and both rounds.
-async fn sales_fell(t: &TestApp) -> (HashMap<String, i32>, i32, i32) {
+pub(crate) async fn sales_fell(t: &TestApp) -> (HashMap<String, i32>, i32, i32) {
     let ids = seed_org(&t.app.db, &ORG, 8).await;
     let september = closed_round(
         t,
@@ -150,20 +155,20 @@ async fn post(t: &TestApp, path: &str, fields: &[(&str, &str)]) -> (Status, Stri
     )
 }
 
-fn today(t: &TestApp) -> chrono::NaiveDate {
+pub(crate) fn today(t: &TestApp) -> chrono::NaiveDate {
     Utc::now()
         .with_timezone(&t.app.settings.timezone)
         .date_naive()
 }
 
-fn limits(t: &TestApp) -> Limits {
+pub(crate) fn limits(t: &TestApp) -> Limits {
     Limits {
         open_per_department: t.app.settings.actions_open_limit,
         today: today(t),
     }
 }
 
-fn admin_who() -> Who {
+pub(crate) fn admin_who() -> Who {
     Who {
         name: HR.into(),
         role: Role::Admin,
@@ -181,7 +186,12 @@ async fn owner_id(t: &TestApp, email: &str) -> i32 {
         .id
 }
 
-fn new_action(department_id: i32, round_id: i32, owner_id: i32, t: &TestApp) -> NewAction {
+pub(crate) fn new_action(
+    department_id: i32,
+    round_id: i32,
+    owner_id: i32,
+    t: &TestApp,
+) -> NewAction {
     NewAction {
         department_id,
         round_id,

@@ -183,16 +183,16 @@ fn decode_words(value: &str) -> String {
 }
 
 /// A digest as read by its recipient.
-struct Digest {
-    subject: String,
-    multiparts: Vec<String>,
-    text: String,
-    html: String,
+pub(crate) struct Digest {
+    pub(crate) subject: String,
+    pub(crate) multiparts: Vec<String>,
+    pub(crate) text: String,
+    pub(crate) html: String,
     /// Content-ID of the picture (without `<>`) and its bytes.
     image: Option<(String, Vec<u8>)>,
 }
 
-fn read(raw: &str) -> Digest {
+pub(crate) fn read(raw: &str) -> Digest {
     let top = split(raw);
     let subject = decode_words(top.header("subject").expect("a subject"));
     let mut multiparts = Vec::new();

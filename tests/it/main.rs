@@ -5,6 +5,7 @@
 mod helpers;
 
 mod actions;
+mod actions_mail;
 mod admin_pages;
 mod admin_workflows;
 mod anonymity;
