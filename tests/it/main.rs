@@ -4,7 +4,9 @@
 
 mod helpers;
 
+mod action_fixture;
 mod actions;
+mod actions_api;
 mod admin_pages;
 mod admin_workflows;
 mod anonymity;
