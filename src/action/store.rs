@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use super::rules::{self, Field, Subject, Who};
+use crate::config::Settings;
 use crate::db;
 use crate::entities::{
     action, action_event, department, question, round, round_question, staff_user,
@@ -43,6 +44,46 @@ pub struct Edit {
     pub visible: bool,
 }
 
+/// The fields a partial change names; `None` keeps what is kept.
+#[derive(Debug, Clone, Default)]
+pub struct Patch {
+    pub title: Option<String>,
+    pub why: Option<String>,
+    pub owner_id: Option<i32>,
+    pub due_on: Option<NaiveDate>,
+    pub visible: Option<bool>,
+}
+
+impl Patch {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.why.is_none()
+            && self.owner_id.is_none()
+            && self.due_on.is_none()
+            && self.visible.is_none()
+    }
+
+    fn onto(self, action: &action::Model) -> Edit {
+        Edit {
+            title: self.title.unwrap_or_else(|| action.title.clone()),
+            why: self.why.unwrap_or_else(|| action.why.clone()),
+            owner_id: self.owner_id.unwrap_or(action.owner_id),
+            due_on: self.due_on.unwrap_or(action.due_on),
+            visible: self.visible.unwrap_or(action.visible),
+        }
+    }
+}
+
+/// What a partial change gives: fields to change, and a status with its outcome and note, or
+/// a note alone.
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    pub patch: Patch,
+    pub status: Option<ActionStatus>,
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+}
+
 /// A change of status with what the person says about it.
 #[derive(Debug, Clone)]
 pub struct StatusChange {
@@ -58,6 +99,16 @@ pub struct Limits {
     pub open_per_department: u32,
     /// Today in the company's time zone: due dates are days there.
     pub today: NaiveDate,
+}
+
+impl Limits {
+    /// The deployment's limits at `now`.
+    pub fn of(settings: &Settings, now: DateTime<Utc>) -> Self {
+        Limits {
+            open_per_department: settings.actions_open_limit,
+            today: now.with_timezone(&settings.timezone).date_naive(),
+        }
+    }
 }
 
 /// An action with what the pages and the API show beside it.
@@ -101,6 +152,23 @@ pub struct Filter {
     pub overdue: bool,
     /// Only planned and running ones.
     pub open: bool,
+}
+
+impl Filter {
+    /// The list's status word as the pages and the API take it: `open` (planned or running),
+    /// `all`, or one status.
+    pub fn with_status(mut self, word: &str) -> Result<Self, Problem> {
+        match word {
+            "open" => self.open = true,
+            "all" => {}
+            other => {
+                self.status = Some(ActionStatus::parse(other).ok_or_else(|| {
+                    Problem::new("problem_action_unknown_status").arg("status", other)
+                })?)
+            }
+        }
+        Ok(self)
+    }
 }
 
 fn unprocessable(problem: Problem) -> AppError {
@@ -173,8 +241,8 @@ async fn log(
     kind: ActionEventKind,
     status: Option<ActionStatus>,
     note: Option<String>,
-) -> AppResult<()> {
-    action_event::ActiveModel {
+) -> AppResult<action_event::Model> {
+    Ok(action_event::ActiveModel {
         action_id: Set(action_id),
         at: Set(Utc::now()),
         author: Set(who.name.clone()),
@@ -184,8 +252,7 @@ async fn log(
         ..Default::default()
     }
     .insert(txn)
-    .await?;
-    Ok(())
+    .await?)
 }
 
 /// Starts an action: everything checked, the limit of open actions kept, the first log line
@@ -266,6 +333,29 @@ pub async fn create(
     Ok(action)
 }
 
+/// What a client names by the catalog's stable key or a pillar, exactly one of them: the
+/// API's way to say what the forms say by id.
+pub async fn subject_of(
+    db: &impl ConnectionTrait,
+    question_key: Option<&str>,
+    pillar: Option<Pillar>,
+) -> AppResult<Subject> {
+    match (question_key, pillar) {
+        (Some(key), None) => question::Entity::find()
+            .filter(question::Column::Key.eq(key))
+            .one(db)
+            .await?
+            .map(|q| Subject::Item(q.id))
+            .ok_or_else(|| {
+                unprocessable(Problem::new("problem_action_unknown_question").arg("key", key))
+            }),
+        (None, Some(pillar)) => Ok(Subject::Pillar(pillar)),
+        _ => Err(unprocessable(Problem::new(
+            "problem_action_subject_missing",
+        ))),
+    }
+}
+
 /// The action `id` for a change by `who`, locked for the transaction.
 async fn for_change(
     txn: &impl ConnectionTrait,
@@ -309,16 +399,29 @@ pub async fn edit(
     id: i32,
     edit: Edit,
 ) -> AppResult<action::Model> {
-    let title = rules::title(&edit.title).map_err(unprocessable)?;
-    let why = rules::text(&edit.why, Field::Why).map_err(unprocessable)?;
     let txn = db::begin_write(db).await?;
     let (before, department) = for_change(&txn, who, id).await?;
+    let saved = edit_locked(&txn, limits, who, before, &department, edit).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn edit_locked(
+    txn: &impl ConnectionTrait,
+    limits: Limits,
+    who: &Who,
+    before: action::Model,
+    department: &department::Model,
+    edit: Edit,
+) -> AppResult<action::Model> {
+    let title = rules::title(&edit.title).map_err(unprocessable)?;
+    let why = rules::text(&edit.why, Field::Why).map_err(unprocessable)?;
     // An overdue action may keep its date; a new one must not lie in the past.
     if edit.due_on != before.due_on {
         rules::due(edit.due_on, limits.today).map_err(unprocessable)?;
     }
     if edit.owner_id != before.owner_id {
-        checked_owner(&txn, edit.owner_id, department.id).await?;
+        checked_owner(txn, edit.owner_id, department.id).await?;
     }
     let mut after = before.clone();
     after.title = title;
@@ -330,6 +433,7 @@ pub async fn edit(
     if changed.is_empty() {
         return Ok(before);
     }
+    let id = before.id;
     let mut model: action::ActiveModel = before.into();
     model.title = Set(after.title);
     model.why = Set(after.why);
@@ -337,9 +441,9 @@ pub async fn edit(
     model.due_on = Set(after.due_on);
     model.visible = Set(after.visible);
     model.updated_at = Set(Utc::now());
-    let saved = model.update(&txn).await?;
+    let saved = model.update(txn).await?;
     log(
-        &txn,
+        txn,
         id,
         who,
         ActionEventKind::Edited,
@@ -347,7 +451,6 @@ pub async fn edit(
         Some(changed.join(",")),
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -360,10 +463,23 @@ pub async fn set_status(
     id: i32,
     change: StatusChange,
 ) -> AppResult<action::Model> {
-    let outcome = rules::outcome_for(change.status, &change.outcome).map_err(unprocessable)?;
-    let note = rules::text(&change.note, Field::Note).map_err(unprocessable)?;
     let txn = db::begin_write(db).await?;
     let (before, department) = for_change(&txn, who, id).await?;
+    let saved = status_locked(&txn, limits, who, before, &department, change).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn status_locked(
+    txn: &impl ConnectionTrait,
+    limits: Limits,
+    who: &Who,
+    before: action::Model,
+    department: &department::Model,
+    change: StatusChange,
+) -> AppResult<action::Model> {
+    let outcome = rules::outcome_for(change.status, &change.outcome).map_err(unprocessable)?;
+    let note = rules::text(&change.note, Field::Note).map_err(unprocessable)?;
     if before.status == change.status {
         return Err(unprocessable(
             Problem::new("problem_action_status_unchanged")
@@ -371,14 +487,15 @@ pub async fn set_status(
         ));
     }
     if change.status.is_open() && !before.status.is_open() {
-        lock_department(&txn, department.id).await?;
+        lock_department(txn, department.id).await?;
         rules::within_limit(
-            open_count(&txn, department.id).await?,
+            open_count(txn, department.id).await?,
             limits.open_per_department,
             &department.name,
         )
         .map_err(AppError::Conflict)?;
     }
+    let id = before.id;
     let now = Utc::now();
     let closing = !change.status.is_open();
     let mut model: action::ActiveModel = before.into();
@@ -386,14 +503,14 @@ pub async fn set_status(
     model.outcome = Set(outcome.clone());
     model.closed_at = Set(closing.then_some(now));
     model.updated_at = Set(now);
-    let saved = model.update(&txn).await?;
+    let saved = model.update(txn).await?;
     let said = [outcome.unwrap_or_default(), note]
         .into_iter()
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n");
     log(
-        &txn,
+        txn,
         id,
         who,
         ActionEventKind::Status,
@@ -401,8 +518,58 @@ pub async fn set_status(
         Some(said),
     )
     .await?;
-    txn.commit().await?;
     Ok(saved)
+}
+
+/// A partial change (the API's `PATCH`): the fields it names change, the others stay; with a
+/// `status` the outcome and the note go with the change of status, without one a note is a
+/// note of its own. One transaction, so that a refused status leaves the edit unwritten too,
+/// and the fields left out are merged with what is kept under the lock, not with what someone
+/// read before.
+pub async fn update(
+    db: &DatabaseConnection,
+    limits: Limits,
+    who: &Who,
+    id: i32,
+    update: Update,
+) -> AppResult<action::Model> {
+    let said = match (update.status, update.outcome, update.note) {
+        (Some(status), outcome, note) => Said::Status(StatusChange {
+            status,
+            outcome: outcome.unwrap_or_default(),
+            note: note.unwrap_or_default(),
+        }),
+        (None, Some(_), _) => {
+            return Err(unprocessable(Problem::new(
+                "problem_action_outcome_without_status",
+            )));
+        }
+        (None, None, Some(note)) => Said::Note(checked_note(&note)?),
+        (None, None, None) => Said::Nothing,
+    };
+    let txn = db::begin_write(db).await?;
+    let (mut current, department) = for_change(&txn, who, id).await?;
+    if !update.patch.is_empty() {
+        let edit = update.patch.onto(&current);
+        current = edit_locked(&txn, limits, who, current, &department, edit).await?;
+    }
+    match said {
+        Said::Status(change) => {
+            current = status_locked(&txn, limits, who, current, &department, change).await?;
+        }
+        Said::Note(note) => {
+            current = note_locked(&txn, who, current, note).await?.0;
+        }
+        Said::Nothing => {}
+    }
+    txn.commit().await?;
+    Ok(current)
+}
+
+enum Said {
+    Status(StatusChange),
+    Note(String),
+    Nothing,
 }
 
 /// The key of a status's name in the interface texts.
@@ -416,19 +583,40 @@ pub fn status_key(status: ActionStatus) -> &'static str {
 }
 
 /// Adds a note to the log without changing anything else.
-pub async fn add_note(db: &DatabaseConnection, who: &Who, id: i32, note: &str) -> AppResult<()> {
+pub async fn add_note(
+    db: &DatabaseConnection,
+    who: &Who,
+    id: i32,
+    note: &str,
+) -> AppResult<action_event::Model> {
+    let note = checked_note(note)?;
+    let txn = db::begin_write(db).await?;
+    let (action, _) = for_change(&txn, who, id).await?;
+    let (_, line) = note_locked(&txn, who, action, note).await?;
+    txn.commit().await?;
+    Ok(line)
+}
+
+fn checked_note(note: &str) -> AppResult<String> {
     let note = rules::text(note, Field::Note).map_err(unprocessable)?;
     if note.is_empty() {
         return Err(unprocessable(Problem::new("problem_action_note_empty")));
     }
-    let txn = db::begin_write(db).await?;
-    let (action, _) = for_change(&txn, who, id).await?;
+    Ok(note)
+}
+
+async fn note_locked(
+    txn: &impl ConnectionTrait,
+    who: &Who,
+    action: action::Model,
+    note: String,
+) -> AppResult<(action::Model, action_event::Model)> {
+    let id = action.id;
     let mut model: action::ActiveModel = action.into();
     model.updated_at = Set(Utc::now());
-    model.update(&txn).await?;
-    log(&txn, id, who, ActionEventKind::Note, None, Some(note)).await?;
-    txn.commit().await?;
-    Ok(())
+    let saved = model.update(txn).await?;
+    let line = log(txn, id, who, ActionEventKind::Note, None, Some(note)).await?;
+    Ok((saved, line))
 }
 
 /// Joins actions with their department, owner, item and round.

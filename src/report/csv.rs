@@ -70,19 +70,26 @@ enum Number {
 const ONE: usize = 1;
 const TWO: usize = 2;
 
+/// A writer into memory in one of the two dialects, the BOM already written for German Excel.
+/// Every CSV kundenpuls writes starts here (the results, the actions), so the dialects stay
+/// one.
+pub fn writer(excel: bool) -> ::csv::Writer<Vec<u8>> {
+    let mut out = Vec::new();
+    if excel {
+        out.extend_from_slice(BOM);
+    }
+    WriterBuilder::new()
+        .delimiter(if excel { b';' } else { b',' })
+        .terminator(Terminator::CRLF)
+        .quote_style(QuoteStyle::Necessary)
+        .from_writer(out)
+}
+
 /// The whole file, BOM included when `options.excel`. An open round has no figures yet: the
 /// file is then the header row alone.
 pub fn write(results: &RoundResults, options: CsvOptions) -> Vec<u8> {
     let locale = options.locale;
-    let mut out = Vec::new();
-    if options.excel {
-        out.extend_from_slice(BOM);
-    }
-    let mut writer = WriterBuilder::new()
-        .delimiter(if options.excel { b';' } else { b',' })
-        .terminator(Terminator::CRLF)
-        .quote_style(QuoteStyle::Necessary)
-        .from_writer(out);
+    let mut writer = writer(options.excel);
     let header: Vec<&str> = COLUMNS.iter().map(|key| i18n::text(locale, key)).collect();
     writer
         .write_record(&header)
@@ -240,7 +247,7 @@ fn decimal(x: f64, places: usize, comma: bool) -> String {
 }
 
 /// A text cell that a spreadsheet will not run as a formula.
-fn text_cell(text: &str) -> String {
+pub fn text_cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -89,6 +89,12 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
                 api::reports::results_csv,
                 api::reports::trend,
                 api::reports::department_trend,
+                api::actions::list,
+                api::actions::show,
+                api::actions::create,
+                api::actions::update,
+                api::actions::note,
+                api::actions::csv,
                 api::openapi::document,
             ],
         )

@@ -2,14 +2,12 @@
 //! figure in a few clicks, kept within the department's limit, changed only within one's scope,
 //! every change in the log with its author, and nothing lost when the input is wrong.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, Utc};
 use kundenpuls::action::Who;
 use kundenpuls::action::rules::Subject;
-use kundenpuls::action::store::{self, Limits, NewAction};
+use kundenpuls::action::store;
 use kundenpuls::auth::staff;
-use kundenpuls::entities::{action, action_event, question, staff_user};
+use kundenpuls::entities::{action, action_event, question};
 use kundenpuls::error::AppError;
 use kundenpuls::i18n::Locale;
 use kundenpuls::vocab::{ActionStatus, Pillar, Role};
@@ -18,13 +16,12 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
-use crate::helpers::{PASSWORD, TestApp, csrf_in, form, location, seed_org};
+use crate::action_fixture::{
+    HR, SALES_LEAD, TECH_LEAD, add_scoped, admin_who, count_actions, limits, new_action, owner_id,
+    sales_fell, today,
+};
+use crate::helpers::{PASSWORD, TestApp, csrf_in, form, location};
 use crate::results_fixture::{closed_round, same};
-
-const HR: &str = "hr@example.de";
-const SALES_LEAD: &str = "vertrieb@example.de";
-const TECH_LEAD: &str = "technik@example.de";
-const ORG: [&str; 3] = ["Vertrieb", "Vertrieb / Nord", "Technik"];
 
 /// The page with the entities minijinja writes for `/`, `'` and `&` turned back.
 pub(crate) async fn page(t: &TestApp, path: &str) -> (Status, String) {
@@ -40,50 +37,8 @@ pub(crate) async fn page(t: &TestApp, path: &str) -> (Status, String) {
     )
 }
 
-pub(crate) async fn add_scoped(
-    t: &TestApp,
-    email: &str,
-    department: Option<&str>,
-    locale: Locale,
-) -> i32 {
-    staff::add(
-        &t.app.db,
-        staff::NewStaffUser {
-            email,
-            password: PASSWORD,
-            role: Role::Viewer,
-            department,
-            locale,
-        },
-    )
-    .await
-    .expect("viewer added")
-    .id
-}
-
 async fn login(t: &TestApp, email: &str) {
     assert_eq!(t.login(email, PASSWORD).await.status(), Status::SeeOther);
-}
-
-/// September: everyone answers 4. October: Vertrieb answers 2 (its leadership fell, every
-/// item far below the company), Technik 5. Returns the departments and both rounds.
-pub(crate) async fn sales_fell(t: &TestApp) -> (HashMap<String, i32>, i32, i32) {
-    let ids = seed_org(&t.app.db, &ORG, 8).await;
-    let september = closed_round(
-        t,
-        "September",
-        4,
-        &[("Vertrieb", same(6, 4, 8)), ("Technik", same(6, 4, 8))],
-    )
-    .await;
-    let october = closed_round(
-        t,
-        "Oktober",
-        0,
-        &[("Vertrieb", same(6, 2, 5)), ("Technik", same(6, 5, 10))],
-    )
-    .await;
-    (ids, september, october)
 }
 
 fn leadership_item(questions: &[question::Model]) -> i32 {
@@ -153,59 +108,6 @@ async fn post(t: &TestApp, path: &str, fields: &[(&str, &str)]) -> (Status, Stri
         to,
         html.replace("&#x27;", "'").replace("&#x2f;", "/"),
     )
-}
-
-pub(crate) fn today(t: &TestApp) -> chrono::NaiveDate {
-    Utc::now()
-        .with_timezone(&t.app.settings.timezone)
-        .date_naive()
-}
-
-pub(crate) fn limits(t: &TestApp) -> Limits {
-    Limits {
-        open_per_department: t.app.settings.actions_open_limit,
-        today: today(t),
-    }
-}
-
-pub(crate) fn admin_who() -> Who {
-    Who {
-        name: HR.into(),
-        role: Role::Admin,
-        scope: None,
-    }
-}
-
-async fn owner_id(t: &TestApp, email: &str) -> i32 {
-    staff_user::Entity::find()
-        .filter(staff_user::Column::Email.eq(email))
-        .one(&t.app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-pub(crate) fn new_action(
-    department_id: i32,
-    round_id: i32,
-    owner_id: i32,
-    t: &TestApp,
-) -> NewAction {
-    NewAction {
-        department_id,
-        round_id,
-        subject: Subject::Pillar(Pillar::Leadership),
-        title: "Führung hört zu".into(),
-        why: "Vorbild der Führung gefallen".into(),
-        owner_id,
-        due_on: today(t) + Duration::days(30),
-        visible: true,
-    }
-}
-
-async fn count_actions(t: &TestApp) -> u64 {
-    action::Entity::find().count(&t.app.db).await.unwrap()
 }
 
 #[rocket::async_test]

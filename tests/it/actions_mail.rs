@@ -19,7 +19,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
-use crate::actions::{add_scoped, admin_who, limits, new_action, page, sales_fell, today};
+use crate::action_fixture::{add_scoped, admin_who, limits, new_action, sales_fell, today};
+use crate::actions::page;
 use crate::digest::read;
 use crate::helpers::TestApp;
 use crate::mail::mailer;

@@ -4,7 +4,9 @@
 
 mod helpers;
 
+mod action_fixture;
 mod actions;
+mod actions_api;
 mod actions_mail;
 mod admin_pages;
 mod admin_workflows;

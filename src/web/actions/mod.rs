@@ -1,7 +1,9 @@
 //! Maßnahmen for staff: the lists (the company's, or a department's), the form that starts one
-//! from a finding, and an action's page with its status, notes, log and measured effect.
+//! from a finding, and an action's page with its status, notes, log and measured effect; the
+//! list as CSV (`export`).
 //! `view` turns what `action` keeps into the pages' data; the rules are in `action`.
 
+pub mod export;
 pub mod pages;
 pub mod view;
 
@@ -17,5 +19,6 @@ pub fn routes() -> Vec<Route> {
         pages::edit,
         pages::status,
         pages::note,
+        export::download,
     ]
 }

@@ -35,17 +35,12 @@ const DEFAULT_RUNTIME_DAYS: i64 = 56;
 
 const DONE: [&str; 4] = ["created", "status", "note", "edited"];
 
-fn today(app: &App) -> NaiveDate {
-    Utc::now()
-        .with_timezone(&app.settings.timezone)
-        .date_naive()
+fn limits(app: &App) -> Limits {
+    Limits::of(&app.settings, Utc::now())
 }
 
-fn limits(app: &App) -> Limits {
-    Limits {
-        open_per_department: app.settings.actions_open_limit,
-        today: today(app),
-    }
+fn today(app: &App) -> NaiveDate {
+    limits(app).today
 }
 
 fn status_choices(locale: Locale) -> Vec<Choice> {
@@ -92,6 +87,44 @@ struct ListPage<'a> {
     /// For a department: its open actions, and where a new one starts.
     open_in_department: Option<u64>,
     create_href: Option<String>,
+    /// The list as chosen, as CSV for Excel.
+    csv_href: String,
+}
+
+/// The list's query as a filter, with the status word it stands for: the page and its CSV
+/// read the same query the same way, so the download is the list as shown.
+pub(super) fn list_filter(
+    department: Option<i32>,
+    status: Option<&str>,
+    owner: Option<i32>,
+    overdue: Option<bool>,
+) -> AppResult<(Filter, &str)> {
+    let status = status.filter(|s| !s.is_empty()).unwrap_or("open");
+    let filter = Filter {
+        department,
+        owner,
+        overdue: overdue.unwrap_or(false),
+        ..Filter::default()
+    }
+    .with_status(status)
+    .map_err(AppError::BadRequest)?;
+    Ok((filter, status))
+}
+
+/// The CSV of the list as chosen, for the page's download link.
+fn csv_href(filter: &Filter, status: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(department) = filter.department {
+        query.append_pair("department", &department.to_string());
+    }
+    query.append_pair("status", status);
+    if let Some(owner) = filter.owner {
+        query.append_pair("owner", &owner.to_string());
+    }
+    if filter.overdue {
+        query.append_pair("overdue", "true");
+    }
+    format!("/actions.csv?{}", query.finish())
 }
 
 #[get("/actions?<department>&<status>&<owner>&<overdue>")]
@@ -108,24 +141,7 @@ pub async fn list(
 ) -> AppResult<Page> {
     let principal = &staff.principal;
     let who = Who::from(principal);
-    let status = status.filter(|s| !s.is_empty()).unwrap_or("open");
-    let mut filter = Filter {
-        department,
-        owner,
-        overdue: overdue.unwrap_or(false),
-        ..Filter::default()
-    };
-    match status {
-        "open" => filter.open = true,
-        "all" => {}
-        other => {
-            filter.status = Some(ActionStatus::parse(other).ok_or_else(|| {
-                AppError::BadRequest(
-                    Problem::new("problem_action_unknown_status").arg("status", other),
-                )
-            })?)
-        }
-    }
+    let (filter, status) = list_filter(department, status, owner, overdue)?;
     let today = today(app);
     let records = store::list(&app.db, &who, &filter, today).await?;
     let all = departments::all(&app.db).await?;
@@ -183,6 +199,7 @@ pub async fn list(
             limit: app.settings.actions_open_limit,
             open_in_department,
             create_href,
+            csv_href: csv_href(&filter, status),
         },
     )
 }
@@ -622,7 +639,7 @@ pub async fn note(
     let form = form.into_inner();
     let who = Who::from(&staff.principal);
     match store::add_note(&app.db, &who, id, &form.note).await {
-        Ok(()) => Ok(Ok(Redirect::to(format!("/actions/{id}?done=note")))),
+        Ok(_) => Ok(Ok(Redirect::to(format!("/actions/{id}?done=note")))),
         Err(err) => Ok(Err(action_page(
             app,
             templates,

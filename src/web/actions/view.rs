@@ -6,10 +6,11 @@ use serde::Serialize;
 
 use crate::action::effect::{Effect, Verdict};
 use crate::action::store::ActionRecord;
-use crate::entities::{action_event, question};
+pub use crate::action::words::{pillar_name, question_text, status_name, subject};
+use crate::entities::action_event;
 use crate::i18n::{Locale, fill, number, percent, signed, text};
 use crate::report::stats::HiddenReason;
-use crate::vocab::{ActionEventKind, ActionStatus, Pillar};
+use crate::vocab::{ActionEventKind, ActionStatus};
 
 /// One action in a list.
 #[derive(Debug, Clone, Serialize)]
@@ -28,29 +29,6 @@ pub struct ActionLine {
     pub without_owner: bool,
     pub due: String,
     pub visible: bool,
-}
-
-pub fn pillar_name(locale: Locale, pillar: Pillar) -> &'static str {
-    text(locale, &format!("pillar_{pillar}"))
-}
-
-pub fn question_text(question: &question::Model, locale: Locale) -> &str {
-    match locale {
-        Locale::De => &question.text_de,
-        Locale::En => &question.text_en,
-    }
-}
-
-/// What the action answers, as the reader reads it.
-pub fn subject(record: &ActionRecord, locale: Locale) -> String {
-    match (&record.question, record.action.pillar) {
-        (Some(question), _) => question_text(question, locale).to_owned(),
-        (None, Some(pillar)) => fill(
-            text(locale, "action_pillar_subject"),
-            &[("pillar", pillar_name(locale, pillar))],
-        ),
-        (None, None) => String::new(),
-    }
 }
 
 pub fn date(day: NaiveDate) -> String {
@@ -84,10 +62,6 @@ pub struct LogLine {
     pub author: String,
     pub what: String,
     pub note: Option<String>,
-}
-
-fn status_name(locale: Locale, status: ActionStatus) -> &'static str {
-    text(locale, crate::action::store::status_key(status))
 }
 
 pub fn log_line(event: &action_event::Model, locale: Locale, tz: chrono_tz::Tz) -> LogLine {

@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`, for scripts and HR systems, authenticated by bearer token.
 
+pub mod actions;
+pub mod actions_wire;
 pub mod employees;
 pub mod error;
 pub mod openapi;

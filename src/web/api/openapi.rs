@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "kundenpuls API",
         version = "1",
-        description = "HR's and leadership's door to kundenpuls: organisation, rounds, schedules, reports. \
+        description = "HR's and leadership's door to kundenpuls: organisation, rounds, schedules, reports, actions (Maßnahmen). \
                        Every call needs `Authorization: Bearer <token>` (`kundenpuls token create`)."
     ),
     servers((url = "/api/v1")),
@@ -34,6 +34,12 @@ use utoipa::{Modify, OpenApi};
         super::reports::results_csv,
         super::reports::trend,
         super::reports::department_trend,
+        super::actions::list,
+        super::actions::show,
+        super::actions::create,
+        super::actions::update,
+        super::actions::note,
+        super::actions::csv,
     ),
     modifiers(&BearerToken),
     security(("bearer" = []))
