@@ -99,6 +99,8 @@ pub struct Limits {
     pub open_per_department: u32,
     /// Today in the company's time zone: due dates are days there.
     pub today: NaiveDate,
+    /// The instant of the change, for its row and its log line (the demo writes a history).
+    pub now: DateTime<Utc>,
 }
 
 impl Limits {
@@ -107,6 +109,7 @@ impl Limits {
         Limits {
             open_per_department: settings.actions_open_limit,
             today: now.with_timezone(&settings.timezone).date_naive(),
+            now,
         }
     }
 }
@@ -234,8 +237,10 @@ async fn lock_department(txn: &impl ConnectionTrait, department_id: i32) -> AppR
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn log(
     txn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
     action_id: i32,
     who: &Who,
     kind: ActionEventKind,
@@ -244,7 +249,7 @@ async fn log(
 ) -> AppResult<action_event::Model> {
     Ok(action_event::ActiveModel {
         action_id: Set(action_id),
-        at: Set(Utc::now()),
+        at: Set(at),
         author: Set(who.name.clone()),
         kind: Set(kind),
         status: Set(status),
@@ -300,7 +305,7 @@ pub async fn create(
         &department.name,
     )
     .map_err(AppError::Conflict)?;
-    let now = Utc::now();
+    let now = limits.now;
     let action = action::ActiveModel {
         department_id: Set(department.id),
         round_id: Set(round.id),
@@ -322,6 +327,7 @@ pub async fn create(
     .await?;
     log(
         &txn,
+        now,
         action.id,
         who,
         ActionEventKind::Created,
@@ -440,10 +446,11 @@ async fn edit_locked(
     model.owner_id = Set(after.owner_id);
     model.due_on = Set(after.due_on);
     model.visible = Set(after.visible);
-    model.updated_at = Set(Utc::now());
+    model.updated_at = Set(limits.now);
     let saved = model.update(txn).await?;
     log(
         txn,
+        limits.now,
         id,
         who,
         ActionEventKind::Edited,
@@ -496,7 +503,7 @@ async fn status_locked(
         .map_err(AppError::Conflict)?;
     }
     let id = before.id;
-    let now = Utc::now();
+    let now = limits.now;
     let closing = !change.status.is_open();
     let mut model: action::ActiveModel = before.into();
     model.status = Set(change.status);
@@ -511,6 +518,7 @@ async fn status_locked(
         .join("\n\n");
     log(
         txn,
+        now,
         id,
         who,
         ActionEventKind::Status,
@@ -558,7 +566,7 @@ pub async fn update(
             current = status_locked(&txn, limits, who, current, &department, change).await?;
         }
         Said::Note(note) => {
-            current = note_locked(&txn, who, current, note).await?.0;
+            current = note_locked(&txn, limits.now, who, current, note).await?.0;
         }
         Said::Nothing => {}
     }
@@ -592,7 +600,7 @@ pub async fn add_note(
     let note = checked_note(note)?;
     let txn = db::begin_write(db).await?;
     let (action, _) = for_change(&txn, who, id).await?;
-    let (_, line) = note_locked(&txn, who, action, note).await?;
+    let (_, line) = note_locked(&txn, Utc::now(), who, action, note).await?;
     txn.commit().await?;
     Ok(line)
 }
@@ -607,15 +615,16 @@ fn checked_note(note: &str) -> AppResult<String> {
 
 async fn note_locked(
     txn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
     who: &Who,
     action: action::Model,
     note: String,
 ) -> AppResult<(action::Model, action_event::Model)> {
     let id = action.id;
     let mut model: action::ActiveModel = action.into();
-    model.updated_at = Set(Utc::now());
+    model.updated_at = Set(at);
     let saved = model.update(txn).await?;
-    let line = log(txn, id, who, ActionEventKind::Note, None, Some(note)).await?;
+    let line = log(txn, at, id, who, ActionEventKind::Note, None, Some(note)).await?;
     Ok((saved, line))
 }
 

@@ -69,6 +69,7 @@ pub fn limits(t: &TestApp) -> Limits {
     Limits {
         open_per_department: t.app.settings.actions_open_limit,
         today: today(t),
+        now: Utc::now(),
     }
 }
 

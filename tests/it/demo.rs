@@ -210,6 +210,35 @@ async fn the_demo_fills_an_empty_database_with_a_year_the_dashboard_shows() {
         "figures on the page"
     );
     assert!(html.contains("Kundenservice") && html.contains("Produktion &amp; Logistik"));
+
+    // The one historical action: the hotline's, done, and the rounds since show its effect.
+    let actions = kundenpuls::entities::action::Entity::find()
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(actions.len(), 1);
+    let action = &actions[0];
+    assert_eq!(action.status, kundenpuls::vocab::ActionStatus::Done);
+    assert_eq!(
+        action.department_id,
+        department_id(&all, "Kundenservice / Hotline")
+    );
+    let log = kundenpuls::entities::action_event::Entity::find()
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 3, "created, running, done");
+    assert!(log.iter().all(|e| e.at < now), "a history, not today's");
+    let response = t
+        .client
+        .get(format!("/actions/{}", action.id))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let html = response.into_string().await.unwrap();
+    assert!(html.contains("Gestiegen: +"), "{html}");
+    assert!(html.contains("mehr als der Zufall erklärt"));
+    assert!(html.contains("Ausgangsrunde"));
 }
 
 async fn snapshot(conn: &DatabaseConnection) -> (u64, u64, u64, u64, Vec<(String, String)>) {
