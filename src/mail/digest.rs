@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::outbox::Record;
 use crate::action;
 use crate::app::App;
-use crate::entities::{outbox_mail, staff_user};
+use crate::entities::{outbox_mail, round, staff_user};
 use crate::error::AppResult;
 use crate::i18n::{self, Locale, number, percent, signed};
 use crate::org::department as departments;
@@ -165,13 +165,15 @@ struct Moved {
     tone: Tone,
 }
 
-/// An open action due soon or overdue, with a link to its page.
+/// An open action started since the round opened, due soon or overdue, with a link to its page.
 #[derive(Debug, Serialize)]
 struct DueAction {
     title: String,
     department: String,
     due: String,
     overdue: bool,
+    /// Started while the round ran: leadership hears of it with the round's results.
+    new: bool,
     /// The reader owns it.
     mine: bool,
     href: String,
@@ -180,11 +182,12 @@ struct DueAction {
 /// How far ahead the digest looks for due actions.
 const DUE_WITHIN_DAYS: i64 = 14;
 
-/// Open actions due within [`DUE_WITHIN_DAYS`] or overdue: those in a viewer's scope, and for
-/// anyone the ones they own.
+/// Open actions started since `since` (the round's opening), due within [`DUE_WITHIN_DAYS`] or
+/// overdue: those in a viewer's scope, and for anyone the ones they own.
 async fn due_actions(
     app: &App,
     reader: &staff_user::Model,
+    since: DateTime<Utc>,
     locale: Locale,
     base: &str,
 ) -> AppResult<Vec<DueAction>> {
@@ -203,9 +206,13 @@ async fn due_actions(
     Ok(action::store::list(&app.db, &who, &filter, today)
         .await?
         .into_iter()
-        .filter(|r| r.action.due_on <= today + chrono::Duration::days(DUE_WITHIN_DAYS))
+        .filter(|r| {
+            r.action.created_at >= since
+                || r.action.due_on <= today + chrono::Duration::days(DUE_WITHIN_DAYS)
+        })
         .filter(|r| reader.role == Role::Viewer || r.owner.id == reader.id)
         .map(|r| DueAction {
+            new: r.action.created_at >= since,
             overdue: r.overdue(today),
             mine: r.owner.id == reader.id,
             due: i18n::date(r.action.due_on, locale),
@@ -421,7 +428,11 @@ pub async fn compose(
             tone: sentence.tone,
         })
         .collect();
-    let actions = due_actions(app, &viewer, locale, base).await?;
+    let opened = round::Entity::find_by_id(round_id)
+        .one(&app.db)
+        .await?
+        .map_or_else(Utc::now, |r| r.opens_at);
+    let actions = due_actions(app, &viewer, opened, locale, base).await?;
     let ctx = DigestMail {
         subject: &subject,
         intro: &intro,

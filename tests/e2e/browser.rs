@@ -154,7 +154,14 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn new(port: u16) -> Evidence {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e");
+        Self::in_dir(port, "e2e")
+    }
+
+    /// Evidence kept in `target/<name>`, apart from another test's.
+    pub fn in_dir(port: u16, name: &str) -> Evidence {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("target/e2e");
         let axe_file = checkers().join("axe-core/axe.min.js");

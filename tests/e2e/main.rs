@@ -7,7 +7,10 @@
 //! Run with `cargo test --release --features e2e --test e2e` after
 //! `apt-get install chromium chromium-driver` and `npm ci --prefix tests/e2e`.
 
+mod actions;
 mod browser;
+#[path = "../it/mime.rs"]
+mod mime;
 mod service;
 #[allow(dead_code)]
 #[path = "../it/smtp_server.rs"]
@@ -309,6 +312,17 @@ async fn log_in(
     evidence: &mut Evidence,
     name: &str,
 ) {
+    log_in_with(browser, service, email, PASSWORD, evidence, name).await;
+}
+
+async fn log_in_with(
+    browser: &Client,
+    service: &Service,
+    email: &str,
+    password: &str,
+    evidence: &mut Evidence,
+    name: &str,
+) {
     browser.goto(&service.url("/login")).await.unwrap();
     wait_for(browser, Locator::Id("email"))
         .await
@@ -319,7 +333,7 @@ async fn log_in(
         .find(Locator::Id("password"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     evidence.page(browser, name, Source::Served).await;

@@ -66,6 +66,47 @@ impl Service {
         service
     }
 
+    /// `kundenpuls demo` into a fresh database, then `kundenpuls serve` on it. Returns the
+    /// service and the printed login (e-mail, password).
+    pub async fn start_demo(smtp_url: &str, log: &Path) -> (Service, String, String) {
+        let dir = tempfile::tempdir().expect("a directory for the service");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let out = command(dir.path(), port, smtp_url)
+            .arg("demo")
+            .stdin(Stdio::null())
+            .output()
+            .expect("kundenpuls demo runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "kundenpuls demo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (email, password) = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("Login: "))
+            .and_then(|login| login.split_once(" / "))
+            .map(|(email, password)| (email.trim().to_owned(), password.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no login line in {stdout}"));
+        let log_file = std::fs::File::create(log).expect("service log");
+        let child = command(dir.path(), port, smtp_url)
+            .arg("serve")
+            .stdout(log_file.try_clone().expect("log"))
+            .stderr(log_file)
+            .spawn()
+            .expect("kundenpuls serve starts");
+        let service = Service {
+            port,
+            child,
+            _dir: dir,
+        };
+        service.wait_healthy(log).await;
+        (service, email, password)
+    }
+
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

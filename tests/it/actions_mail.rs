@@ -21,9 +21,9 @@ use sea_orm::{
 
 use crate::action_fixture::{add_scoped, admin_who, limits, new_action, sales_fell, today};
 use crate::actions::page;
-use crate::digest::read;
 use crate::helpers::TestApp;
 use crate::mail::mailer;
+use crate::mime::read;
 use crate::results_fixture::{closed_round, same};
 use crate::smtp_server::SmtpServer;
 
@@ -192,6 +192,13 @@ async fn the_digest_names_the_actions_coming_due_and_the_owner_gets_one_too() {
     store::create(&t.app.db, limits(&t), &admin_who(), far)
         .await
         .unwrap();
+    // Started while the round ran, due much later: new, so leadership hears of it.
+    let mut fresh = new_action(ids["Vertrieb / Nord"], october, lead, &t);
+    fresh.title = "Frisch begonnen".into();
+    fresh.due_on = today(&t) + Duration::days(60);
+    let fresh = store::create(&t.app.db, limits(&t), &admin_who(), fresh)
+        .await
+        .unwrap();
 
     closed_round(
         &t,
@@ -200,6 +207,9 @@ async fn the_digest_names_the_actions_coming_due_and_the_owner_gets_one_too() {
         &[("Vertrieb", same(6, 3, 7)), ("Technik", same(6, 4, 8))],
     )
     .await;
+    let mut started: action::ActiveModel = fresh.into();
+    started.created_at = Set(Utc::now() + Duration::days(8));
+    started.update(&t.app.db).await.unwrap();
     let digests = outbox_mail::Entity::find()
         .filter(outbox_mail::Column::Kind.eq(MailKind::Digest))
         .all(&t.app.db)
@@ -224,7 +234,7 @@ async fn the_digest_names_the_actions_coming_due_and_the_owner_gets_one_too() {
         if raw.contains("vertrieb@example.de") {
             seen += 1;
             assert!(
-                mail.text.contains("Maßnahmen, die fällig werden"),
+                mail.text.contains("Maßnahmen: neu oder bald fällig"),
                 "{}",
                 mail.text
             );
@@ -232,7 +242,16 @@ async fn the_digest_names_the_actions_coming_due_and_the_owner_gets_one_too() {
             assert!(mail.text.contains("Sie verantworten sie"));
             assert!(mail.text.contains("Schon überfällig (Vertrieb)"));
             assert!(mail.text.contains(", überfällig"));
-            assert!(!mail.text.contains("Noch Zeit"), "not due for weeks");
+            assert!(
+                !mail.text.contains("Noch Zeit"),
+                "not due for weeks, not new"
+            );
+            assert!(
+                mail.text
+                    .contains("Frisch begonnen (Vertrieb / Nord) – neu – fällig am"),
+                "{}",
+                mail.text
+            );
         } else if raw.contains("hr@example.de") {
             seen += 1;
             assert!(mail.text.contains("Schon überfällig"), "{}", mail.text);

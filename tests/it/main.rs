@@ -24,6 +24,7 @@ mod logs;
 mod mail;
 mod mail_pace;
 mod mail_tls;
+mod mime;
 mod reports;
 mod reports_api;
 mod results_fixture;
