@@ -1354,6 +1354,29 @@ mod tests {
         assert!(description.ends_with(&format!("{}.", texts_en().significant)));
     }
 
+    /// The pictures as drawn before marks existed (`charts/tests/golden/`): a chart without
+    /// marks must stay byte for byte what it was. `KUNDENPULS_WRITE_GOLDEN=1` writes them anew
+    /// after a deliberate change of the drawing.
+    #[test]
+    fn a_chart_without_marks_is_drawn_as_before() {
+        let mut rise = five_rounds();
+        rise.pillars[0].points[1].as_mut().unwrap().significant = Some(Significant::Rise);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        for (name, data, texts, width) in [
+            ("trend-en-900.svg", rise.clone(), texts_en(), 900),
+            ("trend-de-320.svg", rise, texts_de(), 320),
+        ] {
+            let svg = trend_svg(&data, &texts, trend_size(&data, &texts, width)).unwrap();
+            let path = dir.join(name);
+            if std::env::var_os("KUNDENPULS_WRITE_GOLDEN").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &svg).unwrap();
+            }
+            let before = std::fs::read_to_string(&path).unwrap();
+            assert!(svg == before, "{name} differs from the golden picture");
+        }
+    }
+
     #[test]
     fn the_overall_line_carries_a_shaded_band_around_it() {
         let data = five_rounds();
