@@ -2146,6 +2146,8 @@ mod tests {
             ("trend-de-320", marked, texts_de(), 320),
             ("trend-marks-800", actions.clone(), texts_de(), 800),
             ("trend-marks-360", actions, texts_de(), 360),
+            ("trend-78-marks-320", weekly_with_actions(), texts_de(), 320),
+            ("trend-78-marks-800", weekly_with_actions(), texts_en(), 800),
             ("trend-78", seventy_eight_rounds(), texts_en(), 900),
             ("trend-78-320", seventy_eight_rounds(), texts_de(), 320),
         ] {
@@ -2160,6 +2162,24 @@ mod tests {
         empty.pillars.clear();
         let png = trend_png(&empty, &texts_en(), Size::new(640, 300)).unwrap();
         std::fs::write(dir.join("kundenpuls-trend-empty.png"), png).unwrap();
+    }
+
+    /// The 78 weekly rounds with four actions, two of them ended, one ended the week the next
+    /// started.
+    fn weekly_with_actions() -> TrendData {
+        let data = seventy_eight_rounds();
+        let at = |i: usize| data.rounds[i];
+        TrendData {
+            marks: vec![
+                mark("1", MarkKind::Start, at(10)),
+                mark("1", MarkKind::End, at(30)),
+                mark("2", MarkKind::Start, at(31)),
+                mark("2", MarkKind::End, at(50)),
+                mark("3", MarkKind::Start, at(52)),
+                mark("4", MarkKind::Start, at(76)),
+            ],
+            ..data.clone()
+        }
     }
 
     /// Twelve monthly rounds of 2026, the overall index alone.
