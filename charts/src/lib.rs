@@ -2,7 +2,8 @@
 //! web; everything here is testable alone.
 //!
 //! - [`trend`]: one department over rounds (pillars, overall index, 95 % bands, responses,
-//!   gaps for hidden rounds, rings on significant changes, a y axis fitted to the data),
+//!   gaps for hidden rounds, rings on significant changes, a y axis fitted to the data, and
+//!   optional marks of what happened between rounds, such as actions started and ended),
 //! - [`heatmap`]: departments against the company for one round, by pillar or by item,
 //!   coloured by the difference on a diverging scale,
 //! - [`participation`]: answered / invited per department for one round,
@@ -36,8 +37,8 @@ pub use participation::{
 };
 pub use style::{ChartError, Size};
 pub use trend::{
-    DateTexts, RoundDate, Significant, TrendData, TrendLine, TrendPoint, TrendTexts, axis_labels,
-    trend_description, trend_png, trend_size, trend_svg,
+    DateTexts, MarkKind, MarkTexts, RoundDate, Significant, TrendData, TrendLine, TrendMark,
+    TrendPoint, TrendTexts, axis_labels, trend_description, trend_png, trend_size, trend_svg,
 };
 
 use plotters::style::{FontStyle, register_font};

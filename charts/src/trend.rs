@@ -13,6 +13,14 @@
 //!
 //! Rounds are labelled by month ("Okt 26"), by day where two rounds share a month
 //! ("3. Okt 26"). Labels are thinned only where they would overlap and are never shortened.
+//!
+//! Marks (optional) show when something happened between the rounds, such as an action that
+//! started or ended: a thin dashed grey line at its date, placed between the rounds in
+//! proportion to the days, and its short label with a sign (▶ start, ■ end) in a row of its own
+//! above the plot, where neither the legend nor the rings can meet it. Labels that would
+//! overlap are written as one, in the order of their lines. A date before the first round or
+//! after the last is drawn at the edge of the plot; the description says the real date. A
+//! chart without marks is drawn exactly as before marks existed.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -58,6 +66,36 @@ pub struct TrendLine {
     pub points: Vec<Option<TrendPoint>>,
 }
 
+/// Whether a mark is where something started or where it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MarkKind {
+    Start,
+    End,
+}
+
+impl MarkKind {
+    /// The sign drawn after the mark's label and in the legend.
+    pub fn sign(self) -> &'static str {
+        match self {
+            MarkKind::Start => "▶",
+            MarkKind::End => "■",
+        }
+    }
+}
+
+/// A day on the x axis worth seeing beside the figures, e.g. an action that started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendMark {
+    /// Short, drawn above the plot with the kind's sign: "1" → "1▶". Marks of one thing (its
+    /// start and its end) share a label.
+    pub label: String,
+    /// What the mark is about, for the description (not drawn).
+    pub title: String,
+    pub kind: MarkKind,
+    /// The local day it happened.
+    pub date: RoundDate,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendData {
     /// The x axis, oldest first.
@@ -66,6 +104,8 @@ pub struct TrendData {
     pub responses: Vec<Option<u64>>,
     pub overall: TrendLine,
     pub pillars: Vec<TrendLine>,
+    /// Drawn where they fall between the rounds; none draws the chart as without them.
+    pub marks: Vec<TrendMark>,
 }
 
 /// How dates are written, in the reader's language. Patterns take `{day}`, `{month}`, `{yy}`
@@ -158,6 +198,21 @@ pub struct TrendTexts {
     /// Shown instead of the chart when no round has a figure.
     pub empty: String,
     pub dates: DateTexts,
+    pub marks: MarkTexts,
+}
+
+/// What the chart says about its marks, in the reader's language.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MarkTexts {
+    /// Legend entries beside the signs, e.g. "action started", "action ended".
+    pub start: String,
+    pub end: String,
+    /// Names the thing marked in the description, with `{label}` and `{title}`, e.g.
+    /// "Action {label} “{title}”".
+    pub subject: String,
+    /// Its start and its end in the description, with `{date}`, e.g. "started on {date}".
+    pub started: String,
+    pub ended: String,
 }
 
 pub fn trend_svg(data: &TrendData, texts: &TrendTexts, size: Size) -> Result<String, ChartError> {
@@ -216,10 +271,44 @@ pub fn trend_description(data: &TrendData, texts: &TrendTexts) -> String {
         })
         .collect();
     parts.push(format!("{} – {}", texts.responses, counts.join("; ")));
+    parts.extend(mark_sentences(data, texts));
     if has_significant(data) {
         parts.push(texts.significant.clone());
     }
     parts.join(". ") + "."
+}
+
+/// One sentence per thing marked, in the order of their first mark: "Action 1 “…” started on
+/// …, ended on …". Marks drawn at an edge of the plot are said with their real date.
+fn mark_sentences(data: &TrendData, texts: &TrendTexts) -> Vec<String> {
+    let mut labels: Vec<&str> = Vec::new();
+    for mark in &data.marks {
+        if !labels.contains(&mark.label.as_str()) {
+            labels.push(&mark.label);
+        }
+    }
+    labels
+        .into_iter()
+        .map(|label| {
+            let marks: Vec<&TrendMark> = data.marks.iter().filter(|m| m.label == label).collect();
+            let subject = texts
+                .marks
+                .subject
+                .replace("{label}", label)
+                .replace("{title}", &marks[0].title);
+            let when: Vec<String> = marks
+                .iter()
+                .map(|m| {
+                    let pattern = match m.kind {
+                        MarkKind::Start => &texts.marks.started,
+                        MarkKind::End => &texts.marks.ended,
+                    };
+                    pattern.replace("{date}", &texts.dates.full(m.date))
+                })
+                .collect();
+            format!("{subject} {}", when.join(", "))
+        })
+        .collect()
 }
 
 fn point_words(point: Option<&TrendPoint>, texts: &TrendTexts) -> String {
@@ -265,10 +354,11 @@ fn validate(data: &TrendData) -> Result<(), ChartError> {
     if let Some(date) = data
         .rounds
         .iter()
+        .chain(data.marks.iter().map(|m| &m.date))
         .find(|d| !(1..=12).contains(&d.month) || !(1..=31).contains(&d.day))
     {
         return Err(ChartError::InvalidData(format!(
-            "a round dated {}-{}-{} is not a day of the calendar",
+            "a round or mark dated {}-{}-{} is not a day of the calendar",
             date.year, date.month, date.day
         )));
     }
@@ -293,6 +383,59 @@ fn validate(data: &TrendData) -> Result<(), ChartError> {
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where marks fall
+
+/// Days since 1 January 1970 (proleptic Gregorian; Howard Hinnant's `days_from_civil`).
+fn days(date: RoundDate) -> i64 {
+    let (month, day) = (i64::from(date.month), i64::from(date.day));
+    let year = i64::from(date.year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Where `date` falls on the x axis, in rounds: 0 is the first round's column centre, 1 the
+/// second's, between two rounds in proportion to the days. Before the first round and after
+/// the last the typical distance between rounds counts (30 days with one round), and the
+/// place stops at the edge of the plot, half a column out.
+pub(crate) fn mark_position(rounds: &[RoundDate], date: RoundDate) -> f64 {
+    let Some((first, last)) = rounds.first().zip(rounds.last()) else {
+        return 0.0;
+    };
+    let at = days(date) as f64;
+    let (first_day, last_day) = (days(*first) as f64, days(*last) as f64);
+    let n = rounds.len();
+    let typical = if n > 1 && last_day > first_day {
+        (last_day - first_day) / (n - 1) as f64
+    } else {
+        30.0
+    };
+    if at <= first_day {
+        return (-(first_day - at) / typical).max(-0.5);
+    }
+    if at >= last_day {
+        return ((n - 1) as f64 + (at - last_day) / typical).min(n as f64 - 0.5);
+    }
+    match rounds
+        .windows(2)
+        .position(|w| days(w[0]) as f64 <= at && at < days(w[1]) as f64)
+    {
+        Some(i) => {
+            let (from, to) = (days(rounds[i]) as f64, days(rounds[i + 1]) as f64);
+            i as f64 + (at - from) / (to - from)
+        }
+        // Rounds out of order (the caller sorts them): the nearest round.
+        None => rounds
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, r)| (days(**r) as f64 - at).abs() as i64)
+            .map_or(0.0, |(i, _)| i as f64),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,6 +600,17 @@ impl<'a> TrendChart<'a> {
             swatch: Swatch::Glyph("–".to_string()),
             label: self.texts.hidden.clone(),
         });
+        for (kind, label) in [
+            (MarkKind::Start, &self.texts.marks.start),
+            (MarkKind::End, &self.texts.marks.end),
+        ] {
+            if self.data.marks.iter().any(|m| m.kind == kind) {
+                items.push(LegendItem {
+                    swatch: Swatch::Glyph(kind.sign().to_string()),
+                    label: label.clone(),
+                });
+            }
+        }
         items
     }
 }
@@ -480,10 +634,26 @@ const BREAK_GAP: i32 = 14;
 const MIN_PLOT: i32 = 180;
 const MIN_HEIGHT: u32 = 240;
 
-/// What surrounds the plot at a width: the title's and the note's lines and the legend.
+/// A mark's line: thin, dashed, in the axis' grey, 3.5:1 on white, enough for a line (WCAG's
+/// 3:1 for graphics) and quieter than every figure's colour.
+const MARK_LINE: LineStyle = LineStyle {
+    color: AXIS,
+    width: 1,
+    dash: style::Dash::Dashed { dash: 4, gap: 3 },
+    marker: style::Marker::Circle,
+};
+/// The row of mark labels above the plot, where a chart has marks.
+const MARK_ROW: i32 = ROW;
+/// The least distance of a mark's line from the plot's edges: at the edge it would vanish in
+/// the y axis.
+const MARK_INSET: i32 = 4;
+
+/// What surrounds the plot at a width: the title's and the note's lines, the row of mark
+/// labels and the legend.
 struct Chrome {
     title: Vec<String>,
     header: Vec<String>,
+    marks: bool,
     legend_height: i32,
 }
 
@@ -498,13 +668,20 @@ impl Chrome {
             // A department's path can be long; on a phone it takes three lines.
             title: style::title_lines(area, &chart.texts.title, width, 3)?,
             header: style::wrap(area, &chart.header(), TEXT_SIZE, inner, 3)?,
+            marks: !chart.data.marks.is_empty(),
             legend_height: style::legend_layout(area, &chart.legend(), inner, LEGEND)?.height,
         })
     }
 
-    /// Top of the plot: below the title and the note, with room for the top tick's text.
+    /// Top of the plot: below the title, the note and the marks' labels, with room for the top
+    /// tick's text.
     fn plot_top(&self) -> i32 {
-        self.header_top() + self.header.len() as i32 * ROW + 10
+        self.marks_top() + if self.marks { MARK_ROW } else { 0 } + 10
+    }
+
+    /// Top of the row of mark labels, right under the note.
+    fn marks_top(&self) -> i32 {
+        self.header_top() + self.header.len() as i32 * ROW
     }
 
     fn header_top(&self) -> i32 {
@@ -542,6 +719,10 @@ struct Layout {
     bounds: (i32, i32),
     chrome: Chrome,
     legend_top: i32,
+    /// Where each mark's line is, in the order of the marks.
+    mark_xs: Vec<i32>,
+    /// The labels above the plot: centre and text, those that would overlap written as one.
+    mark_labels: Vec<(i32, String)>,
 }
 
 impl Layout {
@@ -626,6 +807,15 @@ fn layout<DB: DrawingBackend>(
     };
     let label_widths = widths(&chart.labels)?;
     let count_widths = widths(&counts(data))?;
+    let mark_xs: Vec<i32> = data
+        .marks
+        .iter()
+        .map(|m| {
+            let x = left + ((mark_position(&data.rounds, m.date) + 0.5) * step).round() as i32;
+            x.clamp(left + MARK_INSET, right - MARK_INSET)
+        })
+        .collect();
+    let mark_labels = mark_labels(area, &data.marks, &mark_xs, bounds)?;
     Ok(Layout {
         left,
         right,
@@ -640,7 +830,50 @@ fn layout<DB: DrawingBackend>(
         bounds,
         chrome,
         legend_top,
+        mark_xs,
+        mark_labels,
     })
+}
+
+/// The marks' labels ("1▶") from left to right, centred over their lines; labels that would
+/// come closer than [`LABEL_GAP`] are joined into one ("1■ 2▶"), centred over all their lines,
+/// so none is cut or drawn over another.
+fn mark_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    marks: &[TrendMark],
+    xs: &[i32],
+    bounds: (i32, i32),
+) -> Result<Vec<(i32, String)>, ChartError> {
+    let mut order: Vec<usize> = (0..marks.len()).collect();
+    order.sort_by_key(|&i| xs[i]);
+    // Each group: its lines' leftmost and rightmost x and its text.
+    let mut groups: Vec<(i32, i32, String)> = Vec::new();
+    let extent = |(from, to, text): &(i32, i32, String)| -> Result<(i32, i32, i32), ChartError> {
+        let width = style::text_width(area, text, TEXT_SIZE)?;
+        let centre = placed((from + to) / 2, width, bounds);
+        Ok((centre, centre - width / 2, centre + width - width / 2))
+    };
+    for i in order {
+        let mut group = (
+            xs[i],
+            xs[i],
+            format!("{}{}", marks[i].label, marks[i].kind.sign()),
+        );
+        while let Some(last) = groups.last() {
+            let (_, _, last_right) = extent(last)?;
+            let (_, left, _) = extent(&group)?;
+            if last_right + LABEL_GAP <= left {
+                break;
+            }
+            let last = groups.pop().expect("a last group");
+            group = (last.0, group.1, format!("{} {}", last.2, group.2));
+        }
+        groups.push(group);
+    }
+    groups
+        .iter()
+        .map(|g| Ok((extent(g)?.0, g.2.clone())))
+        .collect()
 }
 
 fn counts(data: &TrendData) -> Vec<String> {
@@ -691,6 +924,7 @@ impl Drawing for TrendChart<'_> {
         }
         self.draw_hidden_columns(area, &l)?;
         self.draw_axes(area, &l)?;
+        self.draw_marks(area, &l)?;
         self.draw_bands(area, &l)?;
         self.draw_lines_and_markers(area, &l)?;
         self.draw_rows_below(area, &l)?;
@@ -748,6 +982,27 @@ impl TrendChart<'_> {
         }
         if !l.range.starts_at_zero() {
             draw_axis_break(area, l.left, (l.plot_bottom + l.bottom) / 2)?;
+        }
+        Ok(())
+    }
+
+    /// The marks: a thin dashed grey line from under its label to the x axis, behind the bands
+    /// and lines, and the labels in their row above the plot.
+    fn draw_marks<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        l: &Layout,
+    ) -> Result<(), ChartError> {
+        if l.mark_xs.is_empty() {
+            return Ok(());
+        }
+        let top = l.chrome.marks_top();
+        for &x in &l.mark_xs {
+            style::draw_polyline(area, &[(x, top + MARK_ROW - 2), (x, l.bottom)], &MARK_LINE)?;
+        }
+        let label_style = style::font(TEXT_SIZE, MUTED_TEXT, HPos::Center, VPos::Top);
+        for (x, label) in &l.mark_labels {
+            style::draw_text(area, label, &label_style, (*x, top + 1))?;
         }
         Ok(())
     }
@@ -969,6 +1224,13 @@ mod tests {
             fall: "significant fall".into(),
             empty: "No round has enough answers yet.".into(),
             dates: dates_en(),
+            marks: MarkTexts {
+                start: "action started".into(),
+                end: "action ended".into(),
+                subject: "Action {label} “{title}”".into(),
+                started: "started on {date}".into(),
+                ended: "ended on {date}".into(),
+            },
         }
     }
 
@@ -986,6 +1248,13 @@ mod tests {
             fall: "deutlicher Rückgang".into(),
             empty: "Noch keine Runde mit genug Antworten.".into(),
             dates: dates_de(),
+            marks: MarkTexts {
+                start: "Maßnahme begonnen".into(),
+                end: "Maßnahme beendet".into(),
+                subject: "Maßnahme {label} „{title}“".into(),
+                started: "begann am {date}".into(),
+                ended: "endete am {date}".into(),
+            },
         }
     }
 
@@ -1038,6 +1307,7 @@ mod tests {
                     ],
                 })
                 .collect(),
+            marks: Vec::new(),
         }
     }
 
@@ -1131,6 +1401,7 @@ mod tests {
                 points: vec![with_band(60.0, 8.0), with_band(70.0, 9.0)],
             },
             pillars: vec![],
+            marks: Vec::new(),
         };
         let range = y_range(shown_values(&data));
         assert!(range.low <= 52.0 && range.high >= 79.0, "{range:?}");
@@ -1354,6 +1625,29 @@ mod tests {
         assert!(description.ends_with(&format!("{}.", texts_en().significant)));
     }
 
+    /// The pictures as drawn before marks existed (`charts/tests/golden/`): a chart without
+    /// marks must stay byte for byte what it was. `KUNDENPULS_WRITE_GOLDEN=1` writes them anew
+    /// after a deliberate change of the drawing.
+    #[test]
+    fn a_chart_without_marks_is_drawn_as_before() {
+        let mut rise = five_rounds();
+        rise.pillars[0].points[1].as_mut().unwrap().significant = Some(Significant::Rise);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        for (name, data, texts, width) in [
+            ("trend-en-900.svg", rise.clone(), texts_en(), 900),
+            ("trend-de-320.svg", rise, texts_de(), 320),
+        ] {
+            let svg = trend_svg(&data, &texts, trend_size(&data, &texts, width)).unwrap();
+            let path = dir.join(name);
+            if std::env::var_os("KUNDENPULS_WRITE_GOLDEN").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &svg).unwrap();
+            }
+            let before = std::fs::read_to_string(&path).unwrap();
+            assert!(svg == before, "{name} differs from the golden picture");
+        }
+    }
+
     #[test]
     fn the_overall_line_carries_a_shaded_band_around_it() {
         let data = five_rounds();
@@ -1424,6 +1718,7 @@ mod tests {
                 points: vec![],
             },
             pillars: vec![],
+            marks: Vec::new(),
         };
         let svg = trend_svg(&nothing, &texts_en(), SIZE).unwrap();
         assert!(svg.contains("No round has enough answers yet."));
@@ -1431,6 +1726,223 @@ mod tests {
             trend_description(&nothing, &texts_en()),
             "Sales – customer-centricity over time. No round has enough answers yet."
         );
+    }
+
+    fn mark(label: &str, kind: MarkKind, date: RoundDate) -> TrendMark {
+        TrendMark {
+            label: label.into(),
+            title: format!("Action {label}"),
+            kind,
+            date,
+        }
+    }
+
+    /// Five rounds (6 July to 6 November 2026) with action 1 from 20 August to 20 October and
+    /// action 2 started after the last round.
+    fn five_rounds_with_marks() -> TrendData {
+        TrendData {
+            marks: vec![
+                mark("1", MarkKind::Start, day(2026, 8, 20)),
+                mark("1", MarkKind::End, day(2026, 10, 20)),
+                mark("2", MarkKind::Start, day(2026, 11, 12)),
+            ],
+            ..five_rounds()
+        }
+    }
+
+    /// The dashed grey vertical lines of an SVG (many pieces at one x, unlike the axis and
+    /// its ticks): (x, top, bottom).
+    fn mark_lines(svg: &str) -> Vec<(i32, i32, i32)> {
+        let mut lines: Vec<(i32, i32, i32, usize)> = Vec::new();
+        for element in elements(svg, "polyline") {
+            if attr(element, "stroke") != Some("#888888") {
+                continue;
+            }
+            let p = points(element);
+            if p.len() != 2 || p[0].0 != p[1].0 {
+                continue;
+            }
+            let (x, from, to) = (p[0].0, p[0].1.min(p[1].1), p[0].1.max(p[1].1));
+            match lines.iter_mut().find(|l| l.0 == x) {
+                Some(line) => *line = (x, line.1.min(from), line.2.max(to), line.3 + 1),
+                None => lines.push((x, from, to, 1)),
+            }
+        }
+        let mut dashed: Vec<(i32, i32, i32)> = lines
+            .into_iter()
+            .filter(|l| l.3 >= 5)
+            .map(|(x, top, bottom, _)| (x, top, bottom))
+            .collect();
+        dashed.sort_unstable();
+        dashed
+    }
+
+    #[test]
+    fn marks_fall_between_the_rounds_by_their_date() {
+        let rounds: Vec<RoundDate> = (7..=11).map(|month| day(2026, month, 6)).collect();
+        assert_eq!(mark_position(&rounds, day(2026, 7, 6)), 0.0);
+        assert_eq!(mark_position(&rounds, day(2026, 11, 6)), 4.0);
+        // 14 of the 31 days from 6 August to 6 September.
+        let between = mark_position(&rounds, day(2026, 8, 20));
+        assert!((between - (1.0 + 14.0 / 31.0)).abs() < 1e-9, "{between}");
+        // Six days after the last round, with rounds 30.75 days apart.
+        let after = mark_position(&rounds, day(2026, 11, 12));
+        assert!((after - (4.0 + 6.0 / 30.75)).abs() < 1e-9, "{after}");
+        // Outside the rounds: at the edge of the plot, half a column out, never beyond.
+        assert_eq!(mark_position(&rounds, day(2025, 1, 1)), -0.5);
+        assert_eq!(mark_position(&rounds, day(2027, 3, 1)), 4.5);
+        assert_eq!(mark_position(&[day(2026, 7, 6)], day(2026, 7, 21)), 0.5);
+        assert_eq!(days(day(1970, 1, 1)), 0);
+        assert_eq!(days(day(2026, 3, 1)) - days(day(2026, 2, 28)), 1);
+        assert_eq!(days(day(2024, 3, 1)) - days(day(2024, 2, 28)), 2);
+    }
+
+    #[test]
+    fn marks_are_thin_dashed_lines_with_numbered_labels_above_the_plot() {
+        let data = five_rounds_with_marks();
+        let svg = trend_svg(&data, &texts_en(), SIZE).unwrap();
+        let l = layout_of(&data, SIZE);
+        let between = |p: f64| l.left + ((p + 0.5) * l.step).round() as i32;
+        let expected = vec![
+            between(1.0 + 14.0 / 31.0),
+            between(3.0 + 14.0 / 31.0),
+            between(4.0 + 6.0 / 30.75),
+        ];
+        let lines = mark_lines(&svg);
+        assert_eq!(
+            lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+            expected,
+            "{lines:?}"
+        );
+        for (_, top, bottom) in &lines {
+            assert_eq!(*bottom, l.bottom, "down to the x axis");
+            assert!(*top < l.top, "from the label row");
+        }
+        let dashed = elements(&svg, "polyline")
+            .into_iter()
+            .filter(|e| attr(e, "stroke") == Some("#888888"))
+            .count();
+        assert!(dashed > 3 * 10, "dashed, not solid: {dashed} pieces");
+        let labels: Vec<(i32, String)> = placed_texts(&svg)
+            .into_iter()
+            .filter(|(_, t)| t.ends_with('▶') || t.ends_with('■'))
+            .filter(|(_, t)| t.chars().count() > 1)
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                (expected[0], "1▶".to_string()),
+                (expected[1], "1■".to_string()),
+                (expected[2], "2▶".to_string()),
+            ]
+        );
+        // Above the plot, below the note, clear of a ring on the highest point.
+        for text in elements(&svg, "text")
+            .into_iter()
+            .filter(|e| attr(e, "x").is_some_and(|x| expected.contains(&x.parse().unwrap())))
+        {
+            let y: i32 = attr(text, "y").unwrap().parse().unwrap();
+            assert!(y >= l.chrome.marks_top(), "{text}");
+            assert!(y + 18 <= l.top - RING_RADIUS, "{text}");
+            assert_eq!(attr(text, "fill"), Some("#5F5F5F"), "{text}");
+            let size: f64 = attr(text, "font-size").unwrap().parse().unwrap();
+            assert!(size >= TEXT_SIZE / 1.24 - 0.1, "{text}");
+        }
+        let written = texts(&svg);
+        for legend in ["▶", "action started", "■", "action ended"] {
+            assert!(written.iter().any(|t| t == legend), "{legend}: {written:?}");
+        }
+        // The rest of the chart is as without marks, one row lower.
+        let plain = layout_of(&five_rounds(), SIZE);
+        assert_eq!(l.top, plain.top + MARK_ROW);
+        assert_eq!(l.legend_top, plain.legend_top);
+    }
+
+    #[test]
+    fn a_mark_outside_the_rounds_is_drawn_at_the_edge_and_said_with_its_date() {
+        let data = TrendData {
+            marks: vec![
+                mark("1", MarkKind::Start, day(2025, 12, 1)),
+                mark("1", MarkKind::End, day(2027, 2, 1)),
+            ],
+            ..five_rounds()
+        };
+        let svg = trend_svg(&data, &texts_en(), SIZE).unwrap();
+        let l = layout_of(&data, SIZE);
+        let xs: Vec<i32> = mark_lines(&svg).iter().map(|l| l.0).collect();
+        // Beside the y axis rather than on it.
+        assert_eq!(xs, vec![l.left + MARK_INSET, l.right - MARK_INSET]);
+        let description = trend_description(&data, &texts_en());
+        assert!(
+            description.contains(
+                "Action 1 “Action 1” started on 1 December 2025, ended on 1 February 2027."
+            ),
+            "{description}"
+        );
+    }
+
+    #[test]
+    fn labels_that_would_overlap_are_written_as_one() {
+        let data = TrendData {
+            marks: vec![
+                mark("2", MarkKind::Start, day(2026, 9, 2)),
+                mark("1", MarkKind::End, day(2026, 9, 1)),
+                mark("3", MarkKind::Start, day(2026, 7, 6)),
+            ],
+            ..five_rounds()
+        };
+        for width in [320, 900] {
+            let size = trend_size(&data, &texts_de(), width);
+            let svg = trend_svg(&data, &texts_de(), size).unwrap();
+            let labels: Vec<String> = texts(&svg)
+                .into_iter()
+                .filter(|t| t.contains('▶') || t.contains('■'))
+                .filter(|t| t.len() > 3)
+                .collect();
+            assert!(labels.contains(&"1■ 2▶".to_string()), "{width}: {labels:?}");
+            assert_eq!(mark_lines(&svg).len(), 3, "every mark keeps its line");
+        }
+    }
+
+    #[test]
+    fn the_description_names_every_marked_action_once() {
+        let data = five_rounds_with_marks();
+        let description = trend_description(&data, &texts_de());
+        assert!(
+            description.contains(
+                "Maßnahme 1 „Action 1“ begann am 20. August 2026, endete am 20. Oktober 2026. \
+                 Maßnahme 2 „Action 2“ begann am 12. November 2026."
+            ),
+            "{description}"
+        );
+        let plain = trend_description(&five_rounds(), &texts_de());
+        assert!(!plain.contains("Maßnahme"));
+        assert!(description.starts_with(plain.trim_end_matches('.')));
+        let svg = trend_svg(&data, &texts_de(), SIZE).unwrap();
+        assert!(
+            svg.contains("begann am 20. August 2026"),
+            "in the SVG's desc"
+        );
+    }
+
+    #[test]
+    fn marks_keep_the_contrast_and_their_signs_are_in_the_font() {
+        use ab_glyph::Font;
+        assert!(style::contrast(MARK_LINE.color, WHITE) >= 3.0);
+        assert!(style::contrast(MUTED_TEXT, WHITE) >= 4.5);
+        let font = ab_glyph::FontRef::try_from_slice(crate::FONT).unwrap();
+        for kind in [MarkKind::Start, MarkKind::End] {
+            let sign = kind.sign().chars().next().unwrap();
+            assert_ne!(font.glyph_id(sign).0, 0, "{sign} in DejaVu Sans");
+        }
+    }
+
+    #[test]
+    fn a_mark_with_a_date_off_the_calendar_is_refused() {
+        let mut data = five_rounds_with_marks();
+        data.marks[0].date.day = 0;
+        let err = trend_svg(&data, &texts_en(), SIZE).unwrap_err();
+        assert!(err.to_string().contains("2026-8-0"), "{err}");
     }
 
     #[test]
@@ -1554,13 +2066,14 @@ mod tests {
     fn every_text_stays_12_pixels_high_on_a_phone() {
         // The 320 px picture in the 284 px a 360 px phone gives it.
         let shrink = 284.0 / 320.0;
-        let data = seventy_eight_rounds();
-        let svg = trend_svg(&data, &texts_de(), trend_size(&data, &texts_de(), 320)).unwrap();
-        let text_elements = elements(&svg, "text");
-        assert!(text_elements.len() > 20);
-        for text in text_elements {
-            let size: f64 = attr(text, "font-size").unwrap().parse().unwrap();
-            assert!(size * shrink >= 12.0, "{text}");
+        for data in [seventy_eight_rounds(), five_rounds_with_marks()] {
+            let svg = trend_svg(&data, &texts_de(), trend_size(&data, &texts_de(), 320)).unwrap();
+            let text_elements = elements(&svg, "text");
+            assert!(text_elements.len() > 20);
+            for text in text_elements {
+                let size: f64 = attr(text, "font-size").unwrap().parse().unwrap();
+                assert!(size * shrink >= 12.0, "{text}");
+            }
         }
     }
 
@@ -1624,9 +2137,17 @@ mod tests {
         let dir = std::env::temp_dir();
         let mut marked = five_rounds();
         marked.pillars[0].points[1].as_mut().unwrap().significant = Some(Significant::Rise);
+        let actions = TrendData {
+            marks: five_rounds_with_marks().marks,
+            ..marked.clone()
+        };
         for (name, data, texts, width) in [
             ("trend", marked.clone(), texts_en(), 900),
             ("trend-de-320", marked, texts_de(), 320),
+            ("trend-marks-800", actions.clone(), texts_de(), 800),
+            ("trend-marks-360", actions, texts_de(), 360),
+            ("trend-78-marks-320", weekly_with_actions(), texts_de(), 320),
+            ("trend-78-marks-800", weekly_with_actions(), texts_en(), 800),
             ("trend-78", seventy_eight_rounds(), texts_en(), 900),
             ("trend-78-320", seventy_eight_rounds(), texts_de(), 320),
         ] {
@@ -1643,6 +2164,24 @@ mod tests {
         std::fs::write(dir.join("kundenpuls-trend-empty.png"), png).unwrap();
     }
 
+    /// The 78 weekly rounds with four actions, two of them ended, one ended the week the next
+    /// started.
+    fn weekly_with_actions() -> TrendData {
+        let data = seventy_eight_rounds();
+        let at = |i: usize| data.rounds[i];
+        TrendData {
+            marks: vec![
+                mark("1", MarkKind::Start, at(10)),
+                mark("1", MarkKind::End, at(30)),
+                mark("2", MarkKind::Start, at(31)),
+                mark("2", MarkKind::End, at(50)),
+                mark("3", MarkKind::Start, at(52)),
+                mark("4", MarkKind::Start, at(76)),
+            ],
+            ..data.clone()
+        }
+    }
+
     /// Twelve monthly rounds of 2026, the overall index alone.
     fn twelve_months() -> TrendData {
         TrendData {
@@ -1655,6 +2194,7 @@ mod tests {
                     .collect(),
             },
             pillars: vec![],
+            marks: Vec::new(),
         }
     }
 
@@ -1691,6 +2231,7 @@ mod tests {
                 line("Values", 1.6),
                 line("Leadership", 2.4),
             ],
+            marks: Vec::new(),
         }
     }
 }

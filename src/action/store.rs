@@ -735,6 +735,26 @@ pub async fn list(
     Ok(found)
 }
 
+/// The actions of `department_id` itself (not of its sub-units) that a reader with `scope`
+/// may see, in every status, oldest first: what its trend chart marks. Nothing where the
+/// department is outside the scope: a chart says nothing of actions it may not show.
+pub async fn of_department(
+    db: &DatabaseConnection,
+    scope: Option<i32>,
+    department_id: i32,
+) -> AppResult<Vec<action::Model>> {
+    let all = departments::all(db).await?;
+    if !rules::may_act(scope, &all, department_id) {
+        return Ok(Vec::new());
+    }
+    Ok(action::Entity::find()
+        .filter(action::Column::DepartmentId.eq(department_id))
+        .order_by_asc(action::Column::CreatedAt)
+        .order_by_asc(action::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// One action with its log, oldest line first, for someone who may see it.
 pub async fn get(
     db: &DatabaseConnection,

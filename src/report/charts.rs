@@ -125,8 +125,29 @@ pub fn trend(trend: &[TrendRound], group_name: &str, locale: Locale) -> Chart {
             fall: text(locale, "chart_fall").to_owned(),
             empty: text(locale, "chart_empty").to_owned(),
             dates: date_texts(locale),
+            marks: charts::MarkTexts {
+                start: text(locale, "chart_mark_start").to_owned(),
+                end: text(locale, "chart_mark_end").to_owned(),
+                subject: text(locale, "chart_mark_subject").to_owned(),
+                started: text(locale, "chart_mark_started").to_owned(),
+                ended: text(locale, "chart_mark_ended").to_owned(),
+            },
         }),
     )
+}
+
+/// A trend with marks of what happened between its rounds (drawn as dashed lines with their
+/// labels, named in the description). Report knows nothing of what is marked: the caller
+/// brings the marks with their labels and titles. Another mark is another picture: the marks
+/// are part of the chart's data and so of its cache key.
+pub fn with_marks(chart: Chart, marks: Vec<charts::TrendMark>) -> Chart {
+    match chart {
+        Chart::Trend(mut data, texts) => {
+            data.marks = marks;
+            Chart::Trend(data, texts)
+        }
+        other => other,
+    }
 }
 
 /// Month names and date patterns from the language's texts: a German chart says "Okt 26".
@@ -519,6 +540,41 @@ mod tests {
         assert_ne!(a.key(Format::Svg, size), b.key(Format::Svg, size));
         assert_ne!(a.key(Format::Svg, size), a.key(Format::Png, size));
         assert_eq!(a.key(Format::Svg, size), a.clone().key(Format::Svg, size));
+    }
+
+    #[test]
+    fn marks_are_drawn_said_and_part_of_the_key() {
+        let rounds = vec![hidden_round(1)];
+        let mark = |kind| charts::TrendMark {
+            label: "1".into(),
+            title: "Kundentermine".into(),
+            kind,
+            date: charts::RoundDate {
+                year: 2026,
+                month: 2,
+                day: 3,
+            },
+        };
+        let plain = trend(&rounds, "Vertrieb", Locale::De);
+        let marked = with_marks(plain.clone(), vec![mark(charts::MarkKind::Start)]);
+        let ended = with_marks(
+            plain.clone(),
+            vec![mark(charts::MarkKind::Start), mark(charts::MarkKind::End)],
+        );
+        let size = plain.size(WIDTH);
+        assert_ne!(plain.key(Format::Svg, size), marked.key(Format::Svg, size));
+        assert_ne!(marked.key(Format::Svg, size), ended.key(Format::Svg, size));
+        for locale in [Locale::De, Locale::En] {
+            let Chart::Trend(_, texts) = trend(&rounds, "Vertrieb", locale) else {
+                unreachable!()
+            };
+            let m = &texts.marks;
+            for said in [&m.start, &m.end, &m.subject, &m.started, &m.ended] {
+                assert!(!said.is_empty(), "{locale}");
+            }
+            assert!(m.subject.contains("{label}") && m.subject.contains("{title}"));
+            assert!(m.started.contains("{date}") && m.ended.contains("{date}"));
+        }
     }
 
     #[test]

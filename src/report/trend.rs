@@ -178,6 +178,8 @@ pub fn chart_data(
                 points: trend.iter().map(|r| pillar_point(r, p)).collect(),
             })
             .collect(),
+        // What happened between the rounds is the caller's to add (`charts::with_marks`).
+        marks: Vec::new(),
     }
 }
 

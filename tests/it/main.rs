@@ -8,6 +8,7 @@ mod action_fixture;
 mod actions;
 mod actions_api;
 mod actions_mail;
+mod actions_trend;
 mod admin_pages;
 mod admin_workflows;
 mod anonymity;

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use kundenpuls_charts::MarkKind;
+
 use super::picture::{ChartPicture, picture};
+use crate::action::store;
 use crate::entities::{department, round};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Locale, number, percent, signed, text};
@@ -637,7 +640,20 @@ pub struct DepartmentPage {
     /// Only for an open round: participation numbers.
     pub open: Option<OpenRound>,
     pub trend: ChartPicture,
+    /// The actions marked on the trend, numbered as there: the chart's legend.
+    pub trend_actions: Vec<MarkedAction>,
     pub anonymity_threshold: u32,
+}
+
+/// An action marked on a department's trend, as the list under the chart names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MarkedAction {
+    /// The number on the chart ("1▶", "1■").
+    pub number: usize,
+    pub id: i32,
+    pub title: String,
+    /// In the reader's language.
+    pub status: String,
 }
 
 fn breadcrumbs(all: &[department::Model], reader: Reader, id: i32) -> Vec<Crumb> {
@@ -690,7 +706,7 @@ pub async fn department_page(
         ),
         None => closed_rounds.last().cloned(),
     };
-    let trend = trend_chart(reports, reader, Some(department_id)).await?;
+    let (trend, trend_actions) = department_trend(reports, reader, department_id).await?;
     let mut page = DepartmentPage {
         department_id,
         name: department.name.clone(),
@@ -724,6 +740,7 @@ pub async fn department_page(
             &trend,
             &format!("/charts/trend.svg?department={department_id}"),
         ),
+        trend_actions,
         anonymity_threshold: reports.settings.anonymity_threshold,
     };
     let Some(round) = round else {
@@ -842,12 +859,83 @@ pub async fn round_page(
 // ---------------------------------------------------------------------------------------------
 // Charts for the reader
 
-/// The trend of `group` (`None`: the reader's top), scope checked.
+/// The trend of `group` (`None`: the reader's top), scope checked; a department's with its
+/// actions marked.
 pub async fn trend_chart(
     reports: &Reports,
     reader: Reader,
     group: Option<i32>,
 ) -> AppResult<Chart> {
+    match group {
+        Some(department_id) => Ok(department_trend(reports, reader, department_id).await?.0),
+        None => Ok(plain_trend(reports, reader, None).await?.0),
+    }
+}
+
+/// A department's trend with the actions the reader may see marked where they started and
+/// where they ended (done or dropped), numbered oldest first, and those actions for the list
+/// under the chart. Composed here because `report` knows nothing of actions (`action` reads
+/// `report`): the chart takes marks, this layer knows what they are.
+///
+/// Only the department's own actions, not its sub-units': a department's figure counts its
+/// sub-units' answers, but a team's action is the team's to measure, on the team's own trend
+/// one click below, where it can move the figure visibly. On the department's chart it would
+/// suggest that the whole department acted, and a department of many teams would carry every
+/// team's lines. (The page's list of open actions above, like `/actions?department=`, takes
+/// the subtree: there the question is "what is being done here", not "what moved this line".)
+pub async fn department_trend(
+    reports: &Reports,
+    reader: Reader,
+    department_id: i32,
+) -> AppResult<(Chart, Vec<MarkedAction>)> {
+    let (chart, drawn) = plain_trend(reports, reader, Some(department_id)).await?;
+    if !drawn {
+        // A chart without figures says so and nothing else: no marks, nothing to list.
+        return Ok((chart, Vec::new()));
+    }
+    let actions = store::of_department(&reports.db, reader.scope, department_id).await?;
+    let tz = reports.settings.timezone;
+    let day = |at: chrono::DateTime<chrono::Utc>| {
+        use chrono::Datelike;
+        let local = at.with_timezone(&tz).date_naive();
+        kundenpuls_charts::RoundDate {
+            year: local.year(),
+            month: local.month(),
+            day: local.day(),
+        }
+    };
+    let mut marks = Vec::with_capacity(actions.len() * 2);
+    let mut listed = Vec::with_capacity(actions.len());
+    for (i, action) in actions.into_iter().enumerate() {
+        let number = i + 1;
+        let mark = |kind, at| kundenpuls_charts::TrendMark {
+            label: number.to_string(),
+            title: action.title.clone(),
+            kind,
+            date: day(at),
+        };
+        marks.push(mark(MarkKind::Start, action.created_at));
+        if !action.status.is_open()
+            && let Some(closed) = action.closed_at
+        {
+            marks.push(mark(MarkKind::End, closed));
+        }
+        listed.push(MarkedAction {
+            number,
+            id: action.id,
+            status: text(reader.locale, store::status_key(action.status)).to_owned(),
+            title: action.title,
+        });
+    }
+    Ok((charts::with_marks(chart, marks), listed))
+}
+
+/// The trend of `group` as the reports give it, without marks, and whether it shows a figure.
+async fn plain_trend(
+    reports: &Reports,
+    reader: Reader,
+    group: Option<i32>,
+) -> AppResult<(Chart, bool)> {
     let all = departments::all(&reports.db).await?;
     let resolved = query::resolve_group(&all, reader, group)?;
     let trend = query::trend(reports, reader, resolved).await?;
@@ -855,7 +943,10 @@ pub async fn trend_chart(
         Some(d) => d.path.clone(),
         None => company_name(reader.locale).to_owned(),
     };
-    Ok(charts::trend(&trend, &name, reader.locale))
+    Ok((
+        charts::trend(&trend, &name, reader.locale),
+        charts::has_figures(&trend),
+    ))
 }
 
 /// The heatmap a reader asked for: its columns and how many levels below the top it shows
