@@ -105,32 +105,29 @@ fn normalize_text(raw: &str) -> String {
 /// counts), values on the item's scale, comments at most [`MAX_COMMENT_CHARS`] characters.
 /// Fields that belong to no item are ignored; an item sent twice with different values is
 /// invalid.
+///
+/// Every submission passes here, so the valid case allocates only its answers: an item's
+/// values are found by walking the fields (a form has a dozen), and what a rejected form shows
+/// again is written out only when there is a problem.
 pub fn validate(items: &[Item], fields: &[(String, String)]) -> Result<Vec<AnswerValue>, Rejected> {
-    let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (name, value) in fields {
-        by_name
-            .entry(name.as_str())
-            .or_default()
-            .push(value.as_str());
-    }
-    let mut rejected = Rejected::default();
+    let mut problems: HashMap<String, Problem> = HashMap::new();
+    // What a rejected form shows again, per item: the raw value, or the answer's text.
+    let mut kept: Vec<(&str, Kept<'_>)> = Vec::new();
     let mut answers = Vec::with_capacity(items.len());
     for item in items {
-        let field = item.field();
-        let mut values = by_name.get(field.as_str()).cloned().unwrap_or_default();
-        values.dedup();
+        let values = Values::of(fields, &item.key);
         if item.scale == Scale::Text {
             let text = values
-                .iter()
-                .map(|value| normalize_text(value))
+                .clone()
+                .map(normalize_text)
                 .find(|text| !text.trim().is_empty());
             let Some(text) = text else { continue };
-            if values.len() > 1 {
-                rejected.problems.insert(item.key.clone(), Problem::Invalid);
+            if values.count() > 1 {
+                problems.insert(item.key.clone(), Problem::Invalid);
             } else if text.chars().count() > MAX_COMMENT_CHARS {
-                rejected.problems.insert(item.key.clone(), Problem::TooLong);
+                problems.insert(item.key.clone(), Problem::TooLong);
             }
-            rejected.kept.insert(item.key.clone(), text.clone());
+            kept.push((&item.key, Kept::Text(answers.len())));
             answers.push(AnswerValue {
                 question_id: item.question_id,
                 value: None,
@@ -138,32 +135,81 @@ pub fn validate(items: &[Item], fields: &[(String, String)]) -> Result<Vec<Answe
             });
             continue;
         }
-        match values.as_slice() {
-            [] | [""] => {
-                rejected.problems.insert(item.key.clone(), Problem::Missing);
-            }
-            [raw] => match parse_point(item.scale, raw) {
+        let mut distinct = values.clone();
+        let problem = match (distinct.next(), distinct.next()) {
+            (None | Some(""), None) => Some(Problem::Missing),
+            (Some(raw), None) => match parse_point(item.scale, raw) {
                 Some(value) => {
-                    rejected.kept.insert(item.key.clone(), (*raw).to_owned());
+                    kept.push((&item.key, Kept::Raw(raw)));
                     answers.push(AnswerValue {
                         question_id: item.question_id,
                         value,
                         text: None,
                     });
+                    None
                 }
-                None => {
-                    rejected.problems.insert(item.key.clone(), Problem::Invalid);
-                }
+                None => Some(Problem::Invalid),
             },
-            _ => {
-                rejected.problems.insert(item.key.clone(), Problem::Invalid);
-            }
+            _ => Some(Problem::Invalid),
+        };
+        if let Some(problem) = problem {
+            problems.insert(item.key.clone(), problem);
         }
     }
-    if rejected.problems.is_empty() {
-        Ok(answers)
-    } else {
-        Err(rejected)
+    if problems.is_empty() {
+        return Ok(answers);
+    }
+    let kept = kept
+        .into_iter()
+        .map(|(key, kept)| {
+            let value = match kept {
+                Kept::Raw(raw) => raw.to_owned(),
+                Kept::Text(at) => answers[at].text.clone().unwrap_or_default(),
+            };
+            (key.to_owned(), value)
+        })
+        .collect();
+    Err(Rejected { problems, kept })
+}
+
+/// A value a rejected form shows again.
+enum Kept<'a> {
+    Raw(&'a str),
+    /// The text of the answer at this index.
+    Text(usize),
+}
+
+/// The values posted for the item `key` (field `q_<key>`), in order, a value repeated right
+/// after itself counted once.
+#[derive(Clone)]
+struct Values<'a> {
+    fields: std::slice::Iter<'a, (String, String)>,
+    key: &'a str,
+    last: Option<&'a str>,
+}
+
+impl<'a> Values<'a> {
+    fn of(fields: &'a [(String, String)], key: &'a str) -> Values<'a> {
+        Values {
+            fields: fields.iter(),
+            key,
+            last: None,
+        }
+    }
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        for (name, value) in self.fields.by_ref() {
+            if name.strip_prefix("q_") != Some(self.key) || self.last == Some(value.as_str()) {
+                continue;
+            }
+            self.last = Some(value);
+            return Some(value);
+        }
+        None
     }
 }
 
