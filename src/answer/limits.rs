@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::invite;
+
 pub struct SurveyLimits {
     by_token: Option<DefaultKeyedRateLimiter<String>>,
     by_client: Option<DefaultKeyedRateLimiter<IpAddr>>,
@@ -40,12 +42,12 @@ impl SurveyLimits {
         }
     }
 
-    /// Counts one submission for the token with this hash; `false` when its quota is spent.
-    /// Keyed by the hash so that no token sits in memory.
-    pub fn allow_token(&self, token_hash: &str) -> bool {
+    /// Counts one submission for `token`; `false` when its quota is spent. Keyed by the
+    /// token's hash so that no token sits in memory; hashed only when the limit is on.
+    pub fn allow_token(&self, token: &str) -> bool {
         self.tick();
         match &self.by_token {
-            Some(limiter) => limiter.check_key(&token_hash.to_owned()).is_ok(),
+            Some(limiter) => limiter.check_key(&invite::token_hash(token)).is_ok(),
             None => true,
         }
     }

@@ -28,7 +28,6 @@ use crate::answer::limits::SurveyLimits;
 use crate::answer::link::{self, LinkState, OpenRound};
 use crate::app::App;
 use crate::i18n::Locale;
-use crate::invite;
 use crate::org::department as departments;
 use crate::templates::Templates;
 
@@ -447,7 +446,7 @@ impl<'r> FromRequest<'r> for Gate {
         }
         if req.method() == Method::Post {
             let token = req.routed_segment(1).unwrap_or_default();
-            if !survey.limits.allow_token(&invite::token_hash(token)) {
+            if !survey.limits.allow_token(token) {
                 return Outcome::Error((Status::TooManyRequests, Limited));
             }
         }
