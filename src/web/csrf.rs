@@ -23,23 +23,34 @@ pub struct CsrfToken(pub String);
 impl<'r> FromRequest<'r> for CsrfToken {
     type Error = std::convert::Infallible;
 
+    /// Once per request: a survey submission asks twice (its body's check and its handler),
+    /// and each time the cookie was decrypted again.
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        let jar = req.cookies();
-        if let Some(existing) = jar.get_private(COOKIE) {
-            return Outcome::Success(CsrfToken(existing.value().to_owned()));
-        }
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let token = URL_SAFE_NO_PAD.encode(bytes);
-        jar.add_private(
-            Cookie::build((COOKIE, token.clone()))
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(super::request::uses_https(req)),
-        );
-        Outcome::Success(CsrfToken(token))
+        let Issued(token) = req.local_cache(|| issue(req));
+        Outcome::Success(CsrfToken(token.clone()))
     }
+}
+
+/// The request's token, as its first guard found or made it.
+struct Issued(String);
+
+/// The token of the browser's cookie, or a new one set in a new cookie.
+fn issue(req: &Request<'_>) -> Issued {
+    let jar = req.cookies();
+    if let Some(existing) = jar.get_private(COOKIE) {
+        return Issued(existing.value().to_owned());
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    jar.add_private(
+        Cookie::build((COOKIE, token.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(super::request::uses_https(req)),
+    );
+    Issued(token)
 }
 
 /// A form of `T` that is accepted only with the right CSRF token; a request without it is
