@@ -537,14 +537,15 @@ shares, not rates. Shares of the server's samples:
 | of which the form page (prepared blank form filled in) | – | 0.4 % |
 
 wrk took 0.14 cores (POST alone) and 0.26 cores (form, then POST) beside a server that got about
-one core. What came of it: under continuous load SQLite never restarted the write-ahead log (1.7
-GB after 80,000 submissions, every frame on a new page), so the writer now runs a passive
-checkpoint of its own between two batches every 250 ms (the log stays under 70 MB); readers no
-longer map the database (each commit made every reader unmap it whole), 12 % less server CPU
-per complete submission in interleaved runs; validation, the CSRF cookie and the per-link limit
-allocate, decrypt and hash less. The writer's own statements and commits remain the largest
-share: a submission dirties about five random pages (its invitation's row and two index entries,
-the response's and the answers' random-id index pages), 20 KiB of log per submission.
+one core. What came of it: validation, the CSRF cookie and the per-link limit allocate, decrypt
+and hash less (landed). Two changes wait for a quiet machine to be judged: under continuous load
+SQLite never restarted the write-ahead log (1.7 GB after 80,000 submissions, every frame on a new
+page), which a passive checkpoint of the writer every 250 ms bounds to 70 MB but which raised
+the POST p99 in the loaded runs; and readers without a memory map (each commit made every reader
+unmap the file), 12 % less server CPU per complete submission in interleaved loaded runs. The
+writer's own statements and commits remain the largest share: a submission dirties about five
+random pages (its invitation's row and two index entries, the response's and the answers'
+random-id index pages), 20 KiB of log per submission.
 """
 
 EARLIER = """## Earlier measurements (not from this run)
