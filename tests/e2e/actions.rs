@@ -87,11 +87,13 @@ async fn an_action_from_a_falling_figure_to_its_measured_effect_in_a_real_browse
     )
     .await;
 
-    // Click 1: the department, from the company's results.
+    // Click 1: the department, named among those that need attention.
     desk.goto(&service.url("/dashboard")).await.unwrap();
     click(
         &desk,
-        Locator::XPath("//table//a[normalize-space(.)='Süd']"),
+        Locator::XPath(&format!(
+            "//ul[@aria-labelledby='story-attention']//a[starts-with(normalize-space(.), '{SOUTH}:')]"
+        )),
     )
     .await;
     wait_for(&desk, Locator::XPath("//h1[. = 'Süd']")).await;

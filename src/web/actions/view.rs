@@ -143,11 +143,12 @@ pub struct EffectView {
     pub moved: bool,
 }
 
+/// "p = 0,012", "p < 0,001".
 fn p_text(p: f64, locale: Locale) -> String {
     if p < 0.001 {
-        format!("< {}", number(0.001, 3, locale))
+        format!("p < {}", number(0.001, 3, locale))
     } else {
-        number(p, 3, locale)
+        format!("p = {}", number(p, 3, locale))
     }
 }
 
