@@ -4,7 +4,7 @@
 //! PostgreSQL both rows carry that transaction's id (`xmin`), and on SQLite the rowid order of
 //! `responses` is the order of submission. Both would single a respondent out. So a response is
 //! written as one of a *group* of at least `anonymity_threshold` responses of its round, in
-//! random order, with fresh random ids, in one transaction:
+//! random order, with fresh ids (the group's number and a random part), in one transaction:
 //!
 //! - A batch of the writer that brings enough responses of a round is such a group by itself.
 //! - Fewer are stored `pending`: the newest few of an open round. The next batch of that round
@@ -23,10 +23,11 @@
 use std::collections::HashMap;
 
 use futures::TryStreamExt;
+use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    EntityTrait, JoinType, QueryFilter, QuerySelect, StreamTrait,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, StreamTrait,
 };
 
 use super::form::AnswerValue;
@@ -275,19 +276,23 @@ async fn delete(txn: &impl ConnectionTrait, ids: &[String]) -> Result<(), DbErr>
     Ok(())
 }
 
-/// Inserts `drafts` under new random ids, in random order (SQLite's rowid and PostgreSQL's
-/// heap keep the order of insertion).
+/// Inserts `drafts` as one group under new ids, in random order (SQLite's rowid and
+/// PostgreSQL's heap keep the order of insertion).
 async fn insert(
     txn: &impl ConnectionTrait,
     drafts: Vec<Draft>,
     pending: bool,
 ) -> Result<(), DbErr> {
-    // Random new ids, and rows written in their order: an order that has nothing to do with
-    // the order of submission, and one the id indexes take as appends.
-    let mut drafts: Vec<(String, Draft)> = drafts
-        .into_iter()
-        .map(|draft| (uuid::Uuid::new_v4().to_string(), draft))
-        .collect();
+    // Rows written in the order of their ids, which within the group is random: an order that
+    // has nothing to do with the order of submission, and one the id indexes take as appends.
+    let group = next_group(txn).await?;
+    let mut drafts: Vec<(String, Draft)> = {
+        let mut rng = rand::rng();
+        drafts
+            .into_iter()
+            .map(|draft| (group_member_id(group, rng.random()), draft))
+            .collect()
+    };
     drafts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let budget = statement_budget(txn.get_database_backend());
     let mut responses = Vec::with_capacity(drafts.len());
@@ -322,4 +327,82 @@ async fn insert(
             .await?;
     }
     Ok(())
+}
+
+/// The first character of a response id written as a member of a group: after every hex
+/// digit, so that such ids sort after the plain random ids of older databases.
+const GROUP_MARK: char = 'g';
+/// Hex digits of the group number, and of the random part after it: 1 + 15 + 1 + 19 = 36
+/// characters, the column's width.
+const GROUP_DIGITS: usize = 15;
+const MEMBER_DIGITS: usize = 19;
+
+/// The number of the group about to be written: one past the newest group's (the responses'
+/// greatest id), 0 in a table without grouped ids.
+///
+/// Why numbered groups instead of random ids: with random ids every response and its answers
+/// went to a random leaf of the two id indexes, so that a batch of 100 submissions dirtied
+/// some 200 index pages, written to the log at each commit. Numbered, a group is appended at
+/// the end. The number tells no more than the rowid (SQLite) or the physical place
+/// (PostgreSQL) of the rows already does: the group, never the place in it, and every group is
+/// at least the anonymity threshold (`store`); the close rewrites the round as one group.
+/// Two instances on PostgreSQL may draw the same number; the random part keeps ids apart.
+async fn next_group(txn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let newest: Option<String> = response::Entity::find()
+        .select_only()
+        .column(response::Column::Id)
+        .order_by_desc(response::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(newest
+        .as_deref()
+        .and_then(group_of)
+        .map_or(0, |group| group.wrapping_add(1) & GROUP_MAX))
+}
+
+const GROUP_MAX: u64 = (1 << (4 * GROUP_DIGITS)) - 1;
+
+/// The group number of a grouped id, `None` for any other id.
+fn group_of(id: &str) -> Option<u64> {
+    let digits = id.strip_prefix(GROUP_MARK)?.get(..GROUP_DIGITS)?;
+    u64::from_str_radix(digits, 16).ok()
+}
+
+fn group_member_id(group: u64, random: u128) -> String {
+    let random = random & ((1 << (4 * MEMBER_DIGITS)) - 1);
+    format!(
+        "{GROUP_MARK}{group:0gw$x}-{random:0mw$x}",
+        gw = GROUP_DIGITS,
+        mw = MEMBER_DIGITS
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_ids_fill_the_column_and_sort_by_group() {
+        let first = group_member_id(0, u128::MAX);
+        let second = group_member_id(1, 0);
+        assert_eq!(first.len(), 36);
+        assert_eq!(second.len(), 36);
+        assert!(first < second, "{first} < {second}");
+        assert_eq!(group_of(&first), Some(0));
+        assert_eq!(group_of(&second), Some(1));
+        let last = group_member_id(GROUP_MAX, u128::MAX);
+        assert_eq!(last.len(), 36);
+        assert_eq!(group_of(&last), Some(GROUP_MAX));
+    }
+
+    #[test]
+    fn plain_random_ids_sort_before_grouped_ones_and_have_no_group() {
+        let plain = uuid::Uuid::from_u128(u128::MAX).to_string();
+        assert_eq!(group_of(&plain), None);
+        assert!(plain < group_member_id(0, 0));
+        assert_eq!(group_of("g12"), None);
+        assert_eq!(group_of("gzzzzzzzzzzzzzzz-0"), None);
+    }
 }

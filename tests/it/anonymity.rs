@@ -297,11 +297,16 @@ fn numbers(db: &sea_orm::DatabaseConnection, sql: &str) -> Statement {
 /// The submission numbers of the round's settled (or pending) responses in the order the
 /// database stores them: SQLite's rowid, PostgreSQL's physical place.
 async fn stored_order(t: &TestApp, round: i32, pending: bool) -> Vec<usize> {
-    let db = &t.app.db;
-    let order = match db.get_database_backend() {
+    let order = match t.app.db.get_database_backend() {
         DbBackend::Sqlite => "r.rowid",
         _ => "r.ctid",
     };
+    ordered_by(t, round, pending, order).await
+}
+
+/// The submission numbers of the round's settled (or pending) responses in `order`.
+async fn ordered_by(t: &TestApp, round: i32, pending: bool, order: &str) -> Vec<usize> {
+    let db = &t.app.db;
     let flag = if pending {
         "r.pending"
     } else {
@@ -402,6 +407,16 @@ async fn no_plain_query_links_a_response_to_its_invitation() {
                 assert_eq!(block, group, "after {k}: rowid block {b}");
             }
         }
+        // Ids are numbered by group: in their order, too, each block of `threshold` is one
+        // group of submissions.
+        let by_id = ordered_by(&t, round, false, "r.id").await;
+        assert_eq!(by_id.len(), settled, "after {k}");
+        for (b, block) in by_id.chunks(threshold).enumerate() {
+            let mut block = block.to_vec();
+            block.sort();
+            let group: Vec<usize> = (b * threshold + 1..=(b + 1) * threshold).collect();
+            assert_eq!(block, group, "after {k}: id block {b}");
+        }
         for (email, response) in linked_by_xmin_if(postgres, &t).await {
             let shared = responses_sharing_xmin(&t, &response).await;
             assert!(
@@ -424,6 +439,17 @@ async fn no_plain_query_links_a_response_to_its_invitation() {
         .unwrap();
     assert_eq!(left, 0, "nothing says who answered");
     assert!(stored_order(&t, round, true).await.is_empty());
+    // One group number for the whole closed round: its ids no longer tell the groups apart.
+    let groups = t
+        .app
+        .db
+        .query_all_raw(numbers(
+            &t.app.db,
+            &format!("SELECT DISTINCT substr(id, 1, 16) FROM responses WHERE round_id = {round}"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 1, "one group number after the close");
     let mut all = stored_order(&t, round, false).await;
     all.sort();
     assert_eq!(

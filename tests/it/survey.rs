@@ -275,8 +275,11 @@ async fn a_valid_submission_is_stored_once_with_the_department_at_opening_and_th
     let stored = &stored[0];
     assert_eq!(stored.round_id, round_id);
     assert_eq!(stored.department_id, invitation.department_id);
-    assert!(uuid::Uuid::parse_str(&stored.id).is_ok_and(|id| id.get_version_num() == 4));
-    assert_ne!(stored.id, invitation.id);
+    // A fresh id: its group's number and a random part, nothing of the invitation's.
+    let (group, random) = stored.id.split_once('-').unwrap();
+    assert!(group.starts_with('g') && group.len() == 16, "{}", stored.id);
+    assert!(random.len() == 19 && random.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(!stored.id.contains(&invitation.id) && !invitation.id.contains(random));
     let answers = answer::Entity::find().all(&t.app.db).await.unwrap();
     assert_eq!(answers.len(), items.len());
     let comment = answers.iter().find_map(|a| a.text.clone()).unwrap();
