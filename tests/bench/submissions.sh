@@ -9,8 +9,9 @@
 # memory (VmHWM) is read before it stops. SQLite, then PostgreSQL.
 #
 # Usage: tests/bench/submissions.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
-#   N=160000          invitations (distinct tokens): the first half for the complete submissions,
-#                     the second for the POST alone; each half must exceed rate × DURATION, since
+#   N=160000          invitations (distinct tokens): the first three eighths for the complete
+#                     submissions, the rest for the POST alone (about twice as fast); each part
+#                     must exceed its rate × DURATION, since
 #                     a token can be answered once (the Lua script stops a thread that runs out)
 #   DURATION=10s      per wrk run;   THREADS=2 CONNECTIONS=64   wrk's -t and -c
 #   BACKENDS="sqlite postgres"
@@ -150,11 +151,11 @@ print(urllib.parse.urlencode(pairs))
   cookie=$(awk '$6 == "kp_csrf" { print $6 "=" $7 }' "$work/cookies")
   if [ -z "$csrf" ] || [ -z "$cookie" ]; then echo "no form at the first link" >&2; exit 1; fi
 
-  local invited items half
+  local invited items first
   invited=$(wc -l < "$work/tokens.txt")
-  half=$(( (invited + 1) / 2 ))
-  head -n "$half" "$work/tokens.txt" > "$work/tokens-complete.txt"
-  tail -n +"$((half + 1))" "$work/tokens.txt" > "$work/tokens-post.txt"
+  first=$(( invited * 3 / 8 ))
+  head -n "$first" "$work/tokens.txt" > "$work/tokens-complete.txt"
+  tail -n +"$((first + 1))" "$work/tokens.txt" > "$work/tokens-post.txt"
   items=$(tr '&' '\n' < "$work/answers.txt" | wc -l)
   echo "== $backend: $invited open invitations, $items items per submission, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
   echo "-- GET /health (ceiling, same process)"

@@ -336,7 +336,7 @@ each link as a browser would: it opens the form (`GET /s/<token>`) and, once tha
 back, posts it with every item answered and the page's csrf field; only complete GET+POST pairs
 answered with 303 count, p50/p99 are those of the POST alone (timed per token through LuaJIT's
 ffi, since wrk's own figures would mix the cheap form pages in). `/health` of the same process,
-in the same run, is the ceiling. Then the POST alone: the other half of the links posted
+in the same run, is the ceiling. Then the POST alone: the other links (five eighths) posted
 without opening their forms (with the csrf field of the browser's cookie), which is the part
 the writer carries. wrk shares the 2 cores with the server; the CPU it took is given in cores
 (its user + system time over the run's wall time). The server's peak memory is its VmHWM. Survey rate limits are
