@@ -164,6 +164,18 @@ pub fn date(day: chrono::NaiveDate, locale: Locale) -> String {
     }
 }
 
+/// An instant as the language writes it, on the clock of `tz`: "07.12.2026, 09:00 Uhr",
+/// "7 Dec 2026, 09:00".
+pub fn moment(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz, locale: Locale) -> String {
+    let local = at.with_timezone(&tz);
+    let day = date(local.date_naive(), locale);
+    let time = local.format("%H:%M");
+    match locale {
+        Locale::De => format!("{day}, {time} Uhr"),
+        Locale::En => format!("{day}, {time}"),
+    }
+}
+
 /// The template with each `{key}` replaced in one pass, so that a value (a question's text, a
 /// department's name) that happens to contain braces is never filled in itself.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
@@ -211,6 +223,18 @@ mod tests {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
         assert_eq!(date(day, Locale::De), "05.12.2026");
         assert_eq!(date(day, Locale::En), "5 Dec 2026");
+    }
+
+    #[test]
+    fn moments_are_on_the_company_clock() {
+        use chrono::TimeZone;
+        // 23:30 UTC is already the next day in Berlin, an hour later in winter.
+        let at = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 6, 23, 30, 0)
+            .unwrap();
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(moment(at, berlin, Locale::De), "07.12.2026, 00:30 Uhr");
+        assert_eq!(moment(at, berlin, Locale::En), "7 Dec 2026, 00:30");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! anonymous) live below the doors, in the domain modules.
 
 pub mod action;
+pub mod agenda;
 pub mod answer;
 pub mod app;
 pub mod auth;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +81,42 @@ pub async fn find(
         content: record.content,
         options: serde_json::from_str(&record.options).map_err(AppError::internal)?,
     }))
+}
+
+/// A previewed file of one user that has not been applied yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub id: String,
+    pub file_name: String,
+    /// When the preview is dropped unless applied.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// This user's previewed files that can still be applied, the newest first.
+pub async fn waiting(
+    db: &DatabaseConnection,
+    staff_user_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Waiting>> {
+    let records: Vec<(String, String, DateTime<Utc>)> = pending_import::Entity::find()
+        .select_only()
+        .column(pending_import::Column::Id)
+        .column(pending_import::Column::FileName)
+        .column(pending_import::Column::CreatedAt)
+        .filter(pending_import::Column::StaffUserId.eq(staff_user_id))
+        .filter(pending_import::Column::CreatedAt.gte(now - Duration::minutes(LIFETIME_MINUTES)))
+        .order_by_desc(pending_import::Column::CreatedAt)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(records
+        .into_iter()
+        .map(|(id, file_name, created_at)| Waiting {
+            id,
+            file_name,
+            expires_at: created_at + Duration::minutes(LIFETIME_MINUTES),
+        })
+        .collect())
 }
 
 pub async fn discard(db: &DatabaseConnection, id: &str) -> AppResult<()> {

@@ -73,6 +73,15 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
 
     import_team(&hr, &service, &mut evidence).await;
     let round_path = open_round(&hr, &service, &mut evidence).await;
+    // The start page now shows the running round, and links to it.
+    hr.goto(&service.url("/admin")).await.unwrap();
+    wait_for(&hr, Locator::Id("running-heading")).await;
+    hr.find(Locator::Css(&format!("#main a[href='{round_path}']")))
+        .await
+        .expect("the running round is linked from the start page");
+    evidence.page(&hr, "admin-running", Source::Served).await;
+    hr.goto(&service.url("/admin/questions")).await.unwrap();
+    evidence.page(&hr, "admin-questions", Source::Served).await;
 
     // The invitations arrive at the SMTP server, one per person.
     let mails = wait_for_mails(&smtp, TEAM.len()).await;
@@ -401,6 +410,10 @@ async fn import_team(hr: &Client, service: &Service, evidence: &mut Evidence) {
     .await;
     assert_eq!(figure(hr, "Neu").await, "6");
     evidence.page(hr, "import-done", Source::Dom).await;
+    // The next step is a link away.
+    click(hr, Locator::LinkText("Runde anlegen")).await;
+    wait_for(hr, Locator::Id("new-round-heading")).await;
+    assert_eq!(hr.current_url().await.unwrap().path(), "/admin/rounds");
 }
 
 /// The value beside a `<dt>` in the page's figures.

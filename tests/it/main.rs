@@ -10,6 +10,7 @@ mod actions_api;
 mod actions_mail;
 mod actions_trend;
 mod admin_pages;
+mod admin_start;
 mod admin_workflows;
 mod anonymity;
 mod api;

@@ -29,10 +29,16 @@ async fn an_admin_logs_in_reaches_the_admin_area_and_logs_out() {
     assert!(html.contains("<h1>Verwaltung</h1>"), "{html}");
     assert!(html.contains("Angemeldet als hr@example.de"));
     assert!(
-        html.contains("Fragenkatalog (26)"),
+        html.contains("Mitarbeiterliste importieren"),
+        "an empty company is led to the import"
+    );
+    let questions = t.client.get("/admin/questions").dispatch().await;
+    let catalog = questions.into_string().await.unwrap();
+    assert!(
+        catalog.contains("Fragenkatalog (26)"),
         "the seeded catalog is listed"
     );
-    assert!(html.contains("cf_goals_customer_value"));
+    assert!(catalog.contains("cf_goals_customer_value"));
 
     let csrf = csrf_in(&html);
     let logout = t

@@ -257,6 +257,59 @@ fn rejected(report: &ImportReport, locale: Locale) -> Option<String> {
     Some(crate::i18n::problem(locale, &problem))
 }
 
+/// A previewed file again, from the start page: the same dry run and the button to apply it,
+/// for as long as it waits.
+#[get("/admin/import/<id>")]
+pub async fn review(
+    admin: AdminUser,
+    id: &str,
+    csrf: CsrfToken,
+    app: &State<App>,
+    templates: &State<Templates>,
+) -> AppResult<Page> {
+    let principal = &admin.0.principal;
+    let Some(pending) = pending_import::find(&app.db, id, admin.0.user.id, Utc::now()).await?
+    else {
+        return expired(templates, principal, &csrf);
+    };
+    let lines = |pairs: &[(String, String)]| {
+        pairs
+            .iter()
+            .map(|(key, value)| format!("{key}={value}\n"))
+            .collect::<String>()
+    };
+    let renames = lines(&pending.options.renames);
+    let mapping = lines(&pending.options.mapping);
+    let mut report = run(app, &pending.content, &pending.options, true).await?;
+    report.say(principal.locale);
+    let accepted = report.is_ok();
+    let mut page = ImportPage {
+        file_name: Some(&pending.file_name),
+        deactivate_missing: pending.options.deactivate_missing,
+        renames: &renames,
+        encoding: pending.options.encoding.as_deref().unwrap_or(""),
+        sheet: pending.options.sheet.as_deref().unwrap_or(""),
+        mapping: &mapping,
+        ..ImportPage::blank(principal, &csrf)
+    };
+    page.show_report(report);
+    if !accepted {
+        // The organisation changed since the preview: what is wrong now, and no button.
+        return Ok(render(templates, page)?.with_status(Status::UnprocessableEntity));
+    }
+    page.pending = Some(id.to_owned());
+    render(templates, page)
+}
+
+/// The upload form saying that the previewed file is gone (applied, or older than an hour).
+fn expired(templates: &Templates, principal: &Principal, csrf: &CsrfToken) -> AppResult<Page> {
+    let page = ImportPage {
+        error: Some(crate::i18n::text(principal.locale, "import_expired").to_owned()),
+        ..ImportPage::blank(principal, csrf)
+    };
+    Ok(render(templates, page)?.with_status(Status::NotFound))
+}
+
 #[post("/admin/import/<id>/apply", data = "<form>")]
 pub async fn apply(
     admin: AdminUser,
@@ -270,11 +323,7 @@ pub async fn apply(
     let principal = &admin.0.principal;
     let Some(pending) = pending_import::find(&app.db, id, admin.0.user.id, Utc::now()).await?
     else {
-        let page = ImportPage {
-            error: Some(crate::i18n::text(principal.locale, "import_expired").to_owned()),
-            ..ImportPage::blank(principal, &csrf)
-        };
-        return Ok(render(templates, page)?.with_status(Status::NotFound));
+        return expired(templates, principal, &csrf);
     };
     let mut report = run(app, &pending.content, &pending.options, false).await?;
     report.say(principal.locale);

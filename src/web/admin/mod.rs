@@ -3,26 +3,18 @@
 mod departments;
 mod employees;
 mod import;
+mod questions;
 mod rounds;
 mod schedules;
 mod staff;
+mod start;
 
-use rocket::{Route, State, get, routes};
-use serde::Serialize;
-
-use super::csrf::CsrfToken;
-use super::guards::AdminUser;
-use super::page::Page;
-use crate::app::App;
-use crate::auth::Principal;
-use crate::error::AppResult;
-use crate::org::{self, Headcount};
-use crate::survey::catalog::{self, PillarGroup, QuestionView};
-use crate::templates::Templates;
+use rocket::{Route, routes};
 
 pub fn routes() -> Vec<Route> {
     routes![
-        overview,
+        start::start,
+        questions::index,
         departments::index,
         employees::index,
         rounds::index,
@@ -33,6 +25,7 @@ pub fn routes() -> Vec<Route> {
         rounds::cancel,
         import::form,
         import::preview,
+        import::review,
         import::apply,
         schedules::index,
         schedules::create,
@@ -43,44 +36,4 @@ pub fn routes() -> Vec<Route> {
         staff::set_password,
         staff::revoke_token,
     ]
-}
-
-/// `templates/pages/admin.html`: the organisation's size and the question catalog.
-#[derive(Serialize)]
-struct AdminPage<'a> {
-    user: &'a Principal,
-    csrf: &'a str,
-    nav: &'static str,
-    headcount: Headcount,
-    pillars: &'a [PillarGroup],
-    other_questions: &'a [QuestionView],
-    question_count: usize,
-}
-
-#[get("/admin")]
-pub async fn overview(
-    admin: AdminUser,
-    csrf: CsrfToken,
-    app: &State<App>,
-    templates: &State<Templates>,
-) -> AppResult<Page> {
-    let principal = admin.0.principal;
-    let locale = principal.locale;
-    let headcount = org::headcount(&app.db).await?;
-    let catalog = catalog::all(&app.db).await?;
-    let grouped = catalog::grouped(&catalog, locale);
-    Page::render(
-        templates,
-        "admin",
-        locale,
-        AdminPage {
-            user: &principal,
-            csrf: &csrf.0,
-            nav: "admin",
-            headcount,
-            pillars: &grouped.pillars,
-            other_questions: &grouped.other,
-            question_count: catalog.len(),
-        },
-    )
 }
