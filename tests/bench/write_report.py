@@ -538,14 +538,20 @@ shares, not rates. Shares of the server's samples:
 
 wrk took 0.14 cores (POST alone) and 0.26 cores (form, then POST) beside a server that got about
 one core. What came of it: validation, the CSRF cookie and the per-link limit allocate, decrypt
-and hash less (landed). Two changes wait for a quiet machine to be judged: under continuous load
-SQLite never restarted the write-ahead log (1.7 GB after 80,000 submissions, every frame on a new
-page), which a passive checkpoint of the writer every 250 ms bounds to 70 MB but which raised
-the POST p99 in the loaded runs; and readers without a memory map (each commit made every reader
-unmap the file), 12 % less server CPU per complete submission in interleaved loaded runs. The
-writer's own statements and commits remain the largest share: a submission dirties about five
-random pages (its invitation's row and two index entries, the response's and the answers'
-random-id index pages), 20 KiB of log per submission.
+and hash less (landed). Then, measured on a quiet machine (2026-12-05, the writer and its SQLite
+thread per second of each phase, interleaved A/B runs of two binaries): in the POST-alone phase
+the server used only 1.3 of the 2 cores, its writer chain (the writer task and its connection's
+SQLite thread) 0.65 to 0.8, so the single writer was the limit. A submission dirtied about five
+random pages, two of them in the id indexes of responses and answers (random UUIDs). Responses
+are now numbered by group (`answer::unlink`: the group's number, then a random part), so a
+batch is an append there: complete submissions 7,500/s → 8,500-8,700/s at 240,000 links, POST
+alone 40-43 % of `/health` at 400,000. The write-ahead log never restarted under steady load
+(585 MB after 30 s); the writer's own checkpoint at 16 MiB keeps it there, at the same rates.
+Readers without a memory map changed nothing measurable on the quiet machine (7,338/7,712 vs
+6,494/7,733 complete submissions/s in alternate runs) and stayed as they were. PostgreSQL gained
+as much from the numbered groups (3,818 → 4,409/s complete at 240,000 links) but stays below
+its goal: its batches spend their time in per-row foreign-key checks and statements re-planned
+for every batch size (the next step: fixed-shape statements with UNNEST).
 """
 
 EARLIER = """## Earlier measurements (not from this run)
