@@ -58,6 +58,12 @@ pub struct Settings {
     /// Open Maßnahmen (planned or running) a department may have at once: a few that are
     /// carried through beat many that are not.
     pub actions_open_limit: u32,
+    /// Days after a round closes by which its results are shared: the thank-you page promises
+    /// it to everyone who answered.
+    pub results_days_after_close: u32,
+    /// Where the results are shared, as the thank-you page says it in German and in English.
+    pub results_where_de: String,
+    pub results_where_en: String,
 }
 
 /// A setting that cannot be used, named by its key so that one log line says what to fix.
@@ -208,6 +214,22 @@ impl Settings {
             ));
         }
 
+        let results_days_after_close: u32 = read(figment, "results_days_after_close", || 14)?;
+        if results_days_after_close > 90 {
+            return Err(invalid(
+                "results_days_after_close",
+                "must be at most 90: results that come a season later tell people nothing"
+                    .to_owned(),
+            ));
+        }
+        let results_where_de = where_shared(
+            figment,
+            "results_where_de",
+            "in Ihrer nächsten Teambesprechung",
+        )?;
+        let results_where_en =
+            where_shared(figment, "results_where_en", "at your next team meeting")?;
+
         let secret_key_configured = read_opt::<rocket::config::SecretKey>(figment, "secret_key")?
             .is_some_and(|key| !key.is_zero());
 
@@ -233,6 +255,9 @@ impl Settings {
             mail_rate_per_minute,
             mail_daily_limit,
             actions_open_limit,
+            results_days_after_close,
+            results_where_de,
+            results_where_en,
         })
     }
 
@@ -320,6 +345,24 @@ impl OneOrMany {
     }
 }
 
+/// Where results are shared: a phrase for the thank-you page, one line of at most 200
+/// characters.
+fn where_shared(
+    figment: &Figment,
+    key: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let text: String = read(figment, key, || default.to_owned())?;
+    let text = text.trim().to_owned();
+    if text.is_empty() || text.chars().count() > 200 || text.chars().any(char::is_control) {
+        return Err(invalid(
+            key,
+            "must be one line of 1 to 200 characters, e.g. \"im Intranet unter Umfragen\"",
+        ));
+    }
+    Ok(text)
+}
+
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         key,
@@ -389,6 +432,43 @@ mod tests {
         assert_eq!(settings.rate_limit_token_per_minute, 5);
         assert_eq!(settings.rate_limit_survey_per_minute, 600);
         assert!(settings.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn where_and_when_results_are_shared_is_one_checked_line() {
+        let settings = with(&[]).unwrap();
+        assert_eq!(settings.results_days_after_close, 14);
+        assert_eq!(
+            settings.results_where_de,
+            "in Ihrer nächsten Teambesprechung"
+        );
+        assert_eq!(settings.results_where_en, "at your next team meeting");
+        let settings = with(&[
+            ("results_days_after_close", "0"),
+            ("results_where_de", "  im Intranet unter „Kundenpuls“ "),
+        ])
+        .unwrap();
+        assert_eq!(settings.results_days_after_close, 0);
+        assert_eq!(settings.results_where_de, "im Intranet unter „Kundenpuls“");
+        let key = |pairs: &[(&str, &str)]| with(pairs).unwrap_err().key;
+        assert_eq!(
+            key(&[("results_days_after_close", "91")]),
+            "results_days_after_close"
+        );
+        assert_eq!(
+            key(&[("results_days_after_close", "-1")]),
+            "results_days_after_close"
+        );
+        assert_eq!(key(&[("results_where_en", " ")]), "results_where_en");
+        assert_eq!(
+            key(&[("results_where_de", "eins\nzwei")]),
+            "results_where_de"
+        );
+        let long = "x".repeat(201);
+        assert_eq!(
+            key(&[("results_where_de", long.as_str())]),
+            "results_where_de"
+        );
     }
 
     #[test]

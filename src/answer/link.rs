@@ -29,6 +29,8 @@ pub enum LinkState {
         /// The department the invitation was for, as the round saw it: the thank-you page
         /// tells what leadership does there.
         department_id: Option<i32>,
+        /// When the round closes: the thank-you page says when results follow.
+        closes_at: DateTime<Utc>,
     },
     Open(OpenLink),
 }
@@ -125,6 +127,7 @@ pub async fn lookup(
             Some(true) => LinkState::Answered {
                 locale,
                 department_id: row.try_get("", "department_id")?,
+                closes_at,
             },
             Some(false) => LinkState::Open(OpenLink {
                 round_id,

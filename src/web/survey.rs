@@ -27,7 +27,7 @@ use crate::answer::intake::{Received, Shown};
 use crate::answer::limits::SurveyLimits;
 use crate::answer::link::{self, LinkState, OpenRound};
 use crate::app::App;
-use crate::i18n::Locale;
+use crate::i18n::{self, Locale};
 use crate::org::department as departments;
 use crate::templates::Templates;
 
@@ -84,6 +84,29 @@ struct TextPage {}
 #[derive(Serialize)]
 struct AnsweredPage {
     actions: Vec<String>,
+    /// When and where the results are shared.
+    sharing: String,
+}
+
+/// The promise of the thank-you page: the round's end, the day by which results are shared
+/// (`results_days_after_close` later) and where (`results_where_de`/`_en`).
+fn sharing(closes_at: DateTime<Utc>, app: &App, locale: Locale) -> String {
+    let settings = &app.settings;
+    let shared_by =
+        closes_at + chrono::Duration::days(i64::from(settings.results_days_after_close));
+    let place = match locale {
+        Locale::De => &settings.results_where_de,
+        Locale::En => &settings.results_where_en,
+    };
+    i18n::fill(
+        i18n::text(locale, "survey_answered_sharing"),
+        &[
+            ("closes", &local_date(closes_at, app, locale)),
+            ("shared", &local_date(shared_by, app, locale)),
+            ("where", place),
+            ("n", &settings.anonymity_threshold.to_string()),
+        ],
+    )
 }
 
 /// What the employee's department (and those above it) does about earlier answers.
@@ -120,6 +143,8 @@ struct FormPage<'a> {
     csrf: &'a str,
     title: &'a str,
     form: FormView,
+    /// The key of the item whose answer came preselected from the mail, not sent yet.
+    preselected: Option<&'a str>,
 }
 
 /// `templates/pages/survey/privacy.html`.
@@ -154,12 +179,12 @@ fn internal(err: impl std::fmt::Display) -> Status {
     Status::InternalServerError
 }
 
+/// The day of `at` in the company's zone, written the reader's way.
 fn local_date(at: DateTime<Utc>, app: &App, locale: Locale) -> String {
-    let local = at.with_timezone(&app.settings.timezone);
-    match locale {
-        Locale::De => local.format("%d.%m.%Y").to_string(),
-        Locale::En => local.format("%-d %B %Y").to_string(),
-    }
+    i18n::date(
+        at.with_timezone(&app.settings.timezone).date_naive(),
+        locale,
+    )
 }
 
 /// The same page for every link that leads nowhere, whatever was wrong with it.
@@ -183,10 +208,17 @@ async fn settled_page(
         LinkState::Answered {
             locale: employee,
             department_id,
+            closes_at,
         } => {
             let locale = locale(asked, *employee, default);
             let actions = told(app, *department_id, locale).await?;
-            let page = render(templates, "answered", locale, AnsweredPage { actions })?;
+            let sharing = sharing(*closes_at, app, locale);
+            let page = render(
+                templates,
+                "answered",
+                locale,
+                AnsweredPage { actions, sharing },
+            )?;
             Ok(if posted {
                 page.with_status(Status::Conflict)
             } else {
@@ -225,16 +257,23 @@ async fn settled_page(
     }
 }
 
+/// What a form page shows filled in.
+struct Filled<'a> {
+    kept: &'a HashMap<String, String>,
+    problems: &'a HashMap<String, Problem>,
+    /// The key of the item whose answer came preselected from the mail.
+    preselected: Option<&'a str>,
+}
+
 fn form_page(
     templates: &Templates,
     token: &str,
     csrf: &str,
     round: &OpenRound,
     locale: Locale,
-    kept: &HashMap<String, String>,
-    problems: &HashMap<String, Problem>,
+    filled: Filled<'_>,
 ) -> Result<Page, Status> {
-    let view = FormView::new(&round.items, locale, kept, problems);
+    let view = FormView::new(&round.items, locale, filled.kept, filled.problems);
     render(
         templates,
         "form",
@@ -244,6 +283,7 @@ fn form_page(
             csrf,
             title: &round.title,
             form: view,
+            preselected: filled.preselected,
         },
     )
 }
@@ -260,7 +300,12 @@ fn blank_form_page(
 ) -> Result<Page, Status> {
     let (kept, problems) = (HashMap::new(), HashMap::new());
     let rendered = |token: &str, csrf: &str| {
-        form_page(templates, token, csrf, round, locale, &kept, &problems)
+        let filled = Filled {
+            kept: &kept,
+            problems: &problems,
+            preselected: None,
+        };
+        form_page(templates, token, csrf, round, locale, filled)
     };
     let prepared = forms.get(round, locale, |token, csrf| {
         rendered(token, csrf).map(Page::into_html)
@@ -303,15 +348,15 @@ async fn show(
     if kept.is_empty() {
         return blank_form_page(templates, &survey.forms, token, &csrf.0, &round, locale);
     }
-    form_page(
-        templates,
-        token,
-        &csrf.0,
-        &round,
-        locale,
-        &kept,
-        &HashMap::new(),
-    )
+    // Tapped in the mail: chosen, but not sent until the form is.
+    let preselected = kept.keys().next().map(String::as_str);
+    let problems = HashMap::new();
+    let filled = Filled {
+        kept: &kept,
+        problems: &problems,
+        preselected,
+    };
+    form_page(templates, token, &csrf.0, &round, locale, filled)
 }
 
 #[derive(Responder)]
@@ -361,8 +406,11 @@ async fn submit(
                 &csrf.0,
                 &round,
                 locale,
-                &rejected.kept,
-                &rejected.problems,
+                Filled {
+                    kept: &rejected.kept,
+                    problems: &rejected.problems,
+                    preselected: None,
+                },
             )?;
             Ok(Reply::Page(page.with_status(Status::UnprocessableEntity)))
         }
@@ -550,8 +598,11 @@ mod tests {
                     csrf,
                     &round,
                     locale,
-                    &none,
-                    &HashMap::new(),
+                    Filled {
+                        kept: &none,
+                        problems: &HashMap::new(),
+                        preselected: None,
+                    },
                 )
                 .unwrap()
                 .into_html();

@@ -119,6 +119,19 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
         "the survey is looked at on a phone-sized screen"
     );
     evidence.page(&phone, "survey-de", Source::Served).await;
+    // The 0–10 scale keeps its left-to-right order: one row, however narrow the phone.
+    let rows = phone
+        .execute(
+            "var tops = new Set(); document.querySelectorAll('.s11 label').forEach(function (l) { tops.add(Math.round(l.getBoundingClientRect().top)); }); return [document.querySelectorAll('.s11 label').length, tops.size];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([11, 1]),
+        "0–10 in one row on the phone"
+    );
     click(&phone, Locator::Css("a[hreflang='en']")).await;
     wait_for(&phone, Locator::Css("html[lang='en']")).await;
     assert_eq!(

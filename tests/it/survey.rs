@@ -170,7 +170,25 @@ async fn the_form_shows_in_the_employees_language_and_switches_on_request() {
     assert!(html.contains("strongly disagree") && html.contains("strongly agree"));
     assert!(html.contains("can&#x27;t judge") || html.contains("can't judge"));
     assert!(html.contains("Puls &lt;März&gt;"), "the title is escaped");
-    assert!(html.contains("<legend>Customer focus</legend>"));
+    // Where the employee is: each group says which part of how many it is.
+    let parts = html.matches("<span class=\"step\">").count();
+    assert!(parts >= 2, "{html}");
+    assert!(
+        html.contains("<legend><span class=\"step\">Part 1 of "),
+        "{html}"
+    );
+    assert!(html.contains("</span> Customer focus</legend>"), "{html}");
+    assert!(html.contains(&format!("Part {parts} of {parts}</span>")));
+    assert!(!html.contains("not sent yet"), "nothing was preselected");
+    // The blank form and its stylesheet load in 30 KB, and work without the script.
+    let css = t.client.get("/static/survey.css").dispatch().await;
+    let css = css.into_bytes().await.unwrap();
+    assert!(
+        html.len() + css.len() <= 30 * 1024,
+        "form {} + css {} bytes",
+        html.len(),
+        css.len()
+    );
     assert!(
         html.contains("href=\"?lang=de\""),
         "a visible switch to German"
@@ -221,6 +239,20 @@ async fn a_one_click_answer_from_the_mail_is_shown_selected() {
     let checked = format!("name=\"{}\" value=\"4\" checked", likert.field());
     assert!(html.contains(&checked), "{html}");
     assert_eq!(html.matches(" checked").count(), 1);
+    // Chosen, not sent: the page says so at the top and at the question, until it is sent.
+    assert!(
+        html.contains("Your answer from the e-mail is preselected but not sent yet."),
+        "{html}"
+    );
+    assert_eq!(html.matches("Preselected – not sent yet").count(), 1);
+    let question = html
+        .split("<fieldset class=\"q\"")
+        .find(|q| q.contains(&checked))
+        .unwrap();
+    assert!(
+        question.contains("Preselected – not sent yet"),
+        "{question}"
+    );
 
     let html = t
         .client
@@ -240,6 +272,7 @@ async fn a_one_click_answer_from_the_mail_is_shown_selected() {
         let (status, html) = get_form(&t, &format!("{link}?{query}")).await;
         assert_eq!(status, Status::Ok);
         assert!(!html.contains(" checked"), "{query}");
+        assert!(!html.contains("not sent yet"), "{query}");
     }
 }
 
@@ -310,6 +343,22 @@ async fn a_valid_submission_is_stored_once_with_the_department_at_opening_and_th
     let (status, html) = get_form(&t, &link).await;
     assert_eq!(status, Status::Ok);
     assert!(html.contains("Vielen Dank"), "{html}");
+    // When and where the results come, from the round's end and the settings.
+    let closes = round_entity::Entity::find_by_id(round_id)
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .closes_at
+        .with_timezone(&chrono_tz::Europe::Berlin);
+    let shared = closes + Duration::days(14);
+    let promise = format!(
+        "Die Runde endet am {}. Die Ergebnisse werden bis zum {} geteilt, in Ihrer nächsten \
+         Teambesprechung.",
+        closes.format("%d.%m.%Y"),
+        shared.format("%d.%m.%Y")
+    );
+    assert!(html.contains(&promise), "{promise} in {html}");
     assert!(!html.contains("Mehr Zeit"), "answers are never shown back");
     assert!(!html.contains("<form"));
 
