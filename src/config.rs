@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::i18n::Locale;
+use crate::working_time::{State, WorkingTime};
 
 mod ca_file;
 pub use ca_file::CaFile;
@@ -64,6 +65,9 @@ pub struct Settings {
     /// Where the results are shared, as the thank-you page says it in German and in English.
     pub results_where_de: String,
     pub results_where_en: String,
+    /// When reminders may go: `reminder_hours` on working days, without the public holidays of
+    /// `reminder_holidays` (a German state) when set.
+    pub working_time: WorkingTime,
 }
 
 /// A setting that cannot be used, named by its key so that one log line says what to fix.
@@ -230,6 +234,29 @@ impl Settings {
         let results_where_en =
             where_shared(figment, "results_where_en", "at your next team meeting")?;
 
+        let (start, end) = WorkingTime::parse_hours(&read(figment, "reminder_hours", || {
+            "09:00-17:00".to_owned()
+        })?)
+        .map_err(|err| invalid("reminder_hours", err.to_string()))?;
+        let holidays = match read_opt::<String>(figment, "reminder_holidays")? {
+            None => None,
+            Some(code) if code.trim().is_empty() => None,
+            Some(code) => Some(State::parse(&code).ok_or_else(|| {
+                invalid(
+                    "reminder_holidays",
+                    format!(
+                        "`{code}` is not a German state; one of {}",
+                        State::codes().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?),
+        };
+        let working_time = WorkingTime {
+            start,
+            end,
+            holidays,
+        };
+
         let secret_key_configured = read_opt::<rocket::config::SecretKey>(figment, "secret_key")?
             .is_some_and(|key| !key.is_zero());
 
@@ -258,6 +285,7 @@ impl Settings {
             results_days_after_close,
             results_where_de,
             results_where_en,
+            working_time,
         })
     }
 
@@ -469,6 +497,24 @@ mod tests {
             key(&[("results_where_de", long.as_str())]),
             "results_where_de"
         );
+    }
+
+    #[test]
+    fn reminders_keep_to_working_hours_and_optionally_a_states_holidays() {
+        let settings = with(&[]).unwrap();
+        assert_eq!(settings.working_time, WorkingTime::default());
+        let settings = with(&[
+            ("reminder_hours", "07:30-16:00"),
+            ("reminder_holidays", "by"),
+        ])
+        .unwrap();
+        assert_eq!(settings.working_time.start.to_string(), "07:30:00");
+        assert_eq!(settings.working_time.holidays.map(|s| s.code), Some("BY"));
+        let key = |pairs: &[(&str, &str)]| with(pairs).unwrap_err().key;
+        assert_eq!(key(&[("reminder_hours", "17:00-09:00")]), "reminder_hours");
+        assert_eq!(key(&[("reminder_holidays", "Bayern")]), "reminder_holidays");
+        let err = with(&[("reminder_holidays", "XX")]).unwrap_err();
+        assert!(err.message.contains("BW, BY, BE"), "{}", err.message);
     }
 
     #[test]

@@ -32,3 +32,4 @@ pub mod telemetry;
 pub mod templates;
 pub mod vocab;
 pub mod web;
+pub mod working_time;

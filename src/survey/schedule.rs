@@ -22,6 +22,7 @@ use crate::survey::cadence::Cadence;
 use crate::survey::round::{PlannedRound, create_planned};
 use crate::survey::{catalog, pulse};
 use crate::vocab::RoundState;
+use crate::working_time::WorkingTime;
 
 /// How many rounds of one schedule a single scheduler pass creates at most; a schedule that was
 /// down for years does not flood the table.
@@ -169,7 +170,7 @@ pub async fn create(
             opens,
             closes,
             targeted_count,
-            &crate::survey::round::default_reminders(opens, closes, tz),
+            &crate::survey::round::default_reminders(opens, closes, tz, &settings.working_time),
         )
         .into_iter()
         .map(Note::new)
@@ -291,14 +292,18 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<u64> {
 
 /// Creates the rounds every active schedule owes at `now`: a round for a period that is still
 /// running (catch-up after downtime) and the next upcoming one, so HR sees and can edit it.
-pub async fn plan_rounds(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Vec<i32>> {
+pub async fn plan_rounds(
+    db: &DatabaseConnection,
+    hours: &WorkingTime,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i32>> {
     let schedules = schedule::Entity::find()
         .filter(schedule::Column::Active.eq(true))
         .all(db)
         .await?;
     let mut created = Vec::new();
     for record in schedules {
-        created.extend(plan_schedule(db, &record, now).await?);
+        created.extend(plan_schedule(db, &record, hours, now).await?);
     }
     Ok(created)
 }
@@ -306,6 +311,7 @@ pub async fn plan_rounds(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
 async fn plan_schedule(
     db: &DatabaseConnection,
     record: &schedule::Model,
+    hours: &WorkingTime,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<i32>> {
     let cadence = cadence_of(record)?;
@@ -334,7 +340,8 @@ async fn plan_schedule(
         if closes <= now {
             continue;
         }
-        if let Some(id) = plan_one(&txn, record, &cadence, tz, opens, closes, now).await? {
+        let period = (opens, closes);
+        if let Some(id) = plan_one(&txn, record, &cadence, tz, period, hours, now).await? {
             created.push(id);
         }
         if opens > now {
@@ -350,8 +357,8 @@ async fn plan_one(
     record: &schedule::Model,
     cadence: &Cadence,
     tz: Tz,
-    opens: DateTime<Utc>,
-    closes: DateTime<Utc>,
+    (opens, closes): (DateTime<Utc>, DateTime<Utc>),
+    hours: &WorkingTime,
     now: DateTime<Utc>,
 ) -> AppResult<Option<i32>> {
     let catalog = catalog::all(txn).await?;
@@ -371,8 +378,10 @@ async fn plan_one(
             &pinned,
         ),
         department_ids,
+        // In the schedule's zone: its rounds open on its clock.
+        reminders: crate::survey::round::default_reminders(opens, closes, tz, hours),
     };
-    create_planned(txn, planned, tz, now).await
+    create_planned(txn, planned, now).await
 }
 
 /// The questions of the schedule's earlier rounds, most recent first, for the rotation.

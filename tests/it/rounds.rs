@@ -501,3 +501,77 @@ async fn a_note_on_a_time_in_the_fold_is_said_in_the_clients_language() {
          taken: 2030-10-27 00:30 UTC."
     );
 }
+
+/// The issue's case: a seven-day round opened on a Monday at 16:37 reminded at 04:38.
+#[rocket::async_test]
+async fn reminders_fall_on_working_days_within_working_hours() {
+    use chrono::{Datelike, Timelike};
+    let t = TestApp::spawn_with(&[
+        ("reminder_hours", "08:00-16:30".into()),
+        ("reminder_holidays", "BY".into()),
+    ])
+    .await;
+    seed_org(&t.app.db, ORG, 3).await;
+    let admin = t.token(Role::Admin).await;
+    let berlin = chrono_tz::Europe::Berlin;
+    let today = Utc::now().with_timezone(&berlin).date_naive();
+    let monday = today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
+    for (title, at, days) in [
+        ("Montagnachmittag", "16:37", 7),
+        ("Früh am Morgen", "05:10", 3),
+        ("Über Weihnachten", "23:50", 30),
+    ] {
+        let opens = format!("{} {at}", monday.format("%Y-%m-%d"));
+        let closes = format!(
+            "{} {at}",
+            (monday + Duration::days(days)).format("%Y-%m-%d")
+        );
+        let (status, created) = post_round(
+            &t,
+            &admin,
+            json!({ "title": title, "opens_at": opens, "closes_at": closes }),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{created}");
+        let reminders = created["reminders"].as_array().unwrap();
+        assert!(!reminders.is_empty(), "{title}: {created}");
+        for at in reminders {
+            let at = chrono::DateTime::parse_from_rfc3339(at.as_str().unwrap())
+                .unwrap()
+                .with_timezone(&berlin);
+            assert!(at.weekday().num_days_from_monday() < 5, "{title}: {at}");
+            let minutes = at.hour() * 60 + at.minute();
+            assert!((8 * 60..=15 * 60 + 30).contains(&minutes), "{title}: {at}");
+            assert!(
+                t.app.settings.working_time.is_working_day(at.date_naive()),
+                "{title}: a weekend or a holiday in Bayern: {at}"
+            );
+        }
+    }
+
+    // HR reads the rule on the round's page.
+    t.add_staff("hr@example.de", Role::Admin).await;
+    t.login("hr@example.de", crate::helpers::PASSWORD).await;
+    let ids: Vec<i32> = round::Entity::find()
+        .all(&t.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let page = t
+        .client
+        .get(format!("/admin/rounds/{}", ids[0]))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(
+            "Erinnerungen gehen nur an Werktagen zwischen 08:00 und 15:30 Uhr hinaus, nie am \
+             Wochenende oder an Feiertagen in BY."
+        ),
+        "{page}"
+    );
+}

@@ -2,7 +2,6 @@
 //! checks, and the round with its departments, questions and reminders.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, PaginatorTrait, QueryFilter,
@@ -110,7 +109,7 @@ async fn validate(
         closes_at: closes.utc,
         department_ids,
         question_ids,
-        reminders: default_reminders(opens.utc, closes.utc, tz),
+        reminders: default_reminders(opens.utc, closes.utc, tz, &settings.working_time),
         notes: [opens.note, closes.note].into_iter().flatten().collect(),
     })
 }
@@ -234,6 +233,7 @@ pub struct PlannedRound {
     pub period_key: String,
     pub department_ids: Vec<i32>,
     pub question_ids: Vec<i32>,
+    pub reminders: Vec<DateTime<Utc>>,
 }
 
 /// Writes a schedule's round for a period unless that period has one: the unique
@@ -242,7 +242,6 @@ pub struct PlannedRound {
 pub async fn create_planned(
     txn: &impl ConnectionTrait,
     planned: PlannedRound,
-    tz: Tz,
     now: DateTime<Utc>,
 ) -> AppResult<Option<i32>> {
     let inserted = round::Entity::insert(round::ActiveModel {
@@ -284,7 +283,7 @@ pub async fn create_planned(
         closes_at: planned.closes_at,
         department_ids: planned.department_ids,
         question_ids: planned.question_ids,
-        reminders: default_reminders(planned.opens_at, planned.closes_at, tz),
+        reminders: planned.reminders,
         notes: Vec::new(),
     };
     write_details(txn, record.id, &valid).await?;

@@ -1,43 +1,34 @@
 //! When a round reminds those who have not answered yet.
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::local_time::{self};
+use crate::working_time::WorkingTime;
 
-/// Default reminders: halfway through the round and one day before it closes, each moved from a
-/// weekend to the Friday before (same clock time), and only while the round is open.
+/// Default reminders: halfway through the round and one day before it closes, each moved into
+/// working time (`WorkingTime::place`: a weekend or holiday back to the working day before,
+/// the clock time within working hours), at most one a day, and only while the round is open.
 pub fn default_reminders(
     opens: DateTime<Utc>,
     closes: DateTime<Utc>,
     tz: Tz,
+    hours: &WorkingTime,
 ) -> Vec<DateTime<Utc>> {
     let candidates = [opens + (closes - opens) / 2, closes - Duration::days(1)];
     let mut reminders: Vec<DateTime<Utc>> = Vec::new();
     for candidate in candidates {
-        let moved = off_weekend(candidate, tz);
-        let inside = moved > opens && moved < closes;
-        let distinct = reminders
-            .iter()
-            .all(|r| (*r - moved).num_minutes().abs() >= 60);
-        if inside && distinct {
-            reminders.push(moved);
+        let Some(placed) = hours.place(candidate, tz) else {
+            continue;
+        };
+        let inside = placed > opens && placed < closes;
+        let day = WorkingTime::day_of(placed, tz);
+        let another_day = reminders.iter().all(|r| WorkingTime::day_of(*r, tz) != day);
+        if inside && another_day {
+            reminders.push(placed);
         }
     }
     reminders.sort();
     reminders
-}
-
-fn off_weekend(instant: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
-    let local = instant.with_timezone(&tz);
-    let back = match local.weekday() {
-        Weekday::Sat => 1,
-        Weekday::Sun => 2,
-        _ => return instant,
-    };
-    let friday = local.date_naive() - Duration::days(back);
-    local_time::resolve_for_schedule(friday.and_time(local.time()), tz)
-        .unwrap_or(instant - Duration::days(back))
 }
 
 #[cfg(test)]
@@ -59,7 +50,12 @@ mod tests {
         // Sunday, which moves to the Friday before.
         let opens = berlin(2027, 3, 1, 9, 0);
         let closes = berlin(2027, 3, 15, 9, 0);
-        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        let reminders = default_reminders(
+            opens,
+            closes,
+            chrono_tz::Europe::Berlin,
+            &WorkingTime::default(),
+        );
         assert_eq!(
             reminders,
             vec![berlin(2027, 3, 8, 9, 0), berlin(2027, 3, 12, 9, 0)]
@@ -67,13 +63,18 @@ mod tests {
     }
 
     #[test]
-    fn a_saturday_halfway_moves_to_friday_at_the_same_clock_time() {
+    fn a_saturday_evening_halfway_moves_to_friday_within_working_hours() {
         let opens = berlin(2027, 3, 4, 9, 0); // Thursday
         let closes = berlin(2027, 3, 9, 9, 0); // Tuesday
-        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        let reminders = default_reminders(
+            opens,
+            closes,
+            chrono_tz::Europe::Berlin,
+            &WorkingTime::default(),
+        );
         assert_eq!(
             reminders,
-            vec![berlin(2027, 3, 5, 21, 0), berlin(2027, 3, 8, 9, 0)]
+            vec![berlin(2027, 3, 5, 16, 0), berlin(2027, 3, 8, 9, 0)]
         );
     }
 
@@ -81,15 +82,56 @@ mod tests {
     fn a_reminder_moved_to_before_the_opening_is_dropped() {
         let opens = berlin(2027, 3, 5, 9, 0); // Friday
         let closes = berlin(2027, 3, 8, 9, 0); // Monday: the day before is Sunday → Friday 09:00
-        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
-        assert_eq!(reminders, vec![berlin(2027, 3, 5, 21, 0)]);
+        let reminders = default_reminders(
+            opens,
+            closes,
+            chrono_tz::Europe::Berlin,
+            &WorkingTime::default(),
+        );
+        assert_eq!(reminders, vec![berlin(2027, 3, 5, 16, 0)]);
+    }
+
+    #[test]
+    fn a_round_opened_in_the_afternoon_never_reminds_at_night() {
+        // The case: seven days from Monday 16:37. Halfway is Friday 04:37, the day
+        // before closing a Sunday afternoon: one reminder, Friday at the start of work.
+        let opens = berlin(2026, 12, 7, 16, 37);
+        let closes = berlin(2026, 12, 14, 16, 37);
+        let hours = WorkingTime::default();
+        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin, &hours);
+        assert_eq!(reminders, vec![berlin(2026, 12, 11, 9, 0)]);
+        // Working from 07:00 to 15:30, every reminder of a year of weekly rounds falls on a
+        // working day within those hours.
+        let early = WorkingTime {
+            start: chrono::NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+            end: chrono::NaiveTime::from_hms_opt(15, 30, 0).unwrap(),
+            holidays: crate::working_time::State::parse("BY"),
+        };
+        for week in 0..52 {
+            for hour in [0, 6, 13, 22] {
+                let opens = berlin(2027, 1, 4, hour, 10) + Duration::weeks(week);
+                let closes = opens + Duration::days(7);
+                for at in default_reminders(opens, closes, chrono_tz::Europe::Berlin, &early) {
+                    let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+                    assert!(early.is_working_day(local.date_naive()), "{local}");
+                    let time = local.time();
+                    assert!(time >= early.start && time <= early.end, "{local}");
+                    assert!(at > opens && at < closes, "{local}");
+                }
+            }
+        }
     }
 
     #[test]
     fn reminders_stay_inside_a_short_round() {
         let opens = berlin(2027, 3, 1, 9, 0);
         let closes = berlin(2027, 3, 1, 17, 0);
-        let reminders = default_reminders(opens, closes, chrono_tz::Europe::Berlin);
+        let reminders = default_reminders(
+            opens,
+            closes,
+            chrono_tz::Europe::Berlin,
+            &WorkingTime::default(),
+        );
         assert_eq!(reminders, vec![berlin(2027, 3, 1, 13, 0)]);
     }
 }

@@ -306,6 +306,8 @@ struct RoundPage<'a> {
     mail: SendLog,
     pace: PaceView,
     threshold: u32,
+    /// When reminders may go, in a sentence.
+    reminder_rule: String,
     can_edit: bool,
     can_close: bool,
     can_cancel: bool,
@@ -363,6 +365,7 @@ async fn round_page(
             mail: crate::mail::outbox::send_log(&app.db, id).await?,
             pace: pace_view(app, id).await?,
             threshold,
+            reminder_rule: reminder_rule(&app.settings.working_time, principal.locale),
             can_edit: scheduled,
             can_close: open,
             can_cancel: scheduled || open,
@@ -371,6 +374,25 @@ async fn round_page(
             error,
             flash: extra.flash,
         },
+    )
+}
+
+/// "Reminders go on working days between 09:00 and 16:00, not on weekends or public holidays
+/// in BY."
+fn reminder_rule(hours: &crate::working_time::WorkingTime, locale: Locale) -> String {
+    let last = hours.end - chrono::Duration::hours(1);
+    let key = if hours.holidays.is_some() {
+        "round_reminder_rule_holidays"
+    } else {
+        "round_reminder_rule"
+    };
+    i18n::fill(
+        i18n::text(locale, key),
+        &[
+            ("start", &hours.start.format("%H:%M").to_string()),
+            ("last", &last.format("%H:%M").to_string()),
+            ("state", hours.holidays.map_or("", |s| s.code)),
+        ],
     )
 }
 
