@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::problem::{Note, Problem};
+use crate::problem::{Arg, Note, Problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -81,7 +81,12 @@ fn message_files(locale: Locale) -> impl Iterator<Item = (&'static str, &'static
 /// one slip through, the reader gets the key and its values rather than a failed request.
 pub fn problem(locale: Locale, problem: &Problem) -> String {
     match messages(locale).get(problem.key()) {
-        Some(template) => problem.fill(template, &|inner| self::problem(locale, inner)),
+        Some(template) => problem.fill(template, &|arg| match arg {
+            Arg::Text(text) => text.clone(),
+            Arg::Problem(inner) => self::problem(locale, inner),
+            Arg::Moment { at, zone } => moment(*at, *zone, locale),
+            Arg::Day(day) => date(*day, locale),
+        }),
         None => {
             tracing::error!(key = problem.key(), %locale, "no text for a problem");
             problem.to_string()
@@ -171,7 +176,8 @@ pub fn moment(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz, locale: Loca
     let day = date(local.date_naive(), locale);
     let time = local.format("%H:%M");
     match locale {
-        Locale::De => format!("{day}, {time} Uhr"),
+        // Kept on the line of its time: "09:00" and "Uhr" never part at a line end.
+        Locale::De => format!("{day}, {time}\u{a0}Uhr"),
         Locale::En => format!("{day}, {time}"),
     }
 }
@@ -233,7 +239,7 @@ mod tests {
             .with_ymd_and_hms(2026, 12, 6, 23, 30, 0)
             .unwrap();
         let berlin = chrono_tz::Europe::Berlin;
-        assert_eq!(moment(at, berlin, Locale::De), "07.12.2026, 00:30 Uhr");
+        assert_eq!(moment(at, berlin, Locale::De), "07.12.2026, 00:30\u{a0}Uhr");
         assert_eq!(moment(at, berlin, Locale::En), "7 Dec 2026, 00:30");
     }
 
@@ -312,7 +318,7 @@ mod tests {
                 .min()
                 .unwrap_or(rest.len());
                 let chain = &rest[..end];
-                let args = [".arg(", ".cause("]
+                let args = [".arg(", ".cause(", ".moment(", ".day("]
                     .iter()
                     .flat_map(|call| chain.match_indices(call).map(move |(i, _)| i + call.len()))
                     .filter_map(|i| quoted(&chain[i..]))

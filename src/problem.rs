@@ -7,18 +7,28 @@
 
 use std::fmt;
 
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     key: &'static str,
     args: Vec<(&'static str, Arg)>,
 }
 
-/// A parameter: a value shown as it is (a name, a number, a time as HR typed it) or another
-/// problem, said in the same language (the reason an opening time was refused).
+/// A parameter: a value shown as it is (a name, a number, a time as HR typed it), another
+/// problem said in the same language (the reason an opening time was refused), or a moment or
+/// day, written as the reader's language writes dates (`i18n::moment`, `i18n::date`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Text(String),
     Problem(Box<Problem>),
+    /// An instant on the clock of `zone`.
+    Moment {
+        at: DateTime<Utc>,
+        zone: Tz,
+    },
+    Day(NaiveDate),
 }
 
 impl Problem {
@@ -36,6 +46,18 @@ impl Problem {
         self
     }
 
+    /// Adds the parameter `{name}`: an instant, shown on the clock of `zone`.
+    pub fn moment(mut self, name: &'static str, at: DateTime<Utc>, zone: Tz) -> Self {
+        self.args.push((name, Arg::Moment { at, zone }));
+        self
+    }
+
+    /// Adds the parameter `{name}`: a calendar day.
+    pub fn day(mut self, name: &'static str, day: NaiveDate) -> Self {
+        self.args.push((name, Arg::Day(day)));
+        self
+    }
+
     /// Adds the parameter `{name}`, itself a problem.
     pub fn cause(mut self, name: &'static str, problem: Problem) -> Self {
         self.args.push((name, Arg::Problem(Box::new(problem))));
@@ -50,14 +72,15 @@ impl Problem {
         &self.args
     }
 
-    /// The text `template` (the key's text in some language) with every `{name}` filled in;
-    /// nested problems are said by `say`, in the same language.
-    pub fn fill(&self, template: &str, say: &dyn Fn(&Problem) -> String) -> String {
+    /// The text `template` (the key's text in some language) with every `{name}` filled in:
+    /// texts as they are, everything else (nested problems, moments, days) as `say` says it in
+    /// the same language.
+    pub fn fill(&self, template: &str, say: &dyn Fn(&Arg) -> String) -> String {
         let mut out = template.to_owned();
         for (name, value) in &self.args {
             let value = match value {
                 Arg::Text(text) => text.clone(),
-                Arg::Problem(problem) => say(problem),
+                other => say(other),
             };
             out = out.replace(&format!("{{{name}}}"), &value);
         }
@@ -112,6 +135,12 @@ impl fmt::Display for Problem {
             match value {
                 Arg::Text(text) => write!(f, "{name}: {text}")?,
                 Arg::Problem(problem) => write!(f, "{name}: {problem}")?,
+                Arg::Moment { at, zone } => write!(
+                    f,
+                    "{name}: {}",
+                    at.with_timezone(zone).format("%Y-%m-%d %H:%M %Z")
+                )?,
+                Arg::Day(day) => write!(f, "{name}: {day}")?,
             }
         }
         if !self.args.is_empty() {
@@ -131,14 +160,38 @@ mod tests {
         let outer = Problem::new("problem_outer")
             .arg("n", 3)
             .cause("reason", inner);
-        let say_inner = |p: &Problem| p.fill("Uhrzeit {time} gibt es nicht", &|_| String::new());
+        let say = |arg: &Arg| match arg {
+            Arg::Problem(p) => p.fill("Uhrzeit {time} gibt es nicht", &|_| String::new()),
+            _ => String::new(),
+        };
         assert_eq!(
-            outer.fill("{n} Fehler: {reason}", &say_inner),
+            outer.fill("{n} Fehler: {reason}", &say),
             "3 Fehler: Uhrzeit 25:00 gibt es nicht"
         );
         assert_eq!(
             outer.to_string(),
             "problem_outer (n: 3, reason: problem_inner (time: 25:00))"
+        );
+    }
+
+    #[test]
+    fn moments_and_days_are_left_to_the_reader_s_language_and_logged_in_iso() {
+        let at = DateTime::parse_from_rfc3339("2026-12-07T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+        let problem = Problem::new("problem_inner_moment")
+            .moment("at", at, chrono_tz::Europe::Berlin)
+            .day("day", day);
+        let said = problem.fill("{at} / {day}", &|arg| match arg {
+            Arg::Moment { at, zone } => at.with_timezone(zone).format("%H:%M").to_string(),
+            Arg::Day(day) => day.format("%d.%m.").to_string(),
+            _ => String::new(),
+        });
+        assert_eq!(said, "09:00 / 24.12.");
+        assert_eq!(
+            problem.to_string(),
+            "problem_inner_moment (at: 2026-12-07 09:00 CET, day: 2026-12-24)"
         );
     }
 }

@@ -47,7 +47,7 @@ pub async fn run(app: App) {
 /// One pass over due work at `now`.
 pub async fn tick(app: &App, now: DateTime<Utc>) -> AppResult<Tick> {
     let mut done = Tick {
-        planned: schedule::plan_rounds(&app.db, &app.settings.working_time, now).await?,
+        planned: schedule::plan_rounds(&app.db, &app.settings, now).await?,
         ..Tick::default()
     };
     let (to_open, to_close) = round::due(&app.db, now).await?;

@@ -1,7 +1,9 @@
 //! Page and mail templates, embedded at build time (see `build.rs`) and rendered with
 //! minijinja, which escapes HTML in `.html` templates automatically.
 
-use minijinja::{Environment, Value, context};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use minijinja::{Environment, Error, ErrorKind, State, Value, context};
 use serde::Serialize;
 
 use crate::embedded;
@@ -22,11 +24,35 @@ pub struct Templates {
 }
 
 impl Templates {
-    pub fn load() -> Self {
+    /// The templates, with `zone` as the clock that `moment` reads instants on unless told
+    /// another (a schedule's own zone).
+    pub fn load(zone: Tz) -> Self {
         let mut env = Environment::new();
         // Auto-escaping must be chosen before templates are added, or nothing is escaped.
         env.set_auto_escape_callback(minijinja::default_auto_escape_callback);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // One date style (`i18n::moment`, `i18n::date`) for every page and mail: templates get
+        // instants and days as data and leave their writing to the reader's language.
+        env.add_filter(
+            "moment",
+            move |state: &State, at: &str, other_zone: Option<&str>| -> Result<String, Error> {
+                let at = DateTime::parse_from_rfc3339(at)
+                    .map_err(|err| invalid(format!("`{at}` is not an instant: {err}")))?
+                    .with_timezone(&Utc);
+                let zone = match other_zone {
+                    Some(name) => name
+                        .parse::<Tz>()
+                        .map_err(|_| invalid(format!("`{name}` is not a time zone")))?,
+                    None => zone,
+                };
+                Ok(i18n::moment(at, zone, locale_of(state)?))
+            },
+        );
+        env.add_filter("day", |state: &State, day: &str| -> Result<String, Error> {
+            let parsed = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map_err(|err| invalid(format!("`{day}` is not a day: {err}")))?;
+            Ok(i18n::date(parsed, locale_of(state)?))
+        });
         for (name, source) in embedded::all() {
             if name.ends_with(".html") || name.ends_with(".txt") {
                 env.add_template(name, source)
@@ -60,13 +86,25 @@ impl Templates {
     }
 }
 
+fn invalid(detail: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, detail)
+}
+
+/// The reader's language, which `render` puts into every template as `lang`.
+fn locale_of(state: &State) -> Result<Locale, Error> {
+    state
+        .lookup("lang")
+        .and_then(|lang| lang.as_str().and_then(Locale::parse))
+        .ok_or_else(|| invalid("rendered without `lang`".to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn html_is_escaped_in_pages() {
-        let templates = Templates::load();
+        let templates = Templates::load(chrono_tz::Europe::Berlin);
         let html = templates
             .render(
                 "pages/error.html",
@@ -76,5 +114,28 @@ mod tests {
             .expect("renders");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script>alert"), "{html}");
+    }
+
+    #[test]
+    fn instants_and_days_are_written_as_the_reader_s_language_writes_them() {
+        let mut templates = Templates::load(chrono_tz::Europe::Berlin);
+        templates
+            .env
+            .add_template(
+                "t.txt",
+                "{{ at | moment }} | {{ at | moment('America/New_York') }} | {{ d | day }}",
+            )
+            .unwrap();
+        let ctx = context! { at => "2026-12-07T08:00:00Z", d => "2026-12-24" };
+        assert_eq!(
+            templates.render("t.txt", Locale::De, &ctx).unwrap(),
+            "07.12.2026, 09:00\u{a0}Uhr | 07.12.2026, 03:00\u{a0}Uhr | 24.12.2026"
+        );
+        assert_eq!(
+            templates.render("t.txt", Locale::En, &ctx).unwrap(),
+            "7 Dec 2026, 09:00 | 7 Dec 2026, 03:00 | 24 Dec 2026"
+        );
+        let bad = context! { at => "next Monday", d => "2026-12-24" };
+        assert!(templates.render("t.txt", Locale::De, &bad).is_err());
     }
 }

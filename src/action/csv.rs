@@ -87,10 +87,25 @@ fn yes_no(locale: Locale, yes: bool) -> &'static str {
     )
 }
 
-fn local(at: DateTime<Utc>, timezone: Tz) -> String {
-    at.with_timezone(&timezone)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+/// A time as the reader's spreadsheet reads it as a time: German Excel and LibreOffice take
+/// "02.11.2026 09:30"; English ones differ between day-first and month-first, and both read
+/// the ISO form "2026-11-02 09:30" alike.
+fn local(at: DateTime<Utc>, timezone: Tz, locale: Locale) -> String {
+    let at = at.with_timezone(&timezone);
+    match locale {
+        Locale::De => at.format("%d.%m.%Y %H:%M"),
+        Locale::En => at.format("%Y-%m-%d %H:%M"),
+    }
+    .to_string()
+}
+
+/// A day, by the same rule as [`local`].
+fn day(day: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::De => day.format("%d.%m.%Y"),
+        Locale::En => day.format("%Y-%m-%d"),
+    }
+    .to_string()
 }
 
 fn row(record: &ActionRecord, options: CsvOptions) -> Vec<String> {
@@ -123,13 +138,13 @@ fn row(record: &ActionRecord, options: CsvOptions) -> Vec<String> {
         text_cell(&subject),
         words::status_name(locale, action.status).to_owned(),
         text_cell(&owner),
-        action.due_on.format("%Y-%m-%d").to_string(),
+        day(action.due_on, locale),
         yes_no(locale, record.overdue(options.today)).to_owned(),
         yes_no(locale, action.visible).to_owned(),
         text_cell(&record.round.title),
         text_cell(action.outcome.as_deref().unwrap_or_default()),
-        local(action.created_at, options.timezone),
-        local(action.updated_at, options.timezone),
+        local(action.created_at, options.timezone, locale),
+        local(action.updated_at, options.timezone, locale),
     ]
 }
 
@@ -277,13 +292,13 @@ mod tests {
                 "Säule „Vorbild der Führung“",
                 "läuft",
                 "lead@example.de (ohne Verantwortliche)",
-                "2026-12-01",
+                "01.12.2026",
                 "ja",
                 "ja",
                 "Oktober",
                 "Zwei Kundentage;\nbeide gut besucht",
-                "2026-11-02 09:30",
-                "2026-11-02 09:30"
+                "02.11.2026 09:30",
+                "02.11.2026 09:30"
             ]
         );
     }
@@ -307,6 +322,11 @@ mod tests {
         );
         assert_eq!(rows[1][3], "done");
         assert_eq!(rows[1][6], "no", "a closed action is never overdue");
+        assert_eq!(
+            rows[1][5], "2026-12-01",
+            "English spreadsheets read ISO days"
+        );
+        assert_eq!(rows[1][11], "2026-11-02 09:30");
     }
 
     #[test]

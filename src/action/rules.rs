@@ -109,8 +109,8 @@ pub fn text(raw: &str, field: Field) -> Result<String, Problem> {
 pub fn due(due_on: NaiveDate, today: NaiveDate) -> Result<NaiveDate, Problem> {
     if due_on < today {
         return Err(Problem::new("problem_action_due_past")
-            .arg("due", due_on.format("%Y-%m-%d"))
-            .arg("today", today.format("%Y-%m-%d")));
+            .day("due", due_on)
+            .day("today", today));
     }
     Ok(due_on)
 }

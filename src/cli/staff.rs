@@ -97,11 +97,8 @@ async fn user_by_email(app: &App, email: &str) -> anyhow::Result<i32> {
 fn when(at: Option<chrono::DateTime<chrono::Utc>>, app: &App) -> String {
     at.map_or_else(
         || "never".to_owned(),
-        |at| {
-            at.with_timezone(&app.settings.timezone)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        },
+        // The CLI's one style: ISO with the zone, as `round list` prints it.
+        |at| crate::local_time::format_local_with_zone(at, app.settings.timezone),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Building the messages: multipart plain text + HTML from `templates/mail/`, in the
 //! recipient's language, with a stable Message-ID.
 
+use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use serde::Serialize;
@@ -14,8 +15,8 @@ use crate::vocab::Scale;
 #[derive(Debug, Clone, Serialize)]
 pub struct RoundInfo {
     pub title: String,
-    /// The closing time in the company time zone, as shown.
-    pub closes: String,
+    /// The closing time, which the mail writes in the recipient's language.
+    pub closes: DateTime<Utc>,
     /// The first question, offered in the HTML mail as one-click answers.
     pub first_question: Option<FirstQuestion>,
 }
@@ -69,7 +70,7 @@ struct SurveyMail<'a> {
     subject: &'a str,
     name: &'a str,
     link: &'a str,
-    closes: &'a str,
+    closes: DateTime<Utc>,
     threshold: u32,
     privacy_link: String,
     question: Option<OneClickQuestion<'a>>,
@@ -154,7 +155,7 @@ pub fn survey_mail(
         subject: &subject,
         name: recipient.name,
         link,
-        closes: &round.closes,
+        closes: round.closes,
         threshold: settings.anonymity_threshold,
         privacy_link,
         question,

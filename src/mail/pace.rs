@@ -583,12 +583,11 @@ fn limits_said(limits: Limits) -> Problem {
 
 /// A reminder that cannot reach everyone by its time.
 pub fn reminder_warning(limits: Limits, tz: Tz, count: u64, late: LateReminder) -> Problem {
-    let local = |at| crate::local_time::format_local_with_zone(at, tz);
     Problem::new("note_reminder_late")
         .cause("limits", limits_said(limits))
-        .arg("at", local(late.remind_at))
+        .moment("at", late.remind_at, tz)
         .arg("count", count)
-        .arg("finish", local(late.finish))
+        .moment("finish", late.finish, tz)
 }
 
 /// Invitations that cannot all leave in the first tenth of the round.
@@ -596,10 +595,7 @@ pub fn finish_warning(limits: Limits, tz: Tz, count: u64, finish: DateTime<Utc>)
     Problem::new("note_invitations_late")
         .cause("limits", limits_said(limits))
         .arg("count", count)
-        .arg(
-            "finish",
-            crate::local_time::format_local_with_zone(finish, tz),
-        )
+        .moment("finish", finish, tz)
 }
 
 #[cfg(test)]

@@ -25,7 +25,6 @@ use crate::entities::{invitation, outbox_mail, question, round, round_question};
 use crate::error::AppResult;
 use crate::i18n::Locale;
 use crate::invite;
-use crate::local_time::format_local_with_zone;
 use crate::org::department as departments;
 use crate::templates::Templates;
 use crate::vocab::{MailKind, RoundState, Scale};
@@ -67,10 +66,11 @@ pub struct Mailer {
 impl Mailer {
     pub fn new(app: App, transport: Transport) -> Self {
         let limits = Limits::from_settings(&app.settings);
+        let templates = Arc::new(Templates::load(app.settings.timezone));
         Mailer {
             app,
             transport: Arc::new(transport),
-            templates: Arc::new(Templates::load()),
+            templates,
             limits,
             hold_until_ms: AtomicI64::new(0),
             throttled_in_batch: AtomicBool::new(false),
@@ -405,7 +405,7 @@ impl Mailer {
                     }
                     Some(RoundInfo {
                         title: r.title,
-                        closes: format_local_with_zone(r.closes_at, self.app.settings.timezone),
+                        closes: r.closes_at,
                         first_question,
                     })
                 }

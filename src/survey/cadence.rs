@@ -91,18 +91,21 @@ pub enum CadenceError {
     #[error("a round must last longer than zero")]
     NonPositiveDuration,
     #[error(
-        "rounds would overlap: the round opening {opens} would still be open when the next one opens {next_opens} ({} later); make rounds shorter than that or space them further apart",
+        "rounds would overlap: the round opening {} would still be open when the next one opens {} ({} later); make rounds shorter than that or space them further apart",
+        local_time::format_local_with_zone(*.opens, *.zone),
+        local_time::format_local_with_zone(*.next_opens, *.zone),
         describe_span(*.apart)
     )]
     Overlap {
-        opens: String,
-        next_opens: String,
+        opens: DateTime<Utc>,
+        next_opens: DateTime<Utc>,
+        zone: Tz,
         apart: TimeDelta,
     },
     #[error(
         "the schedule fires more than once on {date}; at most one round can open per day, so choose a cadence with one time per day"
     )]
-    SeveralPerDay { date: String },
+    SeveralPerDay { date: NaiveDate },
 }
 
 impl CadenceError {
@@ -130,6 +133,7 @@ impl CadenceError {
             CadenceError::Overlap {
                 opens,
                 next_opens,
+                zone,
                 apart,
             } => {
                 let minutes = apart.num_minutes();
@@ -138,12 +142,12 @@ impl CadenceError {
                     .arg("h", minutes % (24 * 60) / 60)
                     .arg("m", minutes % 60);
                 Problem::new("problem_cadence_overlap")
-                    .arg("opens", opens)
-                    .arg("next", next_opens)
+                    .moment("opens", *opens, *zone)
+                    .moment("next", *next_opens, *zone)
                     .cause("apart", span)
             }
             CadenceError::SeveralPerDay { date } => {
-                Problem::new("problem_cadence_several_per_day").arg("date", date)
+                Problem::new("problem_cadence_several_per_day").day("date", *date)
             }
         }
     }
@@ -299,14 +303,15 @@ fn check_spacing(
     let apart = next_opens - opens;
     if apart <= duration {
         return Err(CadenceError::Overlap {
-            opens: local_time::format_local_with_zone(opens, tz),
-            next_opens: local_time::format_local_with_zone(next_opens, tz),
+            opens,
+            next_opens,
+            zone: tz,
             apart,
         });
     }
     if local_date(opens, tz) == local_date(next_opens, tz) {
         return Err(CadenceError::SeveralPerDay {
-            date: local_date(opens, tz).format("%Y-%m-%d").to_string(),
+            date: local_date(opens, tz),
         });
     }
     Ok(())
@@ -1039,8 +1044,9 @@ mod tests {
         assert_eq!(
             error,
             CadenceError::Overlap {
-                opens: "2027-01-04 09:00 CET".to_owned(),
-                next_opens: "2027-01-11 09:00 CET".to_owned(),
+                opens: "2027-01-04T08:00:00Z".parse().unwrap(),
+                next_opens: "2027-01-11T08:00:00Z".parse().unwrap(),
+                zone: Berlin,
                 apart: days(7),
             }
         );
@@ -1063,8 +1069,9 @@ mod tests {
         assert_eq!(
             error,
             CadenceError::Overlap {
-                opens: "2027-03-22 09:00 CET".to_owned(),
-                next_opens: "2027-03-29 09:00 CEST".to_owned(),
+                opens: "2027-03-22T08:00:00Z".parse().unwrap(),
+                next_opens: "2027-03-29T07:00:00Z".parse().unwrap(),
+                zone: Berlin,
                 apart: days(7) - TimeDelta::hours(1),
             }
         );
@@ -1077,7 +1084,7 @@ mod tests {
             .validate_at(Berlin, days(29), new_year_2027())
             .expect_err("February is 28 days long");
         assert!(
-            matches!(&error, CadenceError::Overlap { opens, .. } if opens.starts_with("2027-02-01")),
+            matches!(&error, CadenceError::Overlap { opens, .. } if opens.to_rfc3339().starts_with("2027-02-01")),
             "{error}"
         );
         cadence
@@ -1159,7 +1166,7 @@ mod tests {
         assert_eq!(
             error,
             CadenceError::SeveralPerDay {
-                date: "2027-01-01".to_owned()
+                date: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
             }
         );
     }

@@ -14,15 +14,14 @@ use crate::config::Settings;
 use crate::db;
 use crate::entities::{department, employee, round, round_question, schedule, schedule_department};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Locale;
-use crate::local_time::{format_local, format_local_with_zone};
+use crate::i18n::{self, Locale};
+use crate::local_time::format_local_with_zone;
 use crate::org::department as departments;
 use crate::problem::{Note, Problem};
 use crate::survey::cadence::Cadence;
 use crate::survey::round::{PlannedRound, create_planned};
 use crate::survey::{catalog, pulse};
 use crate::vocab::RoundState;
-use crate::working_time::WorkingTime;
 
 /// How many rounds of one schedule a single scheduler pass creates at most; a schedule that was
 /// down for years does not flood the table.
@@ -64,6 +63,69 @@ fn unprocessable(problem: Problem) -> AppError {
     AppError::Unprocessable(problem)
 }
 
+/// The draft's zone and round length, its rhythm checked from `now` on (valid, and each round
+/// closed before the next opens).
+fn checked_rhythm(
+    settings: &Settings,
+    draft: &ScheduleDraft,
+    now: DateTime<Utc>,
+) -> AppResult<(Tz, Duration)> {
+    let tz: Tz = match draft
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty())
+    {
+        Some(zone) => zone.parse().map_err(|_| {
+            unprocessable(Problem::new("problem_unknown_time_zone").arg("zone", zone))
+        })?,
+        None => settings.timezone,
+    };
+    let duration = parse_duration(&draft.duration).map_err(unprocessable)?;
+    draft
+        .cadence
+        .validate_at(tz, duration, now)
+        .map_err(|err| unprocessable(err.problem()))?;
+    Ok((tz, duration))
+}
+
+/// The rounds a draft would bring, before it is saved: what HR checks before committing to a
+/// rhythm.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub timezone: String,
+    /// The next three rounds: when each opens and closes.
+    pub rounds: Vec<PreviewRound>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewRound {
+    pub opens: DateTime<Utc>,
+    pub closes: DateTime<Utc>,
+}
+
+/// The next three rounds of `draft` from `now`, its rhythm and duration checked as `create`
+/// checks them; nothing is saved, and title and target are not asked for yet.
+pub fn preview(
+    settings: &Settings,
+    draft: &ScheduleDraft,
+    now: DateTime<Utc>,
+) -> AppResult<Preview> {
+    let (tz, duration) = checked_rhythm(settings, draft, now)?;
+    Ok(Preview {
+        timezone: tz.name().to_owned(),
+        rounds: draft
+            .cadence
+            .upcoming(now, tz, 3)
+            .into_iter()
+            .map(|opens| PreviewRound {
+                opens,
+                closes: opens + duration,
+            })
+            .collect(),
+    })
+}
+
 /// "14d", "2w", "36h", "90m" → a duration.
 pub fn parse_duration(input: &str) -> Result<Duration, Problem> {
     let input = input.trim();
@@ -101,22 +163,7 @@ pub async fn create(
             Problem::new("problem_schedule_title").arg("max", crate::survey::round::MAX_TITLE),
         ));
     }
-    let tz: Tz = match draft
-        .timezone
-        .as_deref()
-        .map(str::trim)
-        .filter(|z| !z.is_empty())
-    {
-        Some(zone) => zone.parse().map_err(|_| {
-            unprocessable(Problem::new("problem_unknown_time_zone").arg("zone", zone))
-        })?,
-        None => settings.timezone,
-    };
-    let duration = parse_duration(&draft.duration).map_err(unprocessable)?;
-    draft
-        .cadence
-        .validate_at(tz, duration, now)
-        .map_err(|err| unprocessable(err.problem()))?;
+    let (tz, duration) = checked_rhythm(settings, draft, now)?;
     let pulse_size = draft.pulse_size.unwrap_or(pulse::DEFAULT_PULSE_SIZE);
     let catalog = catalog::all(db).await?;
     pulse::check_size(&catalog, pulse_size).map_err(unprocessable)?;
@@ -294,7 +341,7 @@ pub async fn delete(db: &DatabaseConnection, id: i32) -> AppResult<u64> {
 /// running (catch-up after downtime) and the next upcoming one, so HR sees and can edit it.
 pub async fn plan_rounds(
     db: &DatabaseConnection,
-    hours: &WorkingTime,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<i32>> {
     let schedules = schedule::Entity::find()
@@ -303,7 +350,7 @@ pub async fn plan_rounds(
         .await?;
     let mut created = Vec::new();
     for record in schedules {
-        created.extend(plan_schedule(db, &record, hours, now).await?);
+        created.extend(plan_schedule(db, &record, settings, now).await?);
     }
     Ok(created)
 }
@@ -311,7 +358,7 @@ pub async fn plan_rounds(
 async fn plan_schedule(
     db: &DatabaseConnection,
     record: &schedule::Model,
-    hours: &WorkingTime,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<i32>> {
     let cadence = cadence_of(record)?;
@@ -341,7 +388,7 @@ async fn plan_schedule(
             continue;
         }
         let period = (opens, closes);
-        if let Some(id) = plan_one(&txn, record, &cadence, tz, period, hours, now).await? {
+        if let Some(id) = plan_one(&txn, record, &cadence, tz, period, settings, now).await? {
             created.push(id);
         }
         if opens > now {
@@ -358,7 +405,7 @@ async fn plan_one(
     cadence: &Cadence,
     tz: Tz,
     (opens, closes): (DateTime<Utc>, DateTime<Utc>),
-    hours: &WorkingTime,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> AppResult<Option<i32>> {
     let catalog = catalog::all(txn).await?;
@@ -366,7 +413,15 @@ async fn plan_one(
     let department_ids = target_ids(txn, record.id).await?;
     let pinned = action::store::pinned_items(txn, &department_ids).await?;
     let planned = PlannedRound {
-        title: format!("{} – {}", record.title, &format_local(opens, tz)[..10]),
+        // A name that every reader shares, its day written as the company's language writes it.
+        title: format!(
+            "{} – {}",
+            record.title,
+            i18n::date(
+                opens.with_timezone(&tz).date_naive(),
+                settings.default_locale
+            )
+        ),
         opens_at: opens,
         closes_at: closes,
         schedule_id: record.id,
@@ -379,7 +434,12 @@ async fn plan_one(
         ),
         department_ids,
         // In the schedule's zone: its rounds open on its clock.
-        reminders: crate::survey::round::default_reminders(opens, closes, tz, hours),
+        reminders: crate::survey::round::default_reminders(
+            opens,
+            closes,
+            tz,
+            &settings.working_time,
+        ),
     };
     create_planned(txn, planned, now).await
 }

@@ -41,10 +41,11 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
     .join(("limits.file", "64 MiB"))
     .join(("limits.data-form", "64 MiB"));
     let https = app.settings.uses_https();
+    let templates = Templates::load(app.settings.timezone);
     let throttle = LoginThrottle::new(app.settings.rate_limit_login_per_minute);
     rocket::custom(figment)
         .manage(app)
-        .manage(Templates::load())
+        .manage(templates)
         .manage(throttle)
         // An empty Shield replaces Rocket's default one; SecurityHeaders sets every header.
         .attach(Shield::new())

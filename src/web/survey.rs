@@ -586,7 +586,7 @@ mod tests {
 
     #[test]
     fn the_prepared_blank_form_is_the_rendered_one_for_every_link_and_language() {
-        let templates = Templates::load();
+        let templates = Templates::load(chrono_tz::Europe::Berlin);
         let forms = BlankForms::default();
         let round = round();
         for locale in [Locale::De, Locale::En] {

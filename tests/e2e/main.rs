@@ -82,6 +82,7 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     evidence.page(&hr, "admin-running", Source::Served).await;
     hr.goto(&service.url("/admin/questions")).await.unwrap();
     evidence.page(&hr, "admin-questions", Source::Served).await;
+    schedule_form(&hr, &service, &mut evidence).await;
 
     // The invitations arrive at the SMTP server, one per person.
     let mails = wait_for_mails(&smtp, TEAM.len()).await;
@@ -97,6 +98,19 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
             "the link leads to this service: {link}"
         );
         links.push(link);
+    }
+
+    // The answer page at a desk and on the narrowest phone, before anyone has answered.
+    for (screen, name) in [
+        (Screen::Desktop, "survey-1280"),
+        (Screen::SmallPhone, "survey-360"),
+    ] {
+        let browser = driver.open(screen).await;
+        browser.goto(&links[1]).await.unwrap();
+        wait_for(&browser, Locator::Css("form button[type='submit']")).await;
+        fits_the_screen(&browser, &links[1]).await;
+        evidence.page(&browser, name, Source::Served).await;
+        browser.close().await.unwrap();
     }
 
     // The first employee, on her phone: German first, as her record says, then English.
@@ -280,19 +294,21 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     ] {
         small.goto(&service.url(path)).await.unwrap();
         wait_for(&small, Locator::Css("h1")).await;
-        let widths = small
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-        assert_eq!(inner, 360, "{path}: the screen is 360 px wide");
-        assert!(
-            scroll <= inner,
-            "{path} is {scroll} px wide on a {inner} px screen"
-        );
+        assert_eq!(fits_the_screen(&small, path).await, 360, "{path}");
+        evidence.page(&small, name, Source::Served).await;
+    }
+    small.close().await.unwrap();
+
+    // HR on the same phone: the start page and the schedule form fit it too.
+    let small = driver.open(Screen::SmallPhone).await;
+    log_in(&small, &service, STAFF[0].0, &mut evidence, "hr-login-360").await;
+    for (path, name) in [
+        ("/admin", "admin-360"),
+        ("/admin/schedules", "admin-schedules-360"),
+    ] {
+        small.goto(&service.url(path)).await.unwrap();
+        wait_for(&small, Locator::Css("h1")).await;
+        assert_eq!(fits_the_screen(&small, path).await, 360, "{path}");
         evidence.page(&small, name, Source::Served).await;
     }
     small.close().await.unwrap();
@@ -325,6 +341,72 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
         );
     }
     println!("screenshots and pages in {}", evidence.dir.display());
+}
+
+/// Nothing is wider than the screen (no sideways scrolling on a phone); the screen's width.
+async fn fits_the_screen(browser: &Client, what: &str) -> i64 {
+    let widths = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(
+        scroll <= inner,
+        "{what} is {scroll} px wide on a {inner} px screen"
+    );
+    inner
+}
+
+/// HR picks a rhythm and sees only its fields, then the next three rounds before saving.
+async fn schedule_form(hr: &Client, service: &Service, evidence: &mut Evidence) {
+    hr.goto(&service.url("/admin/schedules")).await.unwrap();
+    let every = wait_for(hr, Locator::Id("s-every")).await;
+    let ordinal = hr.find(Locator::Id("s-ordinal")).await.unwrap();
+    let cron = hr.find(Locator::Id("s-cron")).await.unwrap();
+    assert!(
+        every.is_displayed().await.unwrap(),
+        "weekly is chosen first"
+    );
+    assert!(!ordinal.is_displayed().await.unwrap());
+    assert!(
+        !cron.is_displayed().await.unwrap(),
+        "cron only for those who ask"
+    );
+    evidence.page(hr, "admin-schedules", Source::Served).await;
+    click(hr, Locator::Css("label[for='kind-monthly']")).await;
+    assert!(
+        ordinal.is_displayed().await.unwrap(),
+        "monthly shows its fields"
+    );
+    assert!(
+        !every.is_displayed().await.unwrap(),
+        "and hides the weekly ones"
+    );
+    click(hr, Locator::Css("button[name='preview']")).await;
+    let preview = wait_for(hr, Locator::Id("schedule-preview")).await;
+    let rounds = preview.find_all(Locator::Css("li")).await.unwrap();
+    assert_eq!(rounds.len(), 3, "the next three rounds");
+    // WebDriver may give the no-break space before "Uhr" as it is or as a space.
+    let first = rounds[0].text().await.unwrap().replace('\u{a0}', " ");
+    assert!(
+        first.contains(", 09:00 Uhr bis ") && first.ends_with(", 09:00 Uhr"),
+        "a monthly round at 09:00, open 14 days: {first}"
+    );
+    assert!(
+        hr.find(Locator::Id("s-ordinal"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap(),
+        "the preview keeps the chosen rhythm"
+    );
+    evidence
+        .page(hr, "admin-schedule-preview", Source::Dom)
+        .await;
 }
 
 async fn log_in(

@@ -305,8 +305,8 @@ async fn hr_creates_a_round_through_the_form_and_finds_it_in_the_list() {
     assert!(page.contains("geplant"));
     assert!(page.contains("<li>Vertrieb</li>"), "the target is listed");
     assert!(
-        page.contains(" CET") || page.contains(" CEST"),
-        "times carry the zone"
+        page.contains("\u{a0}Uhr</time>"),
+        "times as German writes them: {page}"
     );
     assert!(
         page.contains("Runde bearbeiten"),

@@ -162,6 +162,131 @@ async fn an_upload_without_the_csrf_token_is_refused() {
     assert_eq!(employee::Entity::find().count(&t.app.db).await.unwrap(), 0);
 }
 
+/// The schedule form as HR fills it in: one rhythm's fields, the duration as number and unit.
+fn schedule_fields<'a>(csrf: &'a str, extra: &[(&'a str, &'a str)]) -> String {
+    let mut fields = vec![
+        ("csrf", csrf),
+        ("title", "Puls alle zwei Wochen"),
+        ("kind", "weekly"),
+        ("every_weeks", "2"),
+        ("weekday", "tue"),
+        ("time", "10:30"),
+        ("start", "2031-03-04"),
+        ("duration_amount", "5"),
+        ("duration_unit", "d"),
+    ];
+    for (name, value) in extra {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some(field) => field.1 = value,
+            None => fields.push((name, value)),
+        }
+    }
+    form(&fields)
+}
+
+#[rocket::async_test]
+async fn hr_previews_a_rhythm_before_saving_it() {
+    let t = TestApp::spawn().await;
+    seed_org(&t.app.db, &["Vertrieb"], 3).await;
+    admin(&t).await;
+    let page = t.client.get("/admin/schedules").dispatch().await;
+    let html = page.into_string().await.unwrap();
+    let csrf = csrf_in(&html);
+    assert!(
+        html.contains("name=\"duration_amount\" type=\"number\"")
+            && html.contains("<option value=\"w\">Wochen</option>")
+            && !html.contains("14d"),
+        "the duration is a number and a unit: {html}"
+    );
+    assert!(
+        html.contains("<summary>Anderer Rhythmus? Als Cron-Ausdruck angeben</summary>"),
+        "cron waits behind a question: {html}"
+    );
+
+    // A preview without a title: the next three rounds, nothing saved, the values kept.
+    let preview = t
+        .client
+        .post("/admin/schedules")
+        .header(ContentType::Form)
+        .body(schedule_fields(&csrf, &[("title", ""), ("preview", "1")]))
+        .dispatch()
+        .await;
+    assert_eq!(preview.status(), Status::Ok);
+    let html = preview.into_string().await.unwrap();
+    for (opens, closes) in [
+        ("04.03.2031, 10:30\u{a0}Uhr", "09.03.2031, 10:30\u{a0}Uhr"),
+        ("18.03.2031, 10:30\u{a0}Uhr", "23.03.2031, 10:30\u{a0}Uhr"),
+        ("01.04.2031, 10:30\u{a0}Uhr", "06.04.2031, 10:30\u{a0}Uhr"),
+    ] {
+        assert!(
+            html.contains(&format!("<li>{opens} bis {closes}</li>")),
+            "{opens}: {html}"
+        );
+    }
+    assert!(html.contains("Noch nicht gespeichert"));
+    assert!(html.contains("value=\"2\"") && html.contains("value=\"5\""));
+    assert_eq!(schedule::Entity::find().count(&t.app.db).await.unwrap(), 0);
+
+    // A rhythm whose rounds would overlap is refused by the preview as by saving.
+    let overlapping = t
+        .client
+        .post("/admin/schedules")
+        .header(ContentType::Form)
+        .body(schedule_fields(
+            &csrf,
+            &[
+                ("duration_amount", "3"),
+                ("duration_unit", "w"),
+                ("preview", "1"),
+            ],
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(overlapping.status(), Status::UnprocessableEntity);
+    let html = overlapping.into_string().await.unwrap();
+    assert!(html.contains("überschneiden"), "{html}");
+    assert!(
+        html.contains("04.03.2031, 10:30\u{a0}Uhr"),
+        "German dates in the reason: {html}"
+    );
+    let bad_amount = t
+        .client
+        .post("/admin/schedules")
+        .header(ContentType::Form)
+        .body(schedule_fields(&csrf, &[("duration_amount", "zwei")]))
+        .dispatch()
+        .await;
+    assert_eq!(bad_amount.status(), Status::UnprocessableEntity);
+    assert!(
+        bad_amount
+            .into_string()
+            .await
+            .unwrap()
+            .contains("„zwei“ ist keine Zahl.")
+    );
+    assert_eq!(schedule::Entity::find().count(&t.app.db).await.unwrap(), 0);
+
+    // Saved as previewed.
+    let created = t
+        .client
+        .post("/admin/schedules")
+        .header(ContentType::Form)
+        .body(schedule_fields(&csrf, &[]))
+        .dispatch()
+        .await;
+    assert_eq!(created.status(), Status::SeeOther);
+    let html = t
+        .client
+        .get("/admin/schedules")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(html.contains("5 Tage offen"), "{html}");
+    assert!(html.contains("04.03.2031, 10:30\u{a0}Uhr"), "{html}");
+}
+
 #[rocket::async_test]
 async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
     let t = TestApp::spawn().await;
@@ -183,7 +308,8 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
             ("weekday", "mon"),
             ("time", "09:00"),
             ("start", "2030-01-07"),
-            ("duration", "8d"),
+            ("duration_amount", "8"),
+            ("duration_unit", "d"),
         ]))
         .dispatch()
         .await;
@@ -205,7 +331,8 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
             ("ordinal", "first"),
             ("weekday", "mon"),
             ("time", "09:00"),
-            ("duration", "14d"),
+            ("duration_amount", "2"),
+            ("duration_unit", "w"),
             ("departments", "Vertrieb"),
         ]))
         .dispatch()
@@ -221,11 +348,12 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
         .await
         .unwrap();
     assert!(
-        html.contains("Monatspuls") && html.contains("monatlich am ersten Montag um 09:00"),
+        html.contains("Monatspuls")
+            && html.contains("monatlich am ersten Montag um 09:00 · 2 Wochen offen"),
         "{html}"
     );
     assert_eq!(
-        html.matches(" 09:00 CE").count(),
+        html.matches(", 09:00\u{a0}Uhr</time>").count(),
         3,
         "the next three dates: {html}"
     );

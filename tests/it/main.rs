@@ -17,6 +17,7 @@ mod api;
 mod architecture;
 mod cli;
 mod dashboard;
+mod date_style;
 mod demo;
 mod digest;
 mod fuzz;

@@ -16,7 +16,7 @@ use crate::entities::{
     department, employee, round, round_department, round_question, round_reminder,
 };
 use crate::error::{AppError, AppResult};
-use crate::local_time::{self, format_local_with_zone};
+use crate::local_time;
 use crate::org::department as departments;
 use crate::problem::Problem;
 use crate::survey::{catalog, pulse};
@@ -77,14 +77,13 @@ async fn validate(
     if closes.utc <= opens.utc {
         return Err(unprocessable(
             Problem::new("problem_round_closes_before_opening")
-                .arg("closes", format_local_with_zone(closes.utc, tz))
-                .arg("opens", format_local_with_zone(opens.utc, tz)),
+                .moment("closes", closes.utc, tz)
+                .moment("opens", opens.utc, tz),
         ));
     }
     if closes.utc <= now {
         return Err(unprocessable(
-            Problem::new("problem_round_closing_passed")
-                .arg("closes", format_local_with_zone(closes.utc, tz)),
+            Problem::new("problem_round_closing_passed").moment("closes", closes.utc, tz),
         ));
     }
     let all_departments = departments::all(db).await?;

@@ -544,10 +544,7 @@ async fn action_page(
             outcome: record.action.outcome.clone(),
             round_id: record.round.id,
             round: record.round.title.clone(),
-            log: events
-                .iter()
-                .map(|e| view::log_line(e, locale, app.settings.timezone))
-                .collect(),
+            log: events.iter().map(|e| view::log_line(e, locale)).collect(),
             effect: view::effect(&measured, record.question.is_some(), locale),
             statuses: status_choices(locale)
                 .into_iter()

@@ -1,7 +1,7 @@
 //! Actions as the pages print them: names in the reader's language, dates as `YYYY-MM-DD` for
 //! the templates' date macro, flags for what needs someone's attention.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::action::effect::{Effect, Verdict};
@@ -56,16 +56,13 @@ pub fn line(record: &ActionRecord, locale: Locale, today: NaiveDate) -> ActionLi
 /// One line of an action's log.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogLine {
-    /// In the company's zone, `YYYY-MM-DD` and `HH:MM`.
-    pub date: String,
-    pub time: String,
+    pub at: DateTime<Utc>,
     pub author: String,
     pub what: String,
     pub note: Option<String>,
 }
 
-pub fn log_line(event: &action_event::Model, locale: Locale, tz: chrono_tz::Tz) -> LogLine {
-    let at = event.at.with_timezone(&tz);
+pub fn log_line(event: &action_event::Model, locale: Locale) -> LogLine {
     let what = match event.kind {
         ActionEventKind::Created => text(locale, "action_log_created").to_owned(),
         ActionEventKind::Status => fill(
@@ -97,8 +94,7 @@ pub fn log_line(event: &action_event::Model, locale: Locale, tz: chrono_tz::Tz) 
         ActionEventKind::Reminded => text(locale, "action_log_reminded").to_owned(),
     };
     LogLine {
-        date: at.format("%Y-%m-%d").to_string(),
-        time: at.format("%H:%M").to_string(),
+        at: event.at,
         author: event.author.clone(),
         what,
         // An edit's note lists the fields, said above.

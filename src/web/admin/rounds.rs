@@ -396,15 +396,15 @@ fn reminder_rule(hours: &crate::working_time::WorkingTime, locale: Locale) -> St
     )
 }
 
-/// The round's invitations by state and their ETA, with times in the company's zone.
+/// The round's invitations by state and their ETA.
 #[derive(Serialize)]
 struct PaceView {
     queued: u64,
     sent: u64,
     retrying: u64,
     failed: u64,
-    finish: Option<String>,
-    held_since: Option<String>,
+    finish: Option<DateTime<Utc>>,
+    held_since: Option<DateTime<Utc>>,
     relay_reply: Option<String>,
     rate: Option<u32>,
     daily: Option<u32>,
@@ -412,17 +412,14 @@ struct PaceView {
 }
 
 async fn pace_view(app: &App, id: i32) -> AppResult<PaceView> {
-    let tz = app.settings.timezone;
     let pace = crate::mail::pace::round_status(&app.db, &app.settings, id, Utc::now()).await?;
-    let local =
-        |at: Option<DateTime<Utc>>| at.map(|at| crate::local_time::format_local_with_zone(at, tz));
     Ok(PaceView {
         queued: pace.queued,
         sent: pace.sent,
         retrying: pace.retrying,
         failed: pace.failed,
-        finish: local(pace.expected_finish),
-        held_since: local(pace.held_back_since),
+        finish: pace.expected_finish,
+        held_since: pace.held_back_since,
         relay_reply: pace.relay_reply,
         rate: pace.rate_per_minute,
         daily: pace.daily_limit,

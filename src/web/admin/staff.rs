@@ -2,6 +2,7 @@
 //! the API tokens with their revocation. Every change answers with the page again, saying what
 //! happened or, in HR's language, why not.
 
+use chrono::{DateTime, Utc};
 use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::Redirect;
@@ -38,7 +39,7 @@ struct StaffPage<'a> {
     error: Option<&'a str>,
 }
 
-/// A staff account, its times in the company's zone.
+/// A staff account; the page writes its times in the reader's style.
 #[derive(Serialize)]
 struct AccountView<'a> {
     id: i32,
@@ -46,20 +47,20 @@ struct AccountView<'a> {
     role: Role,
     department: Option<&'a str>,
     active: bool,
-    last_login: Option<String>,
+    last_login: Option<DateTime<Utc>>,
     is_me: bool,
 }
 
-/// An API token, its times in the company's zone.
+/// An API token; the page writes its times in the reader's style.
 #[derive(Serialize)]
 struct TokenView<'a> {
     id: i32,
     name: &'a str,
     role: Role,
     department: Option<&'a str>,
-    created: String,
-    last_used: Option<String>,
-    revoked: Option<String>,
+    created: DateTime<Utc>,
+    last_used: Option<DateTime<Utc>>,
+    revoked: Option<DateTime<Utc>>,
 }
 
 async fn page(
@@ -78,11 +79,6 @@ async fn page(
         .filter(|entry| !entry.retired)
         .map(|entry| entry.path)
         .collect();
-    let when = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&app.settings.timezone)
-            .format("%d.%m.%Y %H:%M")
-            .to_string()
-    };
     let accounts = accounts
         .iter()
         .map(|a| AccountView {
@@ -91,7 +87,7 @@ async fn page(
             role: a.role,
             department: a.department.as_deref(),
             active: a.active,
-            last_login: a.last_login_at.map(when),
+            last_login: a.last_login_at,
             is_me: a.email == principal.name,
         })
         .collect();
@@ -102,9 +98,9 @@ async fn page(
             name: &token.name,
             role: token.role,
             department: token.department.as_deref(),
-            created: when(token.created_at),
-            last_used: token.last_used_at.map(when),
-            revoked: token.revoked_at.map(when),
+            created: token.created_at,
+            last_used: token.last_used_at,
+            revoked: token.revoked_at,
         })
         .collect();
     Page::render(
