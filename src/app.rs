@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 
 use crate::answer::intake::Intake;
+use crate::brand;
 use crate::config::Settings;
 use crate::db;
 use crate::report::charts::ChartCache;
@@ -26,6 +27,8 @@ pub struct App {
     /// Where employees' answers go in: the submission writer, started here with the app so
     /// that every door (web, demo, tests) stores through the same one.
     pub intake: Intake,
+    /// The company's name, logo and colour as pages and mails show them.
+    pub brand: brand::Current,
 }
 
 impl App {
@@ -48,6 +51,12 @@ impl App {
         let secrets = Secrets::load_or_create(&db)
             .await
             .context("cannot read the deployment secrets")?;
+        let current = brand::Current::default();
+        current.set(
+            brand::load(&db)
+                .await
+                .context("cannot read the company's name, logo and colour")?,
+        );
         let intake = Intake::start(&db, &settings.database_url, settings.anonymity_threshold).await;
         let settings = Arc::new(settings);
         Ok(App {
@@ -57,6 +66,7 @@ impl App {
             db,
             secrets: Arc::new(secrets),
             charts: Arc::new(ChartCache::default()),
+            brand: current,
         })
     }
 }

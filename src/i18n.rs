@@ -86,6 +86,11 @@ pub fn problem(locale: Locale, problem: &Problem) -> String {
             Arg::Problem(inner) => self::problem(locale, inner),
             Arg::Moment { at, zone } => moment(*at, *zone, locale),
             Arg::Day(day) => date(*day, locale),
+            Arg::Number { scaled, decimals } => number(
+                *scaled as f64 / 10f64.powi(i32::from(*decimals)),
+                usize::from(*decimals),
+                locale,
+            ),
         }),
         None => {
             tracing::error!(key = problem.key(), %locale, "no text for a problem");
@@ -318,7 +323,7 @@ mod tests {
                 .min()
                 .unwrap_or(rest.len());
                 let chain = &rest[..end];
-                let args = [".arg(", ".cause(", ".moment(", ".day("]
+                let args = [".arg(", ".cause(", ".moment(", ".day(", ".number("]
                     .iter()
                     .flat_map(|call| chain.match_indices(call).map(move |(i, _)| i + call.len()))
                     .filter_map(|i| quoted(&chain[i..]))

@@ -9,6 +9,7 @@ pub mod agenda;
 pub mod answer;
 pub mod app;
 pub mod auth;
+pub mod brand;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -29,6 +29,12 @@ pub enum Arg {
         zone: Tz,
     },
     Day(NaiveDate),
+    /// A number with a fixed count of decimals, `scaled` / 10^`decimals` (kept whole, so that
+    /// problems compare exactly), written with the reader's decimal separator.
+    Number {
+        scaled: i64,
+        decimals: u8,
+    },
 }
 
 impl Problem {
@@ -55,6 +61,15 @@ impl Problem {
     /// Adds the parameter `{name}`: a calendar day.
     pub fn day(mut self, name: &'static str, day: NaiveDate) -> Self {
         self.args.push((name, Arg::Day(day)));
+        self
+    }
+
+    /// Adds the parameter `{name}`: `value` cut (not rounded) to `decimals`, so that a ratio
+    /// just below a limit never reads as the limit.
+    pub fn number(mut self, name: &'static str, value: f64, decimals: u8) -> Self {
+        let scale = 10f64.powi(i32::from(decimals));
+        let scaled = (value * scale + 1e-9).floor() as i64;
+        self.args.push((name, Arg::Number { scaled, decimals }));
         self
     }
 
@@ -141,6 +156,10 @@ impl fmt::Display for Problem {
                     at.with_timezone(zone).format("%Y-%m-%d %H:%M %Z")
                 )?,
                 Arg::Day(day) => write!(f, "{name}: {day}")?,
+                Arg::Number { scaled, decimals } => {
+                    let value = *scaled as f64 / 10f64.powi(i32::from(*decimals));
+                    write!(f, "{name}: {value:.*}", usize::from(*decimals))?
+                }
             }
         }
         if !self.args.is_empty() {

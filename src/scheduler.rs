@@ -41,6 +41,10 @@ pub async fn run(app: App) {
             Ok(_) => {}
             Err(err) => tracing::error!(error = %err, "scheduler tick failed"),
         }
+        // Another instance may have changed the company's look.
+        if let Err(err) = app.brand.refresh(&app.db).await {
+            tracing::error!(error = %err, "reading the brand failed");
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use minijinja::{Environment, Error, ErrorKind, State, Value, context};
 use serde::Serialize;
 
+use crate::brand;
 use crate::embedded;
 use crate::i18n::{self, Locale};
 
@@ -21,6 +22,8 @@ pub struct Templates {
     /// value only counts a reference.
     de: Value,
     en: Value,
+    /// The company's look, given to every template as `brand`.
+    brand: brand::Current,
 }
 
 impl Templates {
@@ -48,6 +51,16 @@ impl Templates {
                 Ok(i18n::moment(at, zone, locale_of(state)?))
             },
         );
+        // The machine-readable form of an instant for `<time datetime>`: whole seconds, as HTML
+        // allows at most three decimals.
+        env.add_filter("datetime", |at: &str| -> Result<String, Error> {
+            let at = DateTime::parse_from_rfc3339(at)
+                .map_err(|err| invalid(format!("`{at}` is not an instant: {err}")))?;
+            Ok(at
+                .with_timezone(&Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string())
+        });
         env.add_filter("day", |state: &State, day: &str| -> Result<String, Error> {
             let parsed = NaiveDate::parse_from_str(day, "%Y-%m-%d")
                 .map_err(|err| invalid(format!("`{day}` is not a day: {err}")))?;
@@ -63,10 +76,18 @@ impl Templates {
             env,
             de: Value::from_serialize(i18n::messages(Locale::De)),
             en: Value::from_serialize(i18n::messages(Locale::En)),
+            brand: brand::Current::default(),
         }
     }
 
-    /// Renders `name` with `ctx`, adding the texts of `locale` as `t` and its code as `lang`.
+    /// Shows `brand` (the app's, which an admin may change while the service runs).
+    pub fn with_brand(mut self, brand: brand::Current) -> Self {
+        self.brand = brand;
+        self
+    }
+
+    /// Renders `name` with `ctx`, adding the texts of `locale` as `t`, its code as `lang` and
+    /// the company's look as `brand`.
     pub fn render(
         &self,
         name: &str,
@@ -81,6 +102,7 @@ impl Templates {
         template.render(context! {
             t => texts.clone(),
             lang => locale.as_str(),
+            brand => Value::from_serialize(self.brand.get().view()),
             ..Value::from_serialize(ctx)
         })
     }
@@ -123,17 +145,17 @@ mod tests {
             .env
             .add_template(
                 "t.txt",
-                "{{ at | moment }} | {{ at | moment('America/New_York') }} | {{ d | day }}",
+                "{{ at | moment }} | {{ at | moment('America/New_York') }} | {{ d | day }} | {{ at | datetime }}",
             )
             .unwrap();
-        let ctx = context! { at => "2026-12-07T08:00:00Z", d => "2026-12-24" };
+        let ctx = context! { at => "2026-12-07T08:00:00.548905627Z", d => "2026-12-24" };
         assert_eq!(
             templates.render("t.txt", Locale::De, &ctx).unwrap(),
-            "07.12.2026, 09:00\u{a0}Uhr | 07.12.2026, 03:00\u{a0}Uhr | 24.12.2026"
+            "07.12.2026, 09:00\u{a0}Uhr | 07.12.2026, 03:00\u{a0}Uhr | 24.12.2026 | 2026-12-07T08:00:00Z"
         );
         assert_eq!(
             templates.render("t.txt", Locale::En, &ctx).unwrap(),
-            "7 Dec 2026, 09:00 | 7 Dec 2026, 03:00 | 24 Dec 2026"
+            "7 Dec 2026, 09:00 | 7 Dec 2026, 03:00 | 24 Dec 2026 | 2026-12-07T08:00:00Z"
         );
         let bad = context! { at => "next Monday", d => "2026-12-24" };
         assert!(templates.render("t.txt", Locale::De, &bad).is_err());

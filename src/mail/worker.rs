@@ -66,7 +66,8 @@ pub struct Mailer {
 impl Mailer {
     pub fn new(app: App, transport: Transport) -> Self {
         let limits = Limits::from_settings(&app.settings);
-        let templates = Arc::new(Templates::load(app.settings.timezone));
+        let templates =
+            Arc::new(Templates::load(app.settings.timezone).with_brand(app.brand.clone()));
         Mailer {
             app,
             transport: Arc::new(transport),

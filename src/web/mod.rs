@@ -5,6 +5,7 @@ pub mod actions;
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod brand;
 pub mod client;
 pub mod csrf;
 pub mod dashboard;
@@ -41,7 +42,7 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
     .join(("limits.file", "64 MiB"))
     .join(("limits.data-form", "64 MiB"));
     let https = app.settings.uses_https();
-    let templates = Templates::load(app.settings.timezone);
+    let templates = Templates::load(app.settings.timezone).with_brand(app.brand.clone());
     let throttle = LoginThrottle::new(app.settings.rate_limit_login_per_minute);
     rocket::custom(figment)
         .manage(app)
@@ -56,6 +57,10 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
             routes![
                 health::health,
                 assets::asset,
+                brand::logo,
+                brand::stylesheet,
+                brand::icon,
+                brand::icon_at_the_usual_place,
                 staff::home,
                 staff::login_page,
                 staff::login,

@@ -222,6 +222,9 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
     hr.goto(&service.url("/account")).await.unwrap();
     wait_for(&hr, Locator::XPath("//h1[. = 'Mein Konto']")).await;
     evidence.page(&hr, "account", Source::Served).await;
+    hr.goto(&service.url("/admin/brand")).await.unwrap();
+    wait_for(&hr, Locator::XPath("//h1[. = 'Erscheinungsbild']")).await;
+    evidence.page(&hr, "brand", Source::Served).await;
     hr.close().await.unwrap();
 
     // Leadership reads the results.

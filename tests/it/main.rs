@@ -15,6 +15,7 @@ mod admin_workflows;
 mod anonymity;
 mod api;
 mod architecture;
+mod brand;
 mod cli;
 mod dashboard;
 mod date_style;

@@ -1,5 +1,6 @@
 //! The admin area (HR): organisation, rounds, schedules, imports. Every route needs an admin.
 
+mod brand;
 mod departments;
 mod employees;
 mod import;
@@ -14,6 +15,8 @@ use rocket::{Route, routes};
 pub fn routes() -> Vec<Route> {
     routes![
         start::start,
+        brand::page,
+        brand::save,
         questions::index,
         departments::index,
         employees::index,

@@ -24,6 +24,7 @@ use crate::web::page::Page;
 struct DashboardPage<'a, V> {
     user: &'a Principal,
     csrf: &'a str,
+    nav: &'static str,
     view: &'a V,
 }
 
@@ -32,6 +33,7 @@ struct DashboardPage<'a, V> {
 struct DepartmentDashboardPage<'a> {
     user: &'a Principal,
     csrf: &'a str,
+    nav: &'static str,
     view: &'a view::DepartmentPage,
     actions: DepartmentActions,
 }
@@ -94,6 +96,7 @@ pub async fn overview(
         DashboardPage {
             user: &staff.principal,
             csrf: &csrf.0,
+            nav: "dashboard",
             view: &view,
         },
     )
@@ -119,6 +122,7 @@ pub async fn department(
         DepartmentDashboardPage {
             user: &staff.principal,
             csrf: &csrf.0,
+            nav: "dashboard",
             view: &view,
             actions,
         },
@@ -149,6 +153,7 @@ pub async fn round(
         DashboardPage {
             user: &staff.principal,
             csrf: &csrf.0,
+            nav: "dashboard",
             view: &view,
         },
     )
