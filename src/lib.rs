@@ -33,4 +33,5 @@ pub mod telemetry;
 pub mod templates;
 pub mod vocab;
 pub mod web;
+pub mod whole_number;
 pub mod working_time;

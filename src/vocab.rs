@@ -20,7 +20,7 @@ macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = $text:tt ),+ $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -267,13 +267,18 @@ mod tests {
 
     use super::*;
 
-    /// The macro's text and sea-orm's stored value are written twice; they must agree, or a
-    /// value written by one would not be read by the other.
+    /// The macro's text, sea-orm's stored value, serde's and the OpenAPI schema's must agree,
+    /// or a value written by one would not be read by another.
     #[test]
     fn stored_text_serde_and_as_str_agree() {
         fn check<T>(all: &[T])
         where
-            T: ActiveEnum<Value = String> + Serialize + Copy + fmt::Display + FromStr,
+            T: ActiveEnum<Value = String>
+                + Serialize
+                + Copy
+                + fmt::Display
+                + FromStr
+                + utoipa::PartialSchema,
         {
             for word in all {
                 let stored = word.to_value();
@@ -286,6 +291,15 @@ mod tests {
                 assert!(stored.parse::<T>().is_ok());
             }
             assert_eq!(all.len(), T::values().len());
+            // What the OpenAPI document promises a generated client: the same words.
+            let schema = serde_json::to_value(T::schema()).unwrap();
+            let stored: Vec<String> = all.iter().map(|word| word.to_value()).collect();
+            assert_eq!(
+                schema["enum"],
+                serde_json::json!(stored),
+                "{}",
+                std::any::type_name::<T>()
+            );
         }
         check(RoundState::ALL);
         check(MailState::ALL);

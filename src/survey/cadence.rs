@@ -34,12 +34,14 @@ pub enum Cadence {
     /// Every N weeks on a weekday at a local time, counted from the week of `start`
     /// (weeks begin on Monday). No occurrence falls before `start`.
     Weekly {
+        #[serde(deserialize_with = "crate::whole_number::whole")]
+        #[schema(minimum = 1, maximum = 52)]
         every_weeks: u32,
         #[serde(with = "weekday_code")]
-        #[schema(value_type = String, example = "mon")]
+        #[schema(value_type = String, example = "mon", pattern = "^(mon|tue|wed|thu|fri|sat|sun)$")]
         weekday: Weekday,
         #[serde(with = "hours_minutes")]
-        #[schema(value_type = String, example = "09:00")]
+        #[schema(value_type = String, example = "09:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
         time: NaiveTime,
         start: NaiveDate,
     },
@@ -47,10 +49,10 @@ pub enum Cadence {
     Monthly {
         ordinal: Ordinal,
         #[serde(with = "weekday_code")]
-        #[schema(value_type = String, example = "mon")]
+        #[schema(value_type = String, example = "mon", pattern = "^(mon|tue|wed|thu|fri|sat|sun)$")]
         weekday: Weekday,
         #[serde(with = "hours_minutes")]
-        #[schema(value_type = String, example = "09:00")]
+        #[schema(value_type = String, example = "09:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
         time: NaiveTime,
     },
     /// A 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 9 * * MON".

@@ -7,9 +7,11 @@ use rocket::serde::json::Json;
 use rocket::{Request, catch};
 use serde::Serialize;
 
-use super::api::error::ApiError;
+use super::api::contract::{allowed_methods, names_an_impossible_id};
+use super::api::error::{ApiError, content_type as problem_json};
 use super::page::Page;
-use super::request::{ReaderLocale, app};
+use super::request::{QueryProblem, ReaderLocale, app};
+use super::request_log;
 use crate::error::AppError;
 use crate::i18n::{self, Locale};
 use crate::templates::Templates;
@@ -25,8 +27,16 @@ impl<'r> Responder<'r, 'static> for AppError {
         let message = self
             .problem()
             .map(|problem| i18n::problem(locale(req), problem));
-        respond(req, status, message)
+        respond(req, status, message, Source::Handler)
     }
+}
+
+/// Who answers with an error: a handler (or its guards, with a reason of its own), or Rocket's
+/// routing, whose 404 and 422 under `/api` mean something more precise.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Handler,
+    Routing,
 }
 
 fn is_api(req: &Request<'_>) -> bool {
@@ -57,17 +67,32 @@ fn respond(
     req: &Request<'_>,
     status: Status,
     message: Option<String>,
+    source: Source,
 ) -> response::Result<'static> {
     if is_api(req) {
-        let message = message.unwrap_or_else(|| api_message(status).to_owned());
-        let body = ApiError {
-            error: message,
-            status: status.code,
+        // A path the document declares, asked with a method it does not: 405 and what is
+        // allowed, as HTTP says, instead of "not found".
+        // So is a method Rocket does not know at all (`QUERY`): refused with 400 before routing.
+        let unknown_method = status == Status::BadRequest && !request_log::was_taken_in(req);
+        let allowed = (status == Status::NotFound || unknown_method)
+            .then(|| allowed_methods(req.uri().path().as_str()))
+            .flatten()
+            .filter(|methods| unknown_method || !methods.contains(&req.method()));
+        let status = if allowed.is_some() {
+            Status::MethodNotAllowed
+        } else {
+            routing_status(req, status, source)
         };
-        let mut response = Json(body).respond_to(req)?;
+        let message = message.unwrap_or_else(|| api_message(status).to_owned());
+        let mut response = Json(ApiError::new(status, message)).respond_to(req)?;
         response.set_status(status);
+        response.set_header(problem_json());
         if status == Status::Unauthorized {
             response.set_header(Header::new("WWW-Authenticate", "Bearer"));
+        }
+        if let Some(methods) = allowed {
+            let names: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+            response.set_header(Header::new("Allow", names.join(", ")));
         }
         return Ok(response);
     }
@@ -100,10 +125,13 @@ fn respond(
 
 fn api_message(status: Status) -> &'static str {
     match status.code {
-        400 => "the request is malformed",
+        400 => {
+            "the request is malformed: a parameter or the body cannot be read (a body is JSON, sent with Content-Type: application/json)"
+        }
         401 => "a valid API token is required: send `Authorization: Bearer <token>`",
         403 => "this token is not allowed to do this",
         404 => "not found",
+        405 => "this method is not allowed here; the Allow header lists those that are",
         413 => "the request body is too large",
         422 => "the request body is invalid",
         429 => "too many requests; wait a minute and try again",
@@ -144,9 +172,34 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
             403 if req.method() != rocket::http::Method::Get && !is_api(req) => {
                 Some(i18n::text(locale(req), "error_csrf").to_owned())
             }
+            // A query the document does not allow: say which parameter and what it may be.
+            400 if is_api(req) => req
+                .local_cache(|| QueryProblem(None))
+                .0
+                .as_ref()
+                .map(|problem| i18n::problem(locale(req), problem)),
             _ => None,
         };
-        respond(req, self.0, message)
+        respond(req, self.0, message, Source::Routing)
+    }
+}
+
+/// What Rocket's routing refusals under `/api` mean. An id that is no 32-bit number: no such
+/// resource (404). Any other parameter, query or body Rocket could not read: a malformed
+/// request (400), so that 422 always carries the domain's reason. A declared method on a
+/// declared path that no route took: the body was not sent as JSON (400).
+fn routing_status(req: &Request<'_>, status: Status, source: Source) -> Status {
+    if source != Source::Routing {
+        return status;
+    }
+    let path = req.uri().path();
+    match status.code {
+        422 if names_an_impossible_id(path.as_str()) => Status::NotFound,
+        422 => Status::BadRequest,
+        404 if allowed_methods(path.as_str()).is_some_and(|m| m.contains(&req.method())) => {
+            Status::BadRequest
+        }
+        _ => status,
     }
 }
 

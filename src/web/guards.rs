@@ -5,7 +5,7 @@ use rocket::http::Status;
 use rocket::outcome::{Outcome, try_outcome};
 use rocket::request::{self, FromRequest, Request};
 
-use super::request::{ReaderLocale, app};
+use super::request::{QueryProblem, ReaderLocale, app};
 use super::session;
 use crate::auth::{Principal, api_token, staff};
 use crate::entities::staff_user;
@@ -78,7 +78,14 @@ impl<'r> FromRequest<'r> for ApiCaller {
         };
         let app = app(req);
         match api_token::authenticate(&app.db, presented, app.settings.default_locale).await {
-            Ok(Some(principal)) => Outcome::Success(ApiCaller(principal)),
+            Ok(Some(principal)) => {
+                // A query the document does not allow, found before routing.
+                if let Some(problem) = &req.local_cache(|| QueryProblem(None)).0 {
+                    let err = AppError::BadRequest(problem.clone());
+                    return Outcome::Error((Status::BadRequest, err));
+                }
+                Outcome::Success(ApiCaller(principal))
+            }
             Ok(None) => Outcome::Error((Status::Unauthorized, AppError::Unauthorized)),
             Err(err) => Outcome::Error((err.status(), err)),
         }

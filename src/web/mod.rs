@@ -52,6 +52,7 @@ pub fn build(app: App, figment: Figment) -> Rocket<Build> {
         .attach(Shield::new())
         .attach(headers::SecurityHeaders { https })
         .attach(request_log::RequestLog)
+        .attach(api::contract::QueryContract)
         .mount(
             "/",
             routes![

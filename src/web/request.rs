@@ -19,6 +19,10 @@ pub fn uses_https(req: &Request<'_>) -> bool {
 /// local cache for the error pages of the same request).
 pub struct ReaderLocale(pub Option<Locale>);
 
+/// What is wrong with an API request's query by the OpenAPI document (`web::api::contract`),
+/// for the API's guards to refuse it with.
+pub struct QueryProblem(pub Option<crate::problem::Problem>);
+
 /// The first language of an `Accept-Language` header that is German or English, by quality.
 pub fn accepted_locale(header: &str) -> Option<Locale> {
     let mut ranges: Vec<(f32, usize, &str)> = header

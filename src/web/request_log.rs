@@ -11,6 +11,12 @@ pub struct RequestLog;
 #[derive(Clone, Copy)]
 struct Started(Option<Instant>);
 
+/// Whether the request reached Rocket's fairings. Rocket answers a request it cannot take in
+/// (a method it does not know, such as `QUERY`) with 400 before any fairing or route sees it.
+pub fn was_taken_in(req: &Request<'_>) -> bool {
+    req.local_cache(|| Started(None)).0.is_some()
+}
+
 #[rocket::async_trait]
 impl Fairing for RequestLog {
     fn info(&self) -> Info {

@@ -88,6 +88,140 @@ async fn api_errors_are_json() {
     assert_eq!(body["status"], 404);
 }
 
+/// What a generated client meets where the document ends: problem details for every error,
+/// 405 with `Allow` for an undeclared method, 404 for an id no resource can have, 400 for a
+/// query or body it cannot read, in the caller's language.
+#[rocket::async_test]
+async fn the_api_answers_as_its_document_says_where_requests_go_wrong() {
+    let t = TestApp::spawn().await;
+    let token = api_token::create(&t.app.db, "client", Role::Admin, None)
+        .await
+        .unwrap()
+        .token;
+    let problem_json = rocket::http::ContentType::new("application", "problem+json");
+
+    // TRACE is declared for no path. (QUERY, a method Rocket does not know, cannot be sent by
+    // the local client; schemathesis sends it in tests/api/run.)
+    let response = t
+        .client
+        .req(rocket::http::Method::Trace, "/api/v1/rounds")
+        .header(bearer(&token))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::MethodNotAllowed);
+    assert_eq!(response.headers().get_one("Allow"), Some("GET, HEAD, POST"));
+    assert_eq!(response.content_type(), Some(problem_json.clone()));
+    let body: serde_json::Value = response.into_json().await.unwrap();
+    assert_eq!(body["type"], "about:blank");
+    assert_eq!(body["title"], "Method Not Allowed");
+    assert_eq!(body["status"], 405);
+    let closing = t
+        .client
+        .get("/api/v1/rounds/1/close")
+        .header(bearer(&token))
+        .dispatch()
+        .await;
+    assert_eq!(closing.status(), Status::MethodNotAllowed);
+    assert_eq!(closing.headers().get_one("Allow"), Some("POST"));
+
+    // Ids beyond 32 bits name nothing that can exist.
+    for path in ["/api/v1/rounds/99999999999", "/api/v1/rounds/1x/results"] {
+        let response = t.client.get(path).header(bearer(&token)).dispatch().await;
+        assert_eq!(response.status(), Status::NotFound, "{path}");
+        assert_eq!(response.content_type(), Some(problem_json.clone()));
+    }
+
+    // A body that is not JSON, or none at all: 400, not "not found".
+    let no_body = t
+        .client
+        .post("/api/v1/rounds")
+        .header(bearer(&token))
+        .dispatch()
+        .await;
+    assert_eq!(no_body.status(), Status::BadRequest);
+    let broken = t
+        .client
+        .post("/api/v1/rounds")
+        .header(bearer(&token))
+        .header(rocket::http::ContentType::JSON)
+        .body("{\"title\": ")
+        .dispatch()
+        .await;
+    assert_eq!(broken.status(), Status::BadRequest);
+
+    // A query the document does not allow, said in the caller's language.
+    let twice = t
+        .client
+        .get("/api/v1/actions?owner=1&owner=2")
+        .header(bearer(&token))
+        .header(Header::new("Accept-Language", "de"))
+        .dispatch()
+        .await;
+    assert_eq!(twice.status(), Status::BadRequest);
+    let body: serde_json::Value = twice.into_json().await.unwrap();
+    assert_eq!(
+        body["detail"],
+        "Der Parameter „owner“ ist mehrfach angegeben; er darf nur einmal vorkommen."
+    );
+    for (query, detail) in [
+        (
+            "/api/v1/actions?owner=2147483648",
+            "“owner=2147483648”: a whole number (32 bit) is expected.",
+        ),
+        (
+            "/api/v1/actions?overdue=null",
+            "“overdue=null”: true or false is expected.",
+        ),
+        (
+            "/api/v1/rounds/1/results?lang=fr",
+            "“lang=fr”: one of de, en is expected.",
+        ),
+    ] {
+        let response = t
+            .client
+            .get(query)
+            .header(bearer(&token))
+            .header(Header::new("Accept-Language", "en"))
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::BadRequest, "{query}");
+        let body: serde_json::Value = response.into_json().await.unwrap();
+        assert_eq!(body["detail"], detail);
+    }
+
+    // 8.0 is the whole number 8 in JSON: a JavaScript client's round is taken.
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin);
+    let round = serde_json::json!({
+        "title": "Puls aus einem Skript",
+        "opens_at": (now + chrono::Duration::days(1)).format("%Y-%m-%d %H:%M").to_string(),
+        "closes_at": (now + chrono::Duration::days(8)).format("%Y-%m-%d %H:%M").to_string(),
+        "pulse_size": 8.0,
+    });
+    crate::helpers::seed_org(&t.app.db, &["Vertrieb"], 5).await;
+    let created = t
+        .client
+        .post("/api/v1/rounds")
+        .header(bearer(&token))
+        .header(rocket::http::ContentType::JSON)
+        .body(round.to_string())
+        .dispatch()
+        .await;
+    assert_eq!(created.status(), Status::Created);
+    let half = t
+        .client
+        .post("/api/v1/rounds")
+        .header(bearer(&token))
+        .header(rocket::http::ContentType::JSON)
+        .body({
+            let mut half = round.clone();
+            half["pulse_size"] = serde_json::json!(8.5);
+            half.to_string()
+        })
+        .dispatch()
+        .await;
+    assert_eq!(half.status(), Status::BadRequest);
+}
+
 #[rocket::async_test]
 async fn the_catalog_is_readable_in_both_languages() {
     let t = TestApp::spawn().await;

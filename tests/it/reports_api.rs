@@ -525,8 +525,15 @@ async fn the_csv_parses_back_for_excel_and_for_scripts() {
         &token,
     )
     .await;
-    assert_eq!(status, Status::UnprocessableEntity);
-    assert!(error["error"].as_str().unwrap().contains("excel"));
+    assert_eq!(
+        status,
+        Status::BadRequest,
+        "a format the document does not list"
+    );
+    assert!(
+        error["error"].as_str().unwrap().contains("csv, excel"),
+        "{error}"
+    );
 }
 
 #[rocket::async_test]

@@ -179,7 +179,11 @@ async fn bad_schedules_are_refused_with_the_reason() {
         .body(r#"{"title":"x","cadence":{"kind":"hourly"},"duration":"1d"}"#)
         .dispatch()
         .await;
-    assert_eq!(garbage.status(), Status::UnprocessableEntity);
+    assert_eq!(
+        garbage.status(),
+        Status::BadRequest,
+        "a rhythm the schema does not know is unreadable"
+    );
     let list: Vec<Value> = t
         .client
         .get("/api/v1/schedules")

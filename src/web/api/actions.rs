@@ -12,7 +12,7 @@ use rocket::{State, get, patch, post};
 use super::actions_wire::{
     ActionDetail, ActionPatchInput, ActionView, LogEntry, NewActionInput, NoteInput,
 };
-use super::error::ApiError;
+use super::error::{ActionStatusParam, ApiError, LangParam};
 use super::reports::CsvFile;
 use crate::action::Who;
 use crate::action::rules;
@@ -65,7 +65,7 @@ async fn detail(app: &App, who: &Who, id: i32) -> AppResult<ActionDetail> {
     tag = "actions",
     params(
         ("department" = Option<i32>, Query, description = "A department with its subtree; it must lie within the token's scope"),
-        ("status" = Option<String>, Query, description = "`planned`, `running`, `done`, `dropped`, `open` (planned or running) or `all` (default)"),
+        ("status" = Option<ActionStatusParam>, Query, description = "`planned`, `running`, `done`, `dropped`, `open` (planned or running) or `all` (default)"),
         ("owner" = Option<i32>, Query, description = "The owner's staff user id"),
         ("overdue" = Option<bool>, Query, description = "Only open actions after their due date"),
     ),
@@ -234,10 +234,10 @@ pub async fn note(
     tag = "actions",
     params(
         ("department" = Option<i32>, Query, description = "A department with its subtree; it must lie within the token's scope"),
-        ("status" = Option<String>, Query, description = "`planned`, `running`, `done`, `dropped`, `open` or `all` (default)"),
+        ("status" = Option<ActionStatusParam>, Query, description = "`planned`, `running`, `done`, `dropped`, `open` or `all` (default)"),
         ("owner" = Option<i32>, Query, description = "The owner's staff user id"),
         ("overdue" = Option<bool>, Query, description = "Only open actions after their due date"),
-        ("lang" = Option<String>, Query, description = "Language of headers and words: `de` or `en` (default: `Accept-Language`)"),
+        ("lang" = Option<LangParam>, Query, description = "Language of headers and words: `de` or `en` (default: `Accept-Language`)"),
     ),
     responses(
         (status = 200, description = "The CSV file, as an attachment named `kundenpuls-massnahmen-<date>.csv` or `kundenpuls-actions-<date>.csv`", body = String, content_type = "text/csv; charset=utf-8"),

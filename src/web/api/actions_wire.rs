@@ -168,8 +168,10 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewActionInput {
+    #[serde(deserialize_with = "crate::whole_number::whole")]
     pub department_id: i32,
     /// A closed round.
+    #[serde(deserialize_with = "crate::whole_number::whole")]
     pub round_id: i32,
     pub question_key: Option<String>,
     pub pillar: Option<Pillar>,
@@ -181,6 +183,7 @@ pub struct NewActionInput {
     #[schema(max_length = 4000)]
     pub why: String,
     /// An active staff user who may see the department.
+    #[serde(deserialize_with = "crate::whole_number::whole")]
     pub owner_id: i32,
     /// Not before today in the company's time zone.
     #[schema(value_type = String, format = Date, example = "2027-03-01")]
@@ -200,6 +203,7 @@ pub struct ActionPatchInput {
     pub title: Option<String>,
     #[schema(max_length = 4000)]
     pub why: Option<String>,
+    #[serde(default, deserialize_with = "crate::whole_number::optional_whole")]
     pub owner_id: Option<i32>,
     /// A new date must not lie in the past; an unchanged one may.
     #[schema(value_type = Option<String>, format = Date, example = "2027-03-01")]

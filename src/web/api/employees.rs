@@ -18,6 +18,11 @@ use crate::web::request::AcceptLanguage;
 /// The largest file accepted: 100,000 employees take about 6 MiB.
 pub const MAX_IMPORT_MIB: u64 = 64;
 
+/// A file as the request body, its bytes as they are.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBody(#[allow(dead_code)] Vec<u8>);
+
 /// Imports employees from a CSV file (UTF-8, UTF-16 with BOM or Windows-1252; `;`, `,` or tab)
 /// or a spreadsheet (XLSX, ODS: post it with its own content type). Headers in German or English
 /// (`E-Mail`, `Vorname`, `Nachname`, `Abteilung`, `Sprache`, …); other columns are ignored and
@@ -28,10 +33,13 @@ pub const MAX_IMPORT_MIB: u64 = 64;
 /// (`map.email=Dienstliche E-Mail`; fields email, name, first_name, last_name, department,
 /// locale).
 ///
+/// Any of these may also be sent as `application/octet-stream` (what generated clients send
+/// for a file): the content tells CSV from a workbook.
+///
 /// The report is the answer either way and says how the file was read (`read`): 200 when
 /// applied (or a clean dry run), 422 with every bad line when the file was rejected and nothing
 /// written.
-#[utoipa::path(operation_id = "import_employees", tag = "employees", request_body(content(("text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("application/vnd.oasis.opendocument.spreadsheet"))), params(("map" = Option<HashMap<String, String>>, Query, style = DeepObject, description = "Unusual headers: `map.email=Dienstliche E-Mail`")), responses((status = 200, body = ImportReport), (status = 422, description = "Rejected: every bad line with its number; nothing written", body = ImportReport), (status = 400, description = "Unreadable upload or option", body = ApiError), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError)))]
+#[utoipa::path(operation_id = "import_employees", tag = "employees", request_body(description = "The staff list: CSV text (UTF-8, Windows-1252 or UTF-16; `,` or `;`), or an XLSX or ODS workbook", content((String = "text/csv"), (FileBody = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (FileBody = "application/vnd.oasis.opendocument.spreadsheet"), (FileBody = "application/octet-stream"))), params(("rename" = Option<Vec<String>>, Query, description = "A department renamed since the last import, `OLD=NEW`; repeat for several"), ("map" = Option<HashMap<String, String>>, Query, style = DeepObject, description = "Unusual headers: `map.email=Dienstliche E-Mail`")), responses((status = 200, body = ImportReport), (status = 422, description = "Rejected: every bad line with its number; nothing written", body = ImportReport), (status = 400, description = "Unreadable upload or option", body = ApiError), (status = 401, description = "No valid bearer token", body = ApiError), (status = 403, description = "An admin token is needed", body = ApiError)))]
 #[post(
     "/employees/import?<dry_run>&<deactivate_missing>&<rename>&<encoding>&<sheet>&<map>",
     data = "<body>"

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod actions_wire;
+pub mod contract;
 pub mod employees;
 pub mod error;
 pub mod openapi;

@@ -15,6 +15,12 @@ use utoipa::{Modify, OpenApi};
                        Every call needs `Authorization: Bearer <token>` (`kundenpuls token create`)."
     ),
     servers((url = "/api/v1")),
+    // The closed sets of query parameters, which `params(...)` refers to but does not register.
+    components(schemas(
+        super::error::LangParam,
+        super::error::FormatParam,
+        super::error::ActionStatusParam
+    )),
     paths(
         super::me,
         super::questions,
@@ -41,7 +47,7 @@ use utoipa::{Modify, OpenApi};
         super::actions::note,
         super::actions::csv,
     ),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &ProblemDetails),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -56,6 +62,67 @@ impl Modify for BearerToken {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// Every error body is problem details: declared as `application/problem+json`, the type the
+/// service sends it with (`web::errors`), wherever an operation answers with `ApiError`.
+struct ProblemDetails;
+
+impl Modify for ProblemDetails {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                // Any operation can meet a parameter or body that cannot be read at all.
+                operation
+                    .responses
+                    .responses
+                    .entry("400".to_owned())
+                    .or_insert_with(|| RefOr::T(malformed()));
+                for response in operation.responses.responses.values_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let is_problem =
+                        response
+                            .content
+                            .get("application/json")
+                            .is_some_and(|content| {
+                                matches!(&content.schema, Some(RefOr::Ref(r))
+                                if r.ref_location == "#/components/schemas/ApiError")
+                            });
+                    if is_problem
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response
+                            .content
+                            .insert("application/problem+json".to_owned(), content);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The 400 every operation can answer with.
+fn malformed() -> utoipa::openapi::Response {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description("Malformed request: a parameter or the body cannot be read")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ApiError")))
+                .build(),
+        )
+        .build()
 }
 
 /// The document itself needs no token: it describes, it reveals nothing.

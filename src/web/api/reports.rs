@@ -11,7 +11,7 @@ use rocket::serde::json::Json;
 use rocket::{Request, State, get};
 use serde::Serialize;
 
-use super::error::ApiError;
+use super::error::{ApiError, FormatParam, LangParam};
 use crate::app::App;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -47,7 +47,7 @@ fn reader(principal: &Principal, lang: Option<&str>) -> AppResult<Reader> {
     tag = "reports",
     params(
         ("id" = i32, Path, description = "The round"),
-        ("lang" = Option<String>, Query, description = "Language of group and question texts: `de` or `en` (default: the token's)"),
+        ("lang" = Option<LangParam>, Query, description = "Language of group and question texts: `de` or `en` (default: the token's)"),
     ),
     responses(
         (status = 200, description = "The round's results; `groups` is empty until the round is closed", body = RoundResults),
@@ -229,8 +229,8 @@ async fn csv_file(
     params(
         ("id" = i32, Path, description = "The round"),
         ("excel" = Option<bool>, Query, description = "German Excel: BOM, `;`, decimal comma"),
-        ("format" = Option<String>, Query, description = "`csv` (default) or `excel` (same as `excel=true`)"),
-        ("lang" = Option<String>, Query, description = "Language of headers and texts: `de` or `en` (default: the token's)"),
+        ("format" = Option<FormatParam>, Query, description = "`csv` (default) or `excel` (same as `excel=true`)"),
+        ("lang" = Option<LangParam>, Query, description = "Language of headers and texts: `de` or `en` (default: the token's)"),
     ),
     responses(
         (status = 200, description = "The CSV file, as an attachment named `kundenpuls-<round>-<date>.csv`", body = String, content_type = "text/csv; charset=utf-8"),

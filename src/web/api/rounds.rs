@@ -23,13 +23,22 @@ use crate::web::request::AcceptLanguage;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundInput {
+    /// Blanks at either end are dropped; what remains is 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// RFC 3339, or "YYYY-MM-DD HH:MM" in the company time zone.
+    #[schema(min_length = 16, example = "2027-03-01 09:00")]
     pub opens_at: String,
+    #[schema(min_length = 16, example = "2027-03-15 09:00")]
     pub closes_at: String,
+    /// Department paths ("Vertrieb / Nord"); none is the whole company.
     #[serde(default)]
     pub departments: Vec<String>,
+    /// Question keys from `/questions`; `null` lets the pulse rotation choose.
     pub questions: Option<Vec<String>>,
+    /// Questions chosen by the rotation; at least as many as the catalogue's pillars need.
+    #[schema(minimum = 1, maximum = 30)]
+    #[serde(default, deserialize_with = "crate::whole_number::optional_whole")]
     pub pulse_size: Option<usize>,
 }
 

@@ -18,16 +18,25 @@ use crate::web::request::AcceptLanguage;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleInput {
+    /// Blanks at either end are dropped; what remains is 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// `{"kind":"weekly","every_weeks":4,"weekday":"mon","time":"09:00","start":"2027-01-04"}`,
     /// `{"kind":"monthly","ordinal":"first","weekday":"mon","time":"09:00"}` or
     /// `{"kind":"cron","expression":"0 9 * * MON"}`.
     pub cadence: Cadence,
-    /// How long each round stays open: "14d", "2w", "36h".
+    /// How long each round stays open: "14d", "2w", "36h", "90m".
+    #[schema(pattern = r"^\s*[0-9]{1,6}\s*(w|d|h|m|min)\s*$", example = "14d")]
     pub duration: String,
+    /// Department paths ("Vertrieb / Nord"); none is the whole company.
     #[serde(default)]
     pub departments: Vec<String>,
+    /// Questions per round; at least as many as the catalogue's pillars need.
+    #[schema(minimum = 1, maximum = 30)]
+    #[serde(default, deserialize_with = "crate::whole_number::optional_whole")]
     pub pulse_size: Option<usize>,
+    /// An IANA time zone ("Europe/Berlin"); the company's when not given.
+    #[schema(example = "Europe/Berlin")]
     pub timezone: Option<String>,
 }
 
