@@ -60,24 +60,10 @@ impl Colour {
         format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
 
-    /// WCAG 2.1 relative luminance.
-    fn luminance(self) -> f64 {
-        let linear = |channel: u8| {
-            let c = f64::from(channel) / 255.0;
-            if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * linear(self.0) + 0.7152 * linear(self.1) + 0.0722 * linear(self.2)
-    }
-
     /// The WCAG contrast ratio between two colours, 1 to 21.
     pub fn contrast(self, other: Colour) -> f64 {
-        let (a, b) = (self.luminance(), other.luminance());
-        let (light, dark) = if a > b { (a, b) } else { (b, a) };
-        (light + 0.05) / (dark + 0.05)
+        // The charts' formula: one home for WCAG contrast.
+        kundenpuls_charts::contrast_rgb([self.0, self.1, self.2], [other.0, other.1, other.2])
     }
 }
 

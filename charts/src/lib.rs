@@ -35,7 +35,7 @@ pub use participation::{
     ParticipationBar, ParticipationTexts, participation_description, participation_png,
     participation_size, participation_svg,
 };
-pub use style::{ChartError, Size};
+pub use style::{ChartError, Size, contrast_rgb};
 pub use trend::{
     DateTexts, MarkKind, MarkTexts, RoundDate, Significant, TrendData, TrendLine, TrendMark,
     TrendPoint, TrendTexts, axis_labels, trend_description, trend_png, trend_size, trend_svg,

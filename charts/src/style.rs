@@ -229,6 +229,12 @@ pub fn contrast(a: RGBColor, b: RGBColor) -> f64 {
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
+/// [`contrast`] of two sRGB colours given as red, green and blue: for checks outside drawing
+/// (a company's accent colour against the pages' backgrounds).
+pub fn contrast_rgb(a: [u8; 3], b: [u8; 3]) -> f64 {
+    contrast(RGBColor(a[0], a[1], a[2]), RGBColor(b[0], b[1], b[2]))
+}
+
 /// Black or white, whichever has the higher WCAG contrast on `background`.
 pub fn text_on(background: RGBColor) -> RGBColor {
     let l = relative_luminance(background);

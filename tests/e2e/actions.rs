@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, Utc};
 use fantoccini::{Client, Locator};
 
-use crate::browser::{Driver, Evidence, Screen, Source, click, heading, wait_for};
+use crate::browser::{Driver, Evidence, Screen, Source, click, fits_the_screen, heading, wait_for};
 use crate::mime;
 use crate::service::Service;
 use crate::smtp_server::SmtpServer;
@@ -28,19 +28,7 @@ async fn fits_a_phone(
 ) {
     phone.goto(&service.url(path)).await.unwrap();
     wait_for(phone, Locator::Css("h1")).await;
-    let widths = phone
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert_eq!(inner, 360);
-    assert!(
-        scroll <= inner,
-        "{path} is {scroll} px wide on a {inner} px screen"
-    );
+    assert_eq!(fits_the_screen(phone, path).await, 360);
     evidence.page(phone, name, Source::Served).await;
 }
 

@@ -379,3 +379,20 @@ pub async fn heading(browser: &Client) -> String {
         .await
         .expect("heading text")
 }
+
+/// Nothing is wider than the screen (no sideways scrolling on a phone); the screen's width.
+pub async fn fits_the_screen(browser: &Client, what: &str) -> i64 {
+    let widths = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(
+        scroll <= inner,
+        "{what} is {scroll} px wide on a {inner} px screen"
+    );
+    inner
+}

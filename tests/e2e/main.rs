@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, Utc};
 use fantoccini::{Client, Locator};
 
-use browser::{Driver, Evidence, Screen, Source, click, heading, wait_for};
+use browser::{Driver, Evidence, Screen, Source, click, fits_the_screen, heading, wait_for};
 use service::{PASSWORD, Service};
 use smtp_server::{Received, SmtpServer};
 
@@ -344,23 +344,6 @@ async fn a_round_from_import_to_results_in_a_real_browser() {
         );
     }
     println!("screenshots and pages in {}", evidence.dir.display());
-}
-
-/// Nothing is wider than the screen (no sideways scrolling on a phone); the screen's width.
-async fn fits_the_screen(browser: &Client, what: &str) -> i64 {
-    let widths = browser
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert!(
-        scroll <= inner,
-        "{what} is {scroll} px wide on a {inner} px screen"
-    );
-    inner
 }
 
 /// HR picks a rhythm and sees only its fields, then the next three rounds before saving.

@@ -49,24 +49,6 @@ fn leadership_item(questions: &[question::Model]) -> i32 {
         .id
 }
 
-/// What a reader sees of a page: its text without tags and attributes.
-fn visible(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 /// The value of the form field `name` on `html` (an input's value or a textarea's text).
 fn field(html: &str, name: &str) -> String {
     let input = format!("name=\"{name}\" value=\"");
@@ -200,7 +182,7 @@ async fn a_team_lead_starts_an_action_from_the_falling_figure_in_three_clicks() 
     assert!(html.contains(&title) && html.contains("1 von höchstens 3 offenen Maßnahmen"));
     let (_, html) = page(&t, "/actions").await;
     assert!(html.contains(&title) && html.contains(SALES_LEAD));
-    let text = visible(&html);
+    let text = crate::helpers::visible_text(&html);
     for english in ["Create action", "Owner", "planned", "Due", "Status"] {
         assert!(!text.contains(english), "{english:?} on a German page");
     }
@@ -229,7 +211,7 @@ async fn english_readers_read_actions_in_english() {
         "{why}"
     );
     assert!(html.contains("Create action"));
-    let text = visible(&html);
+    let text = crate::helpers::visible_text(&html);
     for german in ["Maßnahme", "Verantwortlich", "Fällig"] {
         assert!(!text.contains(german), "{german:?} on an English page");
     }

@@ -2,12 +2,8 @@
 //! every page, the survey and the mails; a colour that text cannot be read in, an SVG or an
 //! oversized logo refused with the reason, and nothing changed by a refused form.
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use kundenpuls::brand;
-use kundenpuls::lifecycle;
-use kundenpuls::mail::transport::Transport;
-use kundenpuls::mail::worker::Mailer;
-use kundenpuls::survey::round::RoundDraft;
 use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 
@@ -212,23 +208,12 @@ async fn hr_gives_the_survey_the_company_s_name_logo_and_colour() {
     assert_eq!(*other.get(), *t.app.brand.get());
 
     // The invitation carries the company's name and colour.
-    lifecycle::create(
-        &t.app,
-        &RoundDraft {
-            title: "Puls Dezember".into(),
-            opens_at: local(Utc::now() - Duration::minutes(1)),
-            closes_at: local(Utc::now() + Duration::days(7)),
-            ..RoundDraft::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .expect("round opens");
-    let mailer = Mailer::new(
-        t.app.clone(),
-        Transport::from_settings(&t.app.settings).unwrap(),
-    );
-    assert_eq!(mailer.deliver_all(Utc::now()).await.unwrap().sent, 3);
+    crate::mail::open_round(&t, 7).await;
+    let sent = crate::mail::mailer(&t)
+        .deliver_all(Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 3);
     let eml = std::fs::read_dir(mail_dir_of(&t))
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -284,10 +269,4 @@ async fn only_an_admin_changes_the_look() {
     let (status, _) = post_brand(&t, brand_form(&csrf, &[("name", "Übernahme AG")], None)).await;
     assert_eq!(status, Status::Forbidden);
     assert_eq!(t.app.brand.get().name, "");
-}
-
-fn local(at: chrono::DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::Berlin)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }

@@ -2,39 +2,17 @@
 //! "7 Dec 2026, 09:00", on every admin page and in the invitation mail; ISO stays in the
 //! machine-readable `datetime` attributes, the API and the CLI.
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use kundenpuls::auth::staff;
 use kundenpuls::i18n::{self, Locale};
-use kundenpuls::lifecycle;
-use kundenpuls::mail::transport::Transport;
-use kundenpuls::mail::worker::Mailer;
-use kundenpuls::survey::round::RoundDraft;
 use kundenpuls::vocab::Role;
 use rocket::http::{ContentType, Status};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, bearer, mail_dir_of, seed_org};
+use crate::helpers::{PASSWORD, TestApp, bearer, mail_dir_of, seed_org, visible_text};
 use crate::mime::read;
 
 const BERLIN: chrono_tz::Tz = chrono_tz::Europe::Berlin;
-
-/// What a reader sees of a page: the text between the tags, entities for `/` turned back.
-fn visible_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.replace("&#x2f;", "/")
-}
 
 /// Every "YYYY-MM-DD" in `text`: the machine's style, which no reader should meet.
 fn iso_days(text: &str) -> Vec<String> {
@@ -50,12 +28,6 @@ fn iso_days(text: &str) -> Vec<String> {
         })
         .map(|window| window.iter().collect())
         .collect()
-}
-
-fn local(at: chrono::DateTime<Utc>) -> String {
-    at.with_timezone(&BERLIN)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 async fn page(t: &TestApp, path: &str) -> String {
@@ -84,20 +56,7 @@ async fn login_as(t: &TestApp, email: &str, locale: Locale) {
 async fn hr_reads_every_time_in_the_style_of_their_language() {
     let t = TestApp::spawn().await;
     seed_org(&t.app.db, &["Vertrieb", "Technik"], 6).await;
-    let opens = Utc::now() - Duration::minutes(1);
-    let closes = Utc::now() + Duration::days(9);
-    let round = lifecycle::create(
-        &t.app,
-        &RoundDraft {
-            title: "Puls Dezember".into(),
-            opens_at: local(opens),
-            closes_at: local(closes),
-            ..RoundDraft::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .expect("round opens");
+    let round = crate::mail::open_round(&t, 9).await;
     assert!(!round.reminders.is_empty(), "a 9-day round has reminders");
     let token = t.token(Role::Admin).await;
     let schedule = t
@@ -165,23 +124,12 @@ async fn hr_reads_every_time_in_the_style_of_their_language() {
 async fn the_invitation_says_when_the_round_closes_in_the_employee_s_language() {
     let t = TestApp::spawn().await;
     seed_org(&t.app.db, &["Vertrieb"], 3).await;
-    let round = lifecycle::create(
-        &t.app,
-        &RoundDraft {
-            title: "Puls Dezember".into(),
-            opens_at: local(Utc::now() - Duration::minutes(1)),
-            closes_at: local(Utc::now() + Duration::days(7)),
-            ..RoundDraft::default()
-        },
-        Utc::now(),
-    )
-    .await
-    .expect("round opens");
-    let mailer = Mailer::new(
-        t.app.clone(),
-        Transport::from_settings(&t.app.settings).unwrap(),
-    );
-    assert_eq!(mailer.deliver_all(Utc::now()).await.unwrap().sent, 3);
+    let round = crate::mail::open_round(&t, 7).await;
+    let sent = crate::mail::mailer(&t)
+        .deliver_all(Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 3);
     let mut languages = Vec::new();
     for entry in std::fs::read_dir(mail_dir_of(&t)).unwrap() {
         let path = entry.unwrap().path();

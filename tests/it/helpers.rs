@@ -264,3 +264,22 @@ impl TestApp {
 pub fn mail_dir_of(t: &TestApp) -> PathBuf {
     t.app.settings.mail_dir.clone()
 }
+
+/// What a reader sees of a page: its text without tags and attributes (a space where a tag
+/// was), minijinja's entity for `/` turned back.
+pub fn visible_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&#x2f;", "/")
+}
