@@ -162,6 +162,23 @@ async fn an_upload_without_the_csrf_token_is_refused() {
     assert_eq!(employee::Entity::find().count(&t.app.db).await.unwrap(), 0);
 }
 
+async fn schedules_page(t: &TestApp) -> String {
+    let page = t.client.get("/admin/schedules").dispatch().await;
+    page.into_string().await.expect("the schedules page")
+}
+
+async fn post_schedule_form(
+    t: &TestApp,
+    body: String,
+) -> rocket::local::asynchronous::LocalResponse<'_> {
+    t.client
+        .post("/admin/schedules")
+        .header(ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await
+}
+
 /// The schedule form as HR fills it in: one rhythm's fields, the duration as number and unit.
 fn schedule_fields<'a>(csrf: &'a str, extra: &[(&'a str, &'a str)]) -> String {
     let mut fields = vec![
@@ -204,13 +221,11 @@ async fn hr_previews_a_rhythm_before_saving_it() {
     );
 
     // A preview without a title: the next three rounds, nothing saved, the values kept.
-    let preview = t
-        .client
-        .post("/admin/schedules")
-        .header(ContentType::Form)
-        .body(schedule_fields(&csrf, &[("title", ""), ("preview", "1")]))
-        .dispatch()
-        .await;
+    let preview = post_schedule_form(
+        &t,
+        schedule_fields(&csrf, &[("title", ""), ("preview", "1")]),
+    )
+    .await;
     assert_eq!(preview.status(), Status::Ok);
     let html = preview.into_string().await.unwrap();
     for (opens, closes) in [
@@ -228,20 +243,18 @@ async fn hr_previews_a_rhythm_before_saving_it() {
     assert_eq!(schedule::Entity::find().count(&t.app.db).await.unwrap(), 0);
 
     // A rhythm whose rounds would overlap is refused by the preview as by saving.
-    let overlapping = t
-        .client
-        .post("/admin/schedules")
-        .header(ContentType::Form)
-        .body(schedule_fields(
+    let overlapping = post_schedule_form(
+        &t,
+        schedule_fields(
             &csrf,
             &[
                 ("duration_amount", "3"),
                 ("duration_unit", "w"),
                 ("preview", "1"),
             ],
-        ))
-        .dispatch()
-        .await;
+        ),
+    )
+    .await;
     assert_eq!(overlapping.status(), Status::UnprocessableEntity);
     let html = overlapping.into_string().await.unwrap();
     assert!(html.contains("überschneiden"), "{html}");
@@ -249,13 +262,8 @@ async fn hr_previews_a_rhythm_before_saving_it() {
         html.contains("04.03.2031, 10:30\u{a0}Uhr"),
         "German dates in the reason: {html}"
     );
-    let bad_amount = t
-        .client
-        .post("/admin/schedules")
-        .header(ContentType::Form)
-        .body(schedule_fields(&csrf, &[("duration_amount", "zwei")]))
-        .dispatch()
-        .await;
+    let bad_amount =
+        post_schedule_form(&t, schedule_fields(&csrf, &[("duration_amount", "zwei")])).await;
     assert_eq!(bad_amount.status(), Status::UnprocessableEntity);
     assert!(
         bad_amount
@@ -267,22 +275,9 @@ async fn hr_previews_a_rhythm_before_saving_it() {
     assert_eq!(schedule::Entity::find().count(&t.app.db).await.unwrap(), 0);
 
     // Saved as previewed.
-    let created = t
-        .client
-        .post("/admin/schedules")
-        .header(ContentType::Form)
-        .body(schedule_fields(&csrf, &[]))
-        .dispatch()
-        .await;
+    let created = post_schedule_form(&t, schedule_fields(&csrf, &[])).await;
     assert_eq!(created.status(), Status::SeeOther);
-    let html = t
-        .client
-        .get("/admin/schedules")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = schedules_page(&t).await;
     assert!(html.contains("5 Tage offen"), "{html}");
     assert!(html.contains("04.03.2031, 10:30\u{a0}Uhr"), "{html}");
 }
@@ -296,11 +291,9 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
     assert_eq!(page.status(), Status::Ok);
     let csrf = csrf_in(&page.into_string().await.unwrap());
 
-    let refused = t
-        .client
-        .post("/admin/schedules")
-        .header(ContentType::Form)
-        .body(form(&[
+    let refused = post_schedule_form(
+        &t,
+        form(&[
             ("csrf", &csrf),
             ("title", "Zu lang"),
             ("kind", "weekly"),
@@ -310,9 +303,9 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
             ("start", "2030-01-07"),
             ("duration_amount", "8"),
             ("duration_unit", "d"),
-        ]))
-        .dispatch()
-        .await;
+        ]),
+    )
+    .await;
     assert_eq!(refused.status(), Status::UnprocessableEntity);
     let html = refused.into_string().await.unwrap();
     assert!(
@@ -320,11 +313,9 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
         "{html}"
     );
 
-    let created = t
-        .client
-        .post("/admin/schedules")
-        .header(ContentType::Form)
-        .body(form(&[
+    let created = post_schedule_form(
+        &t,
+        form(&[
             ("csrf", &csrf),
             ("title", "Monatspuls"),
             ("kind", "monthly"),
@@ -334,19 +325,12 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
             ("duration_amount", "2"),
             ("duration_unit", "w"),
             ("departments", "Vertrieb"),
-        ]))
-        .dispatch()
-        .await;
+        ]),
+    )
+    .await;
     assert_eq!(created.status(), Status::SeeOther);
     assert_eq!(location(&created), "/admin/schedules");
-    let html = t
-        .client
-        .get("/admin/schedules")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = schedules_page(&t).await;
     assert!(
         html.contains("Monatspuls")
             && html.contains("monatlich am ersten Montag um 09:00 · 2 Wochen offen"),
@@ -372,13 +356,6 @@ async fn hr_creates_a_schedule_sees_its_next_dates_and_ends_it() {
         .dispatch()
         .await;
     assert_eq!(ended.status(), Status::SeeOther);
-    let html = t
-        .client
-        .get("/admin/schedules")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = schedules_page(&t).await;
     assert!(!html.contains("Monatspuls"));
 }
