@@ -270,3 +270,37 @@ async fn only_an_admin_changes_the_look() {
     assert_eq!(status, Status::Forbidden);
     assert_eq!(t.app.brand.get().name, "");
 }
+
+/// A 100 MB "logo" (a picture someone did not scale down, or an attack on the disk) is refused
+/// with a clear page, and nothing is kept.
+#[rocket::async_test]
+async fn a_hundred_megabyte_logo_is_refused_and_nothing_changes() {
+    let t = TestApp::spawn().await;
+    t.add_staff("hr@example.de", Role::Admin).await;
+    assert_eq!(
+        t.login("hr@example.de", PASSWORD).await.status(),
+        Status::SeeOther
+    );
+    let (_, _, form) = get(&t, "/admin/brand").await;
+    let csrf = csrf_in(&text(&form));
+    let mut huge = png(400, 100);
+    huge.resize(100 * 1024 * 1024, 0);
+    let (status, page) = post_brand(
+        &t,
+        brand_form(
+            &csrf,
+            &[("name", "Riesen GmbH")],
+            Some(("riesig.png", &huge)),
+        ),
+    )
+    .await;
+    // Past Rocket's upload limit (64 MiB) the form is not even read: 413, said in German.
+    assert_eq!(status, Status::PayloadTooLarge);
+    assert!(
+        page.contains("Die gesendeten Daten sind zu groß."),
+        "the page says why: {page}"
+    );
+    assert_eq!(t.app.brand.get().name, "", "nothing kept");
+    let (status, _, _) = get(&t, "/brand/logo").await;
+    assert_eq!(status, Status::NotFound);
+}
