@@ -30,6 +30,7 @@ use sea_orm::{
     EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, StreamTrait,
 };
 
+use super::arrays;
 use super::form::AnswerValue;
 use super::statement::{ANSWER_ROW_BYTES, RESPONSE_ROW_BYTES, runs, statement_budget};
 use crate::entities::{answer, invitation, outbox_mail, response, round};
@@ -294,11 +295,26 @@ async fn insert(
             .collect()
     };
     drafts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let budget = statement_budget(txn.get_database_backend());
+    for (_, draft) in &mut drafts {
+        draft.answers.sort_unstable_by_key(|a| a.question_id);
+    }
+    let backend = txn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let rows = drafts
+            .iter()
+            .map(|(id, draft)| arrays::Row {
+                id,
+                round_id: draft.round_id,
+                department_id: draft.department_id,
+                answers: &draft.answers,
+            })
+            .collect();
+        return arrays::insert_responses(txn, rows, pending).await;
+    }
+    let budget = statement_budget(backend);
     let mut responses = Vec::with_capacity(drafts.len());
     let mut answers = Vec::new();
-    for (id, mut draft) in drafts {
-        draft.answers.sort_unstable_by_key(|a| a.question_id);
+    for (id, draft) in drafts {
         responses.push(response::ActiveModel {
             id: Set(id.clone()),
             round_id: Set(draft.round_id),

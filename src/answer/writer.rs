@@ -16,11 +16,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, UpdateStatement};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
+use super::arrays;
 use super::form::AnswerValue;
 use super::statement::{HASH_ROW_BYTES, runs, statement_budget};
 use super::unlink::{self, Draft};
@@ -301,14 +303,15 @@ pub async fn write_batch(
     now: DateTime<Utc>,
     threshold: u32,
 ) -> Result<Vec<bool>, DbErr> {
-    let budget = statement_budget(db.get_database_backend());
+    let backend = db.get_database_backend();
+    let budget = statement_budget(backend);
     let txn = db::begin_write(db).await?;
     let mut hashes: Vec<&str> = batch.iter().map(|s| s.token_hash.as_str()).collect();
     hashes.sort_unstable();
     hashes.dedup();
     let mut claimed: HashMap<String, (i32, i32)> = HashMap::new();
     for hashes in runs(hashes, |hash| hash.len() + HASH_ROW_BYTES, budget) {
-        for row in txn.query_all(&claim(hashes, now)).await? {
+        for row in txn.query_all(&claim(hashes, now, backend)).await? {
             let hash: String = row.try_get("", "token_hash")?;
             let round_id: i32 = row.try_get("", "round_id")?;
             let department_id: i32 = row.try_get("", "department_id")?;
@@ -345,7 +348,7 @@ pub async fn write_batch(
 }
 
 /// Claims the invitations of these token hashes that are not answered yet, returning them.
-fn claim(hashes: Vec<&str>, now: DateTime<Utc>) -> UpdateStatement {
+fn claim(hashes: Vec<&str>, now: DateTime<Utc>, backend: DbBackend) -> UpdateStatement {
     // A token hash exists only while its round is open: closing and cancelling erase the
     // hashes in the transaction that changes the state. The one gap is a round past its
     // closing time that the scheduler has not closed yet, excluded here. (Filtering on the
@@ -360,10 +363,16 @@ fn claim(hashes: Vec<&str>, now: DateTime<Utc>) -> UpdateStatement {
         )
         .and_where(Expr::col((round::Entity, round::Column::ClosesAt)).lte(now))
         .to_owned();
+    let token_hash = Expr::col(invitation::Column::TokenHash);
+    let among = match backend {
+        // One statement text for every batch size (`arrays`).
+        DbBackend::Postgres => token_hash.eq(PgFunc::any(arrays::strings(hashes))),
+        _ => token_hash.is_in(hashes),
+    };
     Query::update()
         .table(invitation::Entity)
         .value(invitation::Column::Answered, true)
-        .and_where(Expr::col(invitation::Column::TokenHash).is_in(hashes))
+        .and_where(among)
         .and_where(Expr::col(invitation::Column::Answered).eq(false))
         .and_where(Expr::exists(past_closing).not())
         .returning(Query::returning().columns([
