@@ -1,7 +1,8 @@
 //! The schema of kundenpuls and its seeded question catalog.
 //!
-//! Every migration runs unchanged on SQLite and PostgreSQL. Later features add migrations;
-//! none edits an applied one.
+//! Every migration runs on SQLite and PostgreSQL, unchanged where SQLite has the statement
+//! (it cannot drop a foreign key: that migration rebuilds the table there). Later features add
+//! migrations; none edits an applied one.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,7 @@ mod m20261204_000007_round_tree;
 mod m20261204_000008_unlinkable_responses;
 mod m20261204_000009_staff_lifecycle;
 mod m20261205_000010_actions;
+mod m20261205_000011_answers_question_key;
 
 pub struct Migrator;
 
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_unlinkable_responses::Migration),
             Box::new(m20261204_000009_staff_lifecycle::Migration),
             Box::new(m20261205_000010_actions::Migration),
+            Box::new(m20261205_000011_answers_question_key::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@ use kundenpuls::app::App;
 use kundenpuls::config::Settings;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-use crate::helpers::{TestApp, TestDb, figment};
+use crate::helpers::{TestApp, TestDb, figment, seed_org};
 
 async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
     db.query_all_raw(Statement::from_string(
@@ -99,7 +99,9 @@ async fn responses_and_answers_have_no_way_back_to_a_person() {
             .collect()
     };
     assert_eq!(from("responses"), set(&["rounds", "departments"]));
-    assert_eq!(from("answers"), set(&["responses", "questions"]));
+    // An answer's question is held by the round's questions, not by a key of its own
+    // (migration 11; `answers_keep_their_questions_without_a_key_of_their_own`).
+    assert_eq!(from("answers"), set(&["responses"]));
     let into_responses: BTreeSet<String> = keys
         .iter()
         .filter(|(_, to)| to == "responses" || to == "answers")
@@ -204,5 +206,105 @@ async fn two_instances_starting_together_migrate_once() {
     assert_eq!(
         kundenpuls::survey::catalog::all(&b.db).await.unwrap().len(),
         26
+    );
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .unwrap_or_else(|err| panic!("{sql}: {err}"))
+    .expect("a row")
+    .try_get_by_index::<i64>(0)
+    .expect("a count")
+}
+
+/// Migration 11 dropped the key from an answer to its question (a check per answer row that was
+/// a quarter of the time of storing a submission on PostgreSQL). What it guaranteed still holds:
+/// stored answers come through it unchanged (SQLite rebuilds the table), a question a round asked
+/// cannot be deleted, and a response still takes its answers with it.
+#[rocket::async_test]
+async fn answers_keep_their_questions_without_a_key_of_their_own() {
+    use migration::MigratorTrait;
+
+    let t = TestApp::spawn().await;
+    let db = &t.app.db;
+    migration::Migrator::down(db, Some(1))
+        .await
+        .expect("back to the schema before migration 11");
+    assert!(
+        foreign_keys(db)
+            .await
+            .contains(&("answers".to_owned(), "questions".to_owned())),
+        "the key is back after the way down"
+    );
+    seed_org(db, &["Vertrieb"], 5).await;
+    let round_id = crate::survey::open_round(&t).await;
+    let questions = strings(
+        db,
+        &format!(
+            "SELECT CAST(question_id AS TEXT) FROM round_questions WHERE round_id = {round_id} \
+             ORDER BY position"
+        ),
+    )
+    .await;
+    let department = count(db, "SELECT CAST(MIN(id) AS BIGINT) FROM departments").await;
+    db.execute_unprepared(&format!(
+        "INSERT INTO responses (id, round_id, department_id, pending) \
+         VALUES ('r-kept', {round_id}, {department}, false)"
+    ))
+    .await
+    .expect("a response");
+    db.execute_unprepared(&format!(
+        "INSERT INTO answers (response_id, question_id, value, text) VALUES \
+         ('r-kept', {}, 4, NULL), ('r-kept', {}, NULL, 'Mehr Zeit für Kunden')",
+        questions[0], questions[1]
+    ))
+    .await
+    .expect("its answers");
+
+    migration::Migrator::up(db, None)
+        .await
+        .expect("migration 11");
+    assert!(
+        !foreign_keys(db)
+            .await
+            .contains(&("answers".to_owned(), "questions".to_owned()))
+    );
+    assert_eq!(
+        strings(
+            db,
+            "SELECT COALESCE(CAST(value AS TEXT), text) FROM answers \
+             WHERE response_id = 'r-kept' ORDER BY question_id"
+        )
+        .await,
+        ["4", "Mehr Zeit für Kunden"],
+        "the answers came through the migration unchanged"
+    );
+
+    let deleted = db
+        .execute_unprepared(&format!(
+            "DELETE FROM questions WHERE id = {}",
+            questions[0]
+        ))
+        .await;
+    assert!(
+        deleted.is_err(),
+        "a question the round asked cannot be deleted"
+    );
+
+    db.execute_unprepared("DELETE FROM responses WHERE id = 'r-kept'")
+        .await
+        .expect("the response deleted");
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM answers WHERE response_id = 'r-kept'"
+        )
+        .await,
+        0,
+        "its answers went with it"
     );
 }
