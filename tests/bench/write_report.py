@@ -549,9 +549,30 @@ alone 40-43 % of `/health` at 400,000. The write-ahead log never restarted under
 (585 MB after 30 s); the writer's own checkpoint at 16 MiB keeps it there, at the same rates.
 Readers without a memory map changed nothing measurable on the quiet machine (7,338/7,712 vs
 6,494/7,733 complete submissions/s in alternate runs) and stayed as they were. PostgreSQL gained
-as much from the numbered groups (3,818 → 4,409/s complete at 240,000 links) but stays below
-its goal: its batches spend their time in per-row foreign-key checks and statements re-planned
-for every batch size (the next step: fixed-shape statements with UNNEST).
+as much from the numbered groups (3,818 → 4,409/s complete at 240,000 links).
+
+PostgreSQL, measured on 2026-12-05 on an AMD EPYC (2 cores; other sessions' machines differ: the
+same binary's `/health` ran at 15,900/s there against 21,000/s on the Xeon of the runs before),
+with pg_stat_statements (planning included) and each process's CPU per second of each phase,
+`submissions.sh` at 240,000 links and 256 connections: in the complete phase the two cores were
+full (PostgreSQL 0.9 of a core, the server 0.7, wrk 0.25); in the posts alone the machine was
+30 % idle and the writer's connection (0.86 of a core in PostgreSQL) the limit. Its statements
+were new texts for nearly every batch size: 263 shapes of the claim's `IN` list, whose planning
+took longer than its execution (3.9 s against 3.1 s in one run), and 94 of the answers' `VALUES`
+list, evicting each other from the statement cache of 100. And every answer row ran two
+foreign-key checks, a query each, the one to its question also locking that row: 18,000
+answers took 40 ms without the keys, 90 ms with the response's alone, 140-164 ms with both.
+What came of it, in interleaved runs: statements of one shape with array parameters
+(`answer::arrays`: complete 4,240 → 4,780/s, posts alone 7,060 → 7,760/s, five runs each) and
+no key from an answer to its question (migration 11: 4,870 → 5,490/s and 8,110 → 10,270/s,
+three runs each). Runs of one binary still differ by up to a tenth. Left: under this load the
+log grows by about 20 MB/s, 4.3 KB a submission (290 bytes an answer row; 1.4 KB a claim, since
+marking an invitation answered is no HOT update: `answered` is in an index of `invitations`,
+whose pages are full from the opening), and a checkpoint every 25 s writes each page anew.
+On SQLite these changes (only the dropped key applies there) changed nothing measurable:
+this suite's binary and the one before them, alternately on the same machine after the run,
+7,436 and 7,308, then 6,402 and 6,359 complete submissions/s; the SQLite goal missed in the run
+of 2026-12-05 is the machine's (the Xeon of the run before gave 9,371/s).
 """
 
 EARLIER = """## Earlier measurements (not from this run)
