@@ -18,6 +18,7 @@ mod m20261204_000008_unlinkable_responses;
 mod m20261204_000009_staff_lifecycle;
 mod m20261205_000010_actions;
 mod m20261205_000011_answers_question_key;
+mod m20261205_000012_invitations_claim_in_place;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_staff_lifecycle::Migration),
             Box::new(m20261205_000010_actions::Migration),
             Box::new(m20261205_000011_answers_question_key::Migration),
+            Box::new(m20261205_000012_invitations_claim_in_place::Migration),
         ]
     }
 }

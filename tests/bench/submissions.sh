@@ -6,7 +6,9 @@
 # of the same server process in the same run is the ceiling; then the POST alone: other links of
 # the same round posted without opening their forms (the csrf field is the cookie's). The CPU
 # time wrk took is stated in cores (it shares the machine with the server). The server's peak
-# memory (VmHWM) is read before it stops. SQLite, then PostgreSQL.
+# memory (VmHWM) is read before it stops. The CPU each stored submission cost the server and the
+# database (all of PostgreSQL's processes) is read from /proc around each phase. SQLite, then
+# PostgreSQL.
 #
 # Usage: tests/bench/submissions.sh [path/to/kundenpuls]   (default: target/release/kundenpuls)
 #   N=160000          invitations (distinct tokens): the first three eighths for the complete
@@ -17,6 +19,8 @@
 #   BACKENDS="sqlite postgres"
 #   KUNDENPULS_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres  (an admin URL; a database
 #                     kp_bench_<pid> is created and dropped)
+#   KUNDENPULS_BENCH_PG_PARAMS=""   appended to the server's database URL, e.g. "?sslmode=disable"
+#                     (without it the driver encrypts the connections when the server offers it)
 #   KUNDENPULS_BENCH_RESULTS=<file>  also append one JSON line per backend (tests/bench/run)
 # Needs: wrk (apt-get install -y wrk; its LuaJIT ffi times the requests), python3, sqlite3, psql,
 # curl.
@@ -77,6 +81,40 @@ cores() {
   awk '{ if ($3 > 0) printf "%.2f", ($1 + $2) / $3 }' "$1"
 }
 
+# ticks PID…: the user+system CPU the processes have taken so far, in clock ticks (a process
+# gone by then counts 0).
+ticks() {
+  local pid
+  for pid in "$@"; do
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || true
+  done | awk '{ s += $1 } END { print s + 0 }'
+}
+# db_pids BACKEND: the database's own processes (PostgreSQL's postmaster, backends and
+# workers); none for SQLite, which works inside the server.
+db_pids() {
+  [ "$1" != postgres ] || pgrep -u postgres || true
+}
+# cpu_mark BACKEND FILE: the server's and the database's ticks now, into FILE.
+cpu_mark() {
+  # shellcheck disable=SC2046  # one pid a word
+  echo "$(ticks "$server") $(ticks $(db_pids "$1"))" > "$2"
+}
+# cpu_per_submission BEFORE AFTER PHASE_JSON: "server db" microseconds of CPU per stored
+# submission of the phase. Throughput on a shared machine varies by a tenth from run to run;
+# the CPU a submission costs varies far less, and it says which process the time went to.
+cpu_per_submission() {
+  python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+before, after = ([int(x) for x in open(f).read().split()] for f in sys.argv[1:3])
+try:
+    stored = json.load(open(sys.argv[3])).get("submissions") or 0
+except (OSError, ValueError):
+    stored = 0
+tick_us = 1e6 / int(sys.argv[4])
+print(*(f"{(a - b) * tick_us / stored:.0f}" if stored else "" for b, a in zip(before, after)))
+PY
+}
+
 # sql BACKEND URL QUERY: rows as "a|b" lines.
 sql() {
   case $1 in
@@ -101,7 +139,7 @@ run_backend() {
     postgres)
       pg_db="kp_bench_$$"
       psql "$pg_admin" -qc "CREATE DATABASE $pg_db" >/dev/null
-      url="${pg_admin%/*}/$pg_db" ;;
+      url="${pg_admin%/*}/$pg_db${KUNDENPULS_BENCH_PG_PARAMS:-}" ;;
   esac
   local dbref=$url
   [ "$backend" = sqlite ] && dbref="sqlite://$work/bench.db"
@@ -172,19 +210,33 @@ print(urllib.parse.urlencode(pairs))
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/tests/bench/plain.lua" \
     "http://127.0.0.1:$port/health" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors' || true
   phase_start "$backend"
+  cpu_mark "$backend" "$work/cpu-submit-start"
   echo "-- GET /s/<token>, then POST /s/<token> (complete submissions)"
   TOKENS="$work/tokens-complete.txt" ANSWERS="$work/answers.txt" COOKIE="$cookie" \
     JSON_OUT="$work/submit-$backend.json" \
     timed "$work/wrk-submit-$backend.time" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$here/tests/bench/submit.lua" \
     "http://127.0.0.1:$port" | grep -E 'Socket errors|^stored|^forms opened|^not stored|^ran out' || true
+  cpu_mark "$backend" "$work/cpu-submit-end"
   phase_start "$backend"
+  cpu_mark "$backend" "$work/cpu-post-start"
   echo "-- POST /s/<token> alone (forms not opened)"
   TOKENS="$work/tokens-post.txt" ANSWERS="$work/answers.txt" COOKIE="$cookie" CSRF="$csrf" \
     POST_ONLY=1 JSON_OUT="$work/post-$backend.json" \
     timed "$work/wrk-post-$backend.time" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$here/tests/bench/submit.lua" \
     "http://127.0.0.1:$port" | grep -E 'Socket errors|^stored|^not stored|^ran out' || true
+  cpu_mark "$backend" "$work/cpu-post-end"
+  local complete_cpu post_cpu
+  read -r -a complete_cpu <<<"$(cpu_per_submission "$work/cpu-submit-start" \
+    "$work/cpu-submit-end" "$work/submit-$backend.json")"
+  read -r -a post_cpu <<<"$(cpu_per_submission "$work/cpu-post-start" "$work/cpu-post-end" \
+    "$work/post-$backend.json")"
+  if [ "$backend" = postgres ]; then
+    echo "-- CPU per stored submission: server ${complete_cpu[0]:-?} µs + PostgreSQL ${complete_cpu[1]:-?} µs (complete), server ${post_cpu[0]:-?} µs + PostgreSQL ${post_cpu[1]:-?} µs (POST alone)"
+  else
+    echo "-- CPU per stored submission (server, SQLite inside it): ${complete_cpu[0]:-?} µs (complete), ${post_cpu[0]:-?} µs (POST alone)"
+  fi
   local wrk_cores post_cores
   wrk_cores=$(cores "$work/wrk-submit-$backend.time")
   post_cores=$(cores "$work/wrk-post-$backend.time")
@@ -213,6 +265,8 @@ print(urllib.parse.urlencode(pairs))
     invitations_answered="$answered" answers="$answers" writer_batches="${n_batches:-}" \
     writer_mean_batch="${mean_batch:-}" writer_max_batch="${max_batch:-}" \
     wrk_cores="$wrk_cores" post_wrk_cores="$post_cores" \
+    server_cpu_us="${complete_cpu[0]:-}" post_server_cpu_us="${post_cpu[0]:-}" \
+    db_cpu_us="${complete_cpu[1]:-}" post_db_cpu_us="${post_cpu[1]:-}" \
     "@$work/submit-$backend.json" \
     health:="$(cat "$work/health-$backend.json" 2>/dev/null || echo null)" \
     post_alone:="$(cat "$work/post-$backend.json" 2>/dev/null || echo null)"

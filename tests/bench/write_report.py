@@ -325,6 +325,26 @@ def section_submissions(doc):
                     f"| {num(f.get('writer_mean_batch'), 1)} / {num(f.get('writer_max_batch'))} |")
         if not doc.figures(name, part="submissions"):
             doc.add(f"| {name.split('-')[1]} | {doc.status(name)}: no figures | | | | | | | | | | | |")
+    cpu_rows = []
+    for name in PARTS["submissions"]:
+        for f in doc.figures(name, part="submissions"):
+            if f.get("server_cpu_us") in (None, ""):
+                continue
+            in_server = f["backend"] == "sqlite"
+
+            def cost(server, db):
+                if server in (None, ""):
+                    return "—"
+                if in_server:
+                    return f"{num(server)} µs"
+                return f"{num(server)} + {num(db)} = {num(server + db)} µs"
+            cpu_rows.append(f"| {f['backend']} | {cost(f.get('server_cpu_us'), f.get('db_cpu_us'))} "
+                            f"| {cost(f.get('post_server_cpu_us'), f.get('post_db_cpu_us'))} |")
+    if cpu_rows:
+        doc.add("", "CPU each stored submission cost (user + system time from /proc over the phase ÷ "
+                "submissions stored; PostgreSQL: the server + all of PostgreSQL's processes; SQLite "
+                "works inside the server):", "",
+                "| database | complete submission (GET + POST) | POST alone |", "|---|---|---|", *cpu_rows)
     first = next((f for n in PARTS["submissions"] for f in doc.figures(n, part="submissions")), None)
     if first:
         doc.add("", f"{num(first.get('invitations'))} open invitations, {first.get('items')} items per "
@@ -573,6 +593,23 @@ On SQLite these changes (only the dropped key applies there) changed nothing mea
 this suite's binary and the one before them, alternately on the same machine after the run,
 7,436 and 7,308, then 6,402 and 6,359 complete submissions/s; the SQLite goal missed in the run
 of 2026-12-05 is the machine's (the Xeon of the run before gave 9,371/s).
+
+The claim, made a heap-only update (migration 12: `answered` left the index that participation
+reads, and PostgreSQL fills the pages of `invitations` to 70 %, so the new row version stays in
+its page and no index gets an entry). Measured later on 2026-12-05 on an Intel Xeon whose speed
+changed within the hour (`/health` of one binary between 7,700 and 21,200/s), so the rates say
+little on their own; `submissions.sh` now also reads the CPU each stored submission cost the
+server and all of PostgreSQL's processes (from /proc around each phase). Three interleaved pairs
+at 120,000 links, before → after (means): complete 2,810 → 3,350/s, posts alone 4,090 →
+4,950/s; PostgreSQL's CPU per complete submission 338 → 276 µs, per POST alone 207 → 176 µs.
+In the complete phase the cores were full: PostgreSQL 45 % of the samples (the writer's
+connection 26 %, the form lookups of the pool's connections the rest), the server 39 %, wrk 14 %;
+the server's own time spread thin (HTTP, the form's page, the lookup's query; no function above
+8 %). The connections to PostgreSQL are encrypted (the driver's default when the server offers
+TLS, as Debian's does): rustls took a tenth of the server's samples in one profile, yet two
+interleaved pairs without it (`KUNDENPULS_BENCH_PG_PARAMS=?sslmode=disable`) gave 4,205 and
+4,476 against 4,153 and 4,362 complete submissions/s, within the noise; the suite keeps the
+default.
 """
 
 EARLIER = """## Earlier measurements (not from this run)
