@@ -612,7 +612,14 @@ interleaved pairs without it (`KUNDENPULS_BENCH_PG_PARAMS=?sslmode=disable`) gav
 default. Nor did testing pooled connections only when idle for 5 s (sea-orm's
 `test_before_acquire_if_idle_for`, instead of a round trip before every use) change anything
 measurable in two interleaved pairs on either database (PostgreSQL's CPU per POST alone 190/143
-against 188/157 µs): every connection keeps its test before each use.
+against 188/157 µs). A connection to PostgreSQL keeps its test before each use; one to SQLite
+no longer has it (a thread beside an open file cannot go stale): six interleaved pairs on an AMD
+EPYC that ran at a third of the record's speed (`/health` between 9,800 and 14,800/s) gave
+`/health` 9 % faster (in all six), complete submissions 3 % faster (3,112 → 3,208/s, in four of
+six) and 504 → 487 µs of CPU per complete submission. On that machine `COLLATE "C"` on
+`invitations.token_hash`, `responses.id` and `answers.response_id` (set by hand after migrating)
+changed nothing measurable in three pairs, where PostgreSQL's CPU per complete submission of one
+and the same binary varied by half between runs; not landed.
 """
 
 EARLIER = """## Earlier measurements (not from this run)
